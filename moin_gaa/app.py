@@ -1,0 +1,75 @@
+"""The PartnerWiki app factory: moin's app plus our blueprint, catalog and vocabulary.
+
+moin has no hook to add routes, so we wrap :func:`moin.app.create_app_ext` and register our
+``gaa`` blueprint on the app it returns, before the first request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from moin.app import create_app_ext
+from whoosh.index import EmptyIndexError
+
+from .catalog import Catalog
+from .vocabulary import Vocabulary, vocabulary_from_config
+
+log = logging.getLogger(__name__)
+
+REPO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_CONFIG = os.path.join(REPO_DIR, "wikiconfig.py")
+
+
+@dataclass
+class PartnerWiki:
+    """What our code needs from the running app, kept in ``app.extensions["gaa"]``."""
+
+    vocabulary: Vocabulary
+    catalog: Catalog
+
+
+def create_app(config: str | os.PathLike[str] | None = None, **kwargs: Any) -> Flask:
+    """Create the PartnerWiki: ``config`` is a wikiconfig.py (default: ours, or ``$MOINCFG``)."""
+    if config is None and not os.environ.get("MOINCFG"):
+        config = DEFAULT_CONFIG
+    app = create_app_ext(flask_config_file=config, **kwargs)
+    init_app(app)
+    return app
+
+
+def init_app(app: Flask) -> None:
+    """Attach the PartnerWiki parts to a moin app."""
+    from . import blueprint, signals  # noqa: F401 – signals connects the catalog receiver
+
+    cfg = app.cfg
+    catalog = Catalog(getattr(cfg, "gaa_catalog_dir", os.path.join(cfg.instance_dir, "gaa-catalog")))
+    app.extensions["gaa"] = PartnerWiki(vocabulary_from_config(getattr(cfg, "gaa_vocabulary", None)), catalog)
+    app.register_blueprint(blueprint.gaa, url_prefix="/+gaa")
+    blueprint.install_template_globals(app)
+    if not catalog.exists() and hasattr(app, "storage"):
+        build_missing_catalog(app, catalog)
+
+
+def build_missing_catalog(app: Flask, catalog: Catalog) -> None:
+    """A wiki without a catalog (new, or its catalog was deleted) gets one built from storage."""
+    from .storage import read_records
+
+    def report(done: int, total: int) -> None:
+        if done == total or done % 1000 == 0:
+            log.info("PartnerWiki catalog: %d/%d items read", done, total)
+
+    try:
+        count = catalog.replace_all(read_records(app.storage, progress=report))
+    except EmptyIndexError:  # moin's own indexes are not built yet (e.g. during index-create)
+        catalog.close()
+        return
+    log.info("PartnerWiki catalog built: %d records", count)
+
+
+def partnerwiki(app: Flask | None = None) -> PartnerWiki:
+    """The PartnerWiki state of ``app`` (default: the current app)."""
+    return (app or current_app).extensions["gaa"]

@@ -1,0 +1,101 @@
+"""The ``gaa`` blueprint under ``/+gaa``: our views beside moin's.
+
+Views are thin: they check rights and input, ask the domain modules and render.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, flash, jsonify, redirect, request, url_for
+from flask import g as flaskg
+from moin.i18n import _
+from moin.themes import render_template
+
+from . import csrf
+from .access import readable_records
+from .app import partnerwiki
+from .catalog import check
+from .storage import read_records
+from .vocabulary import LIST_NAMES
+
+gaa = Blueprint("gaa", __name__, template_folder="templates")
+
+
+def install_template_globals(app: Flask) -> None:
+    """Make ``csrf_token()`` available in every template and guard moin's own POST forms."""
+    app.jinja_env.globals["gaa_csrf_token"] = csrf.csrf_token
+    app.before_request(reject_cross_origin_posts)
+
+
+def reject_cross_origin_posts():
+    """Refuse a POST whose Origin/Referer names another site.
+
+    moin's own forms (login, edit, …) carry no CSRF token; with SameSite=Lax session cookies and
+    this check, a foreign page cannot submit them in a user's name.
+    """
+    if request.method != "POST":
+        return None
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+        abort(400, description="Anfrage von einer fremden Seite abgelehnt.")
+    return None
+
+
+def require_superuser() -> None:
+    if not flaskg.user.valid:
+        abort(403)
+    if not flaskg.user.may.superuser():
+        abort(403)
+
+
+@gaa.route("/vocabulary.json")
+def vocabulary_json():
+    """The vocabulary lists, for scripts and outside clients."""
+    vocabulary = partnerwiki().vocabulary
+    return jsonify(
+        {
+            list_name: [
+                {"key": t.key, "label": t.label, "description": t.description, "page": t.page, **t.extra}
+                for t in vocabulary.terms(list_name)
+            ]
+            for list_name in LIST_NAMES
+        }
+    )
+
+
+@gaa.route("/records.json")
+def records_json():
+    """Catalog search: ``?typ=…&q=…&<feld>=<wert>``; only what the caller may read."""
+    args = request.args
+    facets = {k: v for k, v in args.items() if k not in ("typ", "q", "limit") and k.isidentifier()}
+    try:
+        limit = int(args.get("limit", 100))
+    except ValueError:
+        return jsonify({"fehler": "„limit“ muss eine Zahl sein."}), 400
+    records = partnerwiki().catalog.search(
+        readable_records, record_type=args.get("typ") or None, facets=facets, text=args.get("q") or None, limit=limit
+    )
+    return jsonify(
+        [
+            {"name": r.name, "typ": r.record_type, "titel": r.title, "zusammenfassung": r.summary, "felder": r.fields}
+            for r in records
+        ]
+    )
+
+
+@gaa.route("/catalog", methods=["GET"])
+def catalog_status():
+    """Administrators: compare the catalog with storage, offer a rebuild."""
+    require_superuser()
+    report = check(partnerwiki().catalog, read_records(flaskg.unprotected_storage))
+    return render_template("gaa/catalog.html", report=report, title_name=_("Katalog"))
+
+
+@gaa.route("/catalog/rebuild", methods=["POST"])
+def catalog_rebuild():
+    require_superuser()
+    csrf.require_csrf()
+    count = partnerwiki().catalog.replace_all(read_records(flaskg.unprotected_storage))
+    flash(_("Katalog neu aufgebaut: %(count)d Datensätze.", count=count), "info")
+    return redirect(url_for("gaa.catalog_status"))

@@ -1,0 +1,73 @@
+"""The vocabulary: seeded lists, lookups with German errors, overrides from wikiconfig."""
+
+import pytest
+
+from moin_gaa.vocabulary import LIST_NAMES, Term, Vocabulary, VocabularyError, vocabulary_from_config
+
+
+def test_seeded_lists_have_the_documented_sizes():
+    v = Vocabulary()
+    assert len(v.recommendations) == 7
+    assert len(v.life_phases) == 6
+    assert [t.key for t in v.lewin_phases] == ["auftauen", "entwickeln", "stabilisieren"]
+    assert len(v.laender) == 16
+    assert all(t.extra["koordinierungsstelle"].endswith(t.label) for t in v.laender)
+    assert {t.label for t in v.municipality_kinds} == {
+        "kreisfreie Stadt",
+        "Landkreis",
+        "kreisangehörige Stadt/Gemeinde",
+        "Stadtbezirk",
+    }
+
+
+@pytest.mark.parametrize("list_name", list(LIST_NAMES))
+def test_keys_are_unique_per_list(list_name):
+    keys = [t.key for t in Vocabulary().terms(list_name)]
+    assert len(keys) == len(set(keys))
+
+
+def test_unknown_value_names_the_list_and_the_allowed_keys():
+    with pytest.raises(VocabularyError) as e:
+        Vocabulary().term("life_phases", "rente")
+    message = str(e.value)
+    assert "„rente“ ist kein gültiger Wert für Lebensphasen" in message
+    assert "kita" in message
+
+
+def test_validate_keys_keeps_order_and_drops_repeats():
+    assert Vocabulary().validate_keys("laender", ["nw", "by", "nw"]) == ["nw", "by"]
+    with pytest.raises(VocabularyError):
+        Vocabulary().validate_keys("laender", ["nw", "xx"])
+
+
+def test_unknown_list():
+    with pytest.raises(VocabularyError, match="Unbekannte Liste"):
+        Vocabulary().terms("farben")
+
+
+def test_config_can_extend_a_list_for_gesundheit_fuer_alle():
+    v = vocabulary_from_config(
+        {"life_phases": {"extend": [("erwachsene", "Erwachsene"), {"key": "aeltere", "label": "Ältere"}]}}
+    )
+    assert [t.label for t in v.life_phases][-2:] == ["Erwachsene", "Ältere"]
+    assert len(v.recommendations) == 7
+
+
+def test_config_can_replace_a_list():
+    v = vocabulary_from_config({"municipality_kinds": [Term("bezirk", "Bezirk")]})
+    assert [t.key for t in v.municipality_kinds] == ["bezirk"]
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"colours": []}, "unbekannte Liste"),
+        ({"life_phases": []}, "eindeutige, nicht leere"),
+        ({"life_phases": [("a", "A"), ("a", "B")]}, "eindeutige"),
+        ({"life_phases": [("Kita!", "Kita")]}, "darf nur a-z"),
+        ({"life_phases": [{"label": "ohne Schlüssel"}]}, "braucht „key“ und „label“"),
+    ],
+)
+def test_bad_config_is_refused_with_a_german_message(overrides, message):
+    with pytest.raises(VocabularyError, match=message):
+        vocabulary_from_config(overrides)

@@ -1,0 +1,123 @@
+"""The configured PartnerWiki instance – „Gesundheit für alle“ on MoinMoin 2.
+
+Everything a deployment may want to change is here.  The instance (storage, indexes, our
+catalog, the generated secret key) lives in ``instance/`` beside this file, or wherever
+``PARTNERWIKI_INSTANCE`` points (the tests use a temporary directory).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from moin.config import AclConfig, IndexStorageConfig
+from moin.config.default import DefaultConfig
+from moin.constants.namespaces import NAMESPACE_DEFAULT, NAMESPACE_USERPROFILES, NAMESPACE_USERS
+from moin.storage import create_mapping
+from moin.utils import get_xstatic_module_path_map
+
+WIKICONFIG_DIR = os.path.abspath(os.path.dirname(__file__))
+INSTANCE_DIR = os.path.abspath(os.environ.get("PARTNERWIKI_INSTANCE") or os.path.join(WIKICONFIG_DIR, "instance"))
+
+# Wiki groups (items with a „usergroup“ list) that the ACLs below rely on.
+ADMIN_GROUP = "Administratoren"
+MODERATOR_GROUP = "Moderatoren"
+
+
+def _secret_key() -> str:
+    """The Flask/moin secret: from the environment, else generated once into the instance."""
+    key = os.environ.get("PARTNERWIKI_SECRET_KEY")
+    if key:
+        return key
+    path = os.path.join(INSTANCE_DIR, "secret_key")
+    os.makedirs(INSTANCE_DIR, exist_ok=True)
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()
+
+
+class Config(DefaultConfig):
+    wikiconfig_dir = WIKICONFIG_DIR
+    instance_dir = INSTANCE_DIR
+    data_dir = os.path.join(instance_dir, "data")
+    index_storage = IndexStorageConfig(name="FileStorage", args=(os.path.join(instance_dir, "index"),), kwargs={})
+    # our own whoosh catalog of structured records (see moin_gaa.catalog)
+    gaa_catalog_dir = os.path.join(instance_dir, "gaa-catalog")
+
+    wiki_local_dir = os.path.join(wikiconfig_dir, "wiki_local")
+    serve_files = {"wiki_local": wiki_local_dir}
+    template_dirs = [wiki_local_dir]
+    plugin_dirs = [wikiconfig_dir]  # the parent of macros/ (see DESIGN.md)
+
+    interwikiname = "PartnerWiki"
+    interwiki_map = {interwikiname: "http://127.0.0.1:8080/", "Self": "http://127.0.0.1:8080/"}
+
+    sitename = "PartnerWiki – Gesundheit für alle"
+    default_root = "Startseite"
+    root_mapping = {"users": "UserHome"}
+    theme_default = "partnerwiki"
+    locale_default = "de_DE"
+    timezone_default = "Europe/Berlin"
+
+    edit_locking_policy = "lock"
+    edit_lock_time = 20
+
+    # The seeds promise free registration; e-mail verification needs a mail server (mail_smarthost).
+    registration_only_by_superuser = False
+    registration_hint = "Die Registrierung ist frei. Bitte nutzen Sie Ihren Namen, damit andere Sie erkennen."
+    user_email_verification = False
+    admin_emails: list[str] = []
+    email_tracebacks = False
+
+    # SMTP for subscriptions, from the environment so no address or password is committed.
+    mail_from = os.environ.get("PARTNERWIKI_MAIL_FROM")
+    mail_smarthost = os.environ.get("PARTNERWIKI_SMTP")
+
+    acl_functions = f"{ADMIN_GROUP}:superuser"
+    # Wiki group items: the two role groups and the member groups of group spaces („<Name>-Mitglieder“).
+    item_group_regex = rf"(?P<all>(?P<key>{ADMIN_GROUP}|{MODERATOR_GROUP}|\S+-Mitglieder))"
+
+    uri = f"stores:fs:{data_dir}/%(backend)s/%(kind)s"
+    namespaces = {NAMESPACE_DEFAULT: "default", NAMESPACE_USERS: "users", NAMESPACE_USERPROFILES: "userprofiles"}
+    backends = {"default": uri, "users": uri, "userprofiles": uri}
+    acls = {
+        # Hierarchic: a group space „Gruppen/X“ with its own ACL covers every page below it, so a
+        # private group stays private down to its threads and attachments.  Moderators are in the
+        # default (not in „before“), so an item's own ACL – e.g. of the group items themselves –
+        # can keep them out where only administrators may act.
+        NAMESPACE_DEFAULT: AclConfig(
+            before=f"{ADMIN_GROUP}:read,write,create,destroy,admin",
+            default=f"{MODERATOR_GROUP}:read,write,create,destroy,admin Known:read,write,create All:read",
+            after="",
+            hierarchic=True,
+        ),
+        NAMESPACE_USERS: AclConfig(
+            before=f"{ADMIN_GROUP}:read,write,create,destroy,admin",
+            default="Known:read,write,create All:read",
+            after="",
+            hierarchic=True,
+        ),
+        # user profiles hold e-mail addresses and password hashes: nobody reads them through the wiki
+        NAMESPACE_USERPROFILES: AclConfig(before="All:", default="", after="", hierarchic=False),
+    }
+    namespace_mapping, backend_mapping, acl_mapping = create_mapping(uri, namespaces, backends, acls)
+
+    # PartnerWiki vocabulary overrides, see moin_gaa.vocabulary.vocabulary_from_config, e.g.
+    # gaa_vocabulary = {"life_phases": {"extend": [("erwachsene", "Erwachsene"), ("aeltere", "Ältere")]}}
+    gaa_vocabulary: dict = {}
+
+    mod_names = ["font_awesome", "svgedit_moin", "pygments"]
+    serve_files.update(get_xstatic_module_path_map(mod_names))
+
+
+MOINCFG = Config
+SECRET_KEY = _secret_key()
+DEBUG = False
+TESTING = False
+SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+THEME_PATHS = [os.path.join(WIKICONFIG_DIR, "themes")]
