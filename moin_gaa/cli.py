@@ -141,8 +141,8 @@ def catalog_check(repair: bool) -> None:
 
 
 @cli.command("gaa-create-admin")
-@click.option("--name", required=True, help="Benutzername der Administratorin / des Administrators.")
-@click.option("--email", required=True, help="E-Mail-Adresse.")
+@click.option("--name", prompt="Benutzername", help="Benutzername der Administratorin / des Administrators.")
+@click.option("--email", prompt="E-Mail-Adresse", help="E-Mail-Adresse.")
 @click.password_option(
     "--password",
     envvar="PARTNERWIKI_ADMIN_PASSWORD",

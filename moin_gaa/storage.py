@@ -1,10 +1,13 @@
 """Reading records out of moin's storage, and the bulk-write path.
 
 Writing one revision through moin's ``Item.store_revision`` costs 65–107 ms here, nearly all of
-it a whoosh commit per revision.  :func:`store_pages` performs the same steps as moin's
-``store_revision`` (metadata validation, preprocessing, backend store) for many pages and then
-brings moin's indexes up to date with one ``IndexingMiddleware.update()`` – moin's own sync –
-and our catalog with one commit.  Loading seed pages and benchmark data goes through it.
+it whoosh commits (three indexes) per revision.  :func:`store_pages` performs the same steps as
+moin's ``store_revision`` (metadata validation, preprocessing, backend store) for many pages and
+then writes the index documents – built by moin's own ``backend_to_index`` – with one commit per
+index, and our catalog with one more.  The new revisions are put into the latest-revision indexes
+explicitly, as ``store_revision`` does: moin's ``update()`` would pick the latest by mtime, which
+has one-second resolution and so ties when a page changes twice within a second.  Loading seed
+pages, role groups and benchmark data goes through it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from moin.constants.keys import (
     ITEMTYPE,
     LANGUAGE,
     LATEST_META,
+    LATEST_REVS,
+    ALL_REVS,
     NAME,
     NAMESPACE,
     PARENTID,
@@ -36,10 +41,12 @@ from moin.constants.keys import (
     USERID,
 )
 from moin.constants.itemtypes import ITEMTYPE_DEFAULT
+from moin.storage.middleware.indexing import backend_to_index
 from moin.utils.names import split_fqname
 
 from .records import RECORD_FIELDS, RECORD_TYPE, Record, record_from_meta
 
+INDEX_LOCK_TIMEOUT = 30.0  # seconds to wait for another process's whoosh write lock
 MOINWIKI = "text/x.moin.wiki;charset=utf-8"
 # metadata keys a page spec may set; everything else is moin's to fill in
 SETTABLE_META = (SUMMARY, TAGS, "acl", "usergroup", RECORD_TYPE, RECORD_FIELDS)
@@ -121,6 +128,7 @@ def store_pages(
     pages = list(pages)
     result = StoreResult()
     stored_records: list[Record] = []
+    indexed: list[tuple[dict[str, Any], str, str]] = []  # (meta, indexable content, backend name)
     for done, spec in enumerate(pages, 1):
         data = spec.text.encode("utf-8")
         fqname = split_fqname(spec.name)
@@ -163,10 +171,11 @@ def store_pages(
         item.validate_metadata(meta, state, update=True)
         meta = {k: v for k, v in meta.items() if v is not None}
         stream = BytesIO(data)
-        meta, stream, _content = item.preprocess(meta, stream)
+        meta, stream, content = item.preprocess(meta, stream)
         stream.seek(0)
         item.validate_metadata(meta, state, update=False)
-        indexer.backend.store(meta, stream)
+        backend_name, _revid = indexer.backend.store(meta, stream)
+        indexed.append((meta, content, backend_name))
         (result.updated if current is not None else result.created).append(spec.name)
         record = record_from_meta(meta, _text_of(meta, data))
         if record is not None:
@@ -174,12 +183,21 @@ def store_pages(
         if progress:
             progress(done, len(pages))
     if result.created or result.updated:
-        indexer.update()
+        _index_batch(indexer, indexed)
         catalog = app.extensions["gaa"].catalog
         catalog.upsert(stored_records)
         # a page that stopped being a record must leave the catalog too
         catalog.delete(_itemids_of(indexer, result.updated, exclude={r.itemid for r in stored_records}))
     return result
+
+
+def _index_batch(indexer, indexed: list[tuple[dict[str, Any], str, str]]) -> None:
+    """Put freshly stored revisions into moin's three whoosh indexes, one commit per index."""
+    for idx_name in (ALL_REVS, LATEST_REVS, LATEST_META):
+        schema = indexer.schemas[idx_name]
+        with indexer.ix[idx_name].writer(timeout=INDEX_LOCK_TIMEOUT) as writer:
+            for meta, content, backend_name in indexed:
+                writer.update_document(**backend_to_index(meta, content, schema, backend_name))
 
 
 def _itemids_of(indexer, names: list[str], exclude: set[str]) -> list[str]:

@@ -49,7 +49,8 @@ def instance_settings(instance_dir: str) -> dict:
     """Config attributes that point the real wikiconfig at ``instance_dir``."""
     cfg = wikiconfig.Config
     uri = f"stores:fs:{instance_dir}/data/%(backend)s/%(kind)s"
-    namespace_mapping, backend_mapping, acl_mapping = create_mapping(uri, cfg.namespaces, cfg.backends, cfg.acls)
+    backends = {name: uri for name in cfg.backends}
+    namespace_mapping, backend_mapping, acl_mapping = create_mapping(uri, cfg.namespaces, backends, cfg.acls)
     return dict(
         instance_dir=instance_dir,
         index_storage=IndexStorageConfig(name="FileStorage", args=(os.path.join(instance_dir, "index"),), kwargs={}),
@@ -122,6 +123,7 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def login(client, person: Person) -> None:
+    client.get("/+logout")
     response = client.post(
         "/+login",
         data={"login_username": person.name, "login_password": PASSWORD, "login_submit": "1", "login_nexturl": ""},

@@ -1,0 +1,46 @@
+# PartnerWiki – the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench admin setup system-deps clean-instance
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## make run: create .venv and instance/ on first use, load the seed pages, serve on 127.0.0.1:$(PORT)
+run: $(STAMP)
+	$(BIN)/partnerwiki gaa-setup
+	$(BIN)/partnerwiki run --host 127.0.0.1 --port $(PORT)
+
+## make setup: everything `make run` does before serving
+setup: $(STAMP)
+	$(BIN)/partnerwiki gaa-setup
+
+## make admin: create the first administrator (asks for name, e-mail and password)
+admin: $(STAMP)
+	$(BIN)/partnerwiki gaa-create-admin
+
+## Debian packages the tests drive: chromium (browser tests)
+system-deps:
+	@if ! command -v chromium >/dev/null; then \
+		echo "Installing Debian packages: chromium"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core; \
+	fi
+
+## make test: install what the tests need, then run them all
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q
+
+## make bench: print `name: value` lines, ratios against a plain moin page measured in the same run
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean-instance:
+	rm -rf instance
