@@ -56,14 +56,11 @@ def init_app(app: Flask) -> None:
 
 def build_missing_catalog(app: Flask, catalog: Catalog) -> None:
     """A wiki without a catalog (new, or its catalog was deleted) gets one built from storage."""
+    from .progress import ProgressBar
     from .storage import read_records
 
-    def report(done: int, total: int) -> None:
-        if done == total or done % 1000 == 0:
-            log.info("PartnerWiki catalog: %d/%d items read", done, total)
-
     try:
-        count = catalog.replace_all(read_records(app.storage, progress=report))
+        count = catalog.replace_all(read_records(app.storage, progress=ProgressBar("Katalog fehlt – aufbauen")))
     except EmptyIndexError:  # moin's own indexes are not built yet (e.g. during index-create)
         catalog.close()
         return

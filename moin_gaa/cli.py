@@ -20,6 +20,7 @@ from whoosh import index as whoosh_index
 from .accounts import AccountError, create_admin, ensure_role_groups
 from .app import DEFAULT_CONFIG, REPO_DIR, create_app, partnerwiki
 from .catalog import check
+from .progress import ProgressBar
 from .seeding import SeedError, load_seed_pages
 from .storage import read_records
 
@@ -35,24 +36,6 @@ def cli() -> None:
 for _name, _command in moin_cli.commands.items():
     if _name not in cli.commands:
         cli.add_command(_command, _name)
-
-
-class Bar:
-    """A click progress bar fed with ``(done, total)`` callbacks."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.bar = None
-        self.done = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(done - self.done)
-        self.done = done
-        if done >= total:
-            self.bar.__exit__(None, None, None)
 
 
 def index_dir(config: str = DEFAULT_CONFIG) -> str:
@@ -85,7 +68,7 @@ def sync_catalog(repair: bool = True) -> bool:
         click.echo("Katalog fehlt.")
     if not repair:
         return False
-    count = catalog.replace_all(read_records(storage, progress=Bar("Katalog aufbauen")))
+    count = catalog.replace_all(read_records(storage, progress=ProgressBar("Katalog aufbauen")))
     click.echo(f"Katalog neu aufgebaut: {count} Datensätze.")
     return True
 
@@ -108,7 +91,7 @@ def setup(seed_dir: str) -> None:
 
 def _load_seeds(seed_dir: str) -> None:
     try:
-        result = load_seed_pages(seed_dir, progress=Bar("Startseiten laden"))
+        result = load_seed_pages(seed_dir, progress=ProgressBar("Startseiten laden"))
     except SeedError as e:
         raise click.ClickException(f"Startseiten nicht geladen – {e}") from e
     click.echo(
@@ -128,7 +111,7 @@ def load_seeds(seed_dir: str) -> None:
 @cli.command("gaa-catalog-rebuild")
 def catalog_rebuild() -> None:
     """Den PartnerWiki-Katalog vollständig aus dem Speicher neu aufbauen."""
-    count = partnerwiki().catalog.replace_all(read_records(current_app.storage, progress=Bar("Katalog aufbauen")))
+    count = partnerwiki().catalog.replace_all(read_records(current_app.storage, progress=ProgressBar("Katalog aufbauen")))
     click.echo(f"Katalog neu aufgebaut: {count} Datensätze.")
 
 

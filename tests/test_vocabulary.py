@@ -71,3 +71,16 @@ def test_config_can_replace_a_list():
 def test_bad_config_is_refused_with_a_german_message(overrides, message):
     with pytest.raises(VocabularyError, match=message):
         vocabulary_from_config(overrides)
+
+
+def test_progress_bar_writes_every_ten_percent_to_a_log():
+    import io
+
+    from moin_gaa.progress import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar("Laden", out)
+    for done in range(1, 201):
+        bar(done, 200)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 11 and "  0%" in lines[0] and lines[-1].endswith("100% (200/200)") and "[" + "#" * 30 + "]" in lines[-1]

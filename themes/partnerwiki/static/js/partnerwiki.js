@@ -1,0 +1,27 @@
+/*
+    PartnerWiki theme – two small accessibility repairs for markup that moin's own templates write
+    and that cannot be reached through template blocks:
+
+    1. base.html writes <html> without a lang attribute (the language is only set on <body>);
+       copy it to <html> so that the whole document declares its language (WCAG 3.1.1).
+    2. layout.html writes lang="" dir="" on #moin-page (ThemeSupport has no content_lang /
+       content_dir), which would declare the main content as being in an *unknown* language.
+       Remove the empty attributes so the content inherits the page language.
+*/
+(function () {
+    "use strict";
+    var root = document.documentElement,
+        body = document.body,
+        page = document.getElementById("moin-page");
+    if (body && !root.getAttribute("lang") && body.getAttribute("lang")) {
+        root.setAttribute("lang", body.getAttribute("lang"));
+    }
+    if (page) {
+        if (page.getAttribute("lang") === "") {
+            page.removeAttribute("lang");
+        }
+        if (page.getAttribute("dir") === "") {
+            page.removeAttribute("dir");
+        }
+    }
+}());
