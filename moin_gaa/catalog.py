@@ -137,12 +137,21 @@ class Catalog:
     def _writer(self):
         return self.ix.writer(timeout=WRITE_LOCK_TIMEOUT)
 
-    def upsert(self, records: Iterable[Record]) -> int:
-        """Add or replace records (one commit for all of them); returns how many."""
+    def upsert(self, records: Iterable[Record], new_itemids: Iterable[str] = ()) -> int:
+        """Add or replace records (one commit for all of them); returns how many.
+
+        Records whose itemid is in ``new_itemids`` cannot be in the catalog yet and are added
+        without whoosh's delete-by-unique-term lookup.
+        """
+        new = set(new_itemids)
         count = 0
         with self._writer() as writer:
             for record in records:
-                writer.update_document(**record_to_document(record))
+                doc = record_to_document(record)
+                if record.itemid in new:
+                    writer.add_document(**doc)
+                else:
+                    writer.update_document(**doc)
                 count += 1
         return count
 

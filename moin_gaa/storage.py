@@ -52,6 +52,7 @@ MOINWIKI = "text/x.moin.wiki;charset=utf-8"
 SETTABLE_META = (SUMMARY, TAGS, "acl", "usergroup", RECORD_TYPE, RECORD_FIELDS)
 
 Progress = Callable[[int, int], None]
+Indexed = tuple[dict[str, Any], str, str, bool]  # (meta, indexable content, backend name, new item?)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def store_pages(
     pages = list(pages)
     result = StoreResult()
     stored_records: list[Record] = []
-    indexed: list[tuple[dict[str, Any], str, str]] = []  # (meta, indexable content, backend name)
+    indexed: list[Indexed] = []
     for done, spec in enumerate(pages, 1):
         data = spec.text.encode("utf-8")
         fqname = split_fqname(spec.name)
@@ -175,7 +176,7 @@ def store_pages(
         stream.seek(0)
         item.validate_metadata(meta, state, update=False)
         backend_name, _revid = indexer.backend.store(meta, stream)
-        indexed.append((meta, content, backend_name))
+        indexed.append((meta, content, backend_name, current is None))
         (result.updated if current is not None else result.created).append(spec.name)
         record = record_from_meta(meta, _text_of(meta, data))
         if record is not None:
@@ -185,19 +186,27 @@ def store_pages(
     if result.created or result.updated:
         _index_batch(indexer, indexed)
         catalog = app.extensions["gaa"].catalog
-        catalog.upsert(stored_records)
+        catalog.upsert(stored_records, new_itemids=[meta[ITEMID] for meta, _c, _b, is_new in indexed if is_new])
         # a page that stopped being a record must leave the catalog too
         catalog.delete(_itemids_of(indexer, result.updated, exclude={r.itemid for r in stored_records}))
     return result
 
 
-def _index_batch(indexer, indexed: list[tuple[dict[str, Any], str, str]]) -> None:
-    """Put freshly stored revisions into moin's three whoosh indexes, one commit per index."""
+def _index_batch(indexer, indexed: list[Indexed]) -> None:
+    """Put freshly stored revisions into moin's three whoosh indexes, one commit per index.
+
+    A new revision id, or the first revision of a new item, cannot be in an index yet: it is
+    added without whoosh's costly delete-by-unique-term lookup (``update_document``).
+    """
     for idx_name in (ALL_REVS, LATEST_REVS, LATEST_META):
         schema = indexer.schemas[idx_name]
         with indexer.ix[idx_name].writer(timeout=INDEX_LOCK_TIMEOUT) as writer:
-            for meta, content, backend_name in indexed:
-                writer.update_document(**backend_to_index(meta, content, schema, backend_name))
+            for meta, content, backend_name, is_new_item in indexed:
+                doc = backend_to_index(meta, content, schema, backend_name)
+                if idx_name == ALL_REVS or is_new_item:
+                    writer.add_document(**doc)
+                else:
+                    writer.update_document(**doc)
 
 
 def _itemids_of(indexer, names: list[str], exclude: set[str]) -> list[str]:
