@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
+from flask import g as flaskg
 from moin.app import create_app_ext
 from whoosh.index import EmptyIndexError
 
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     cfg = app.cfg
     catalog = Catalog(getattr(cfg, "gaa_catalog_dir", os.path.join(cfg.instance_dir, "gaa-catalog")))
     app.extensions["gaa"] = PartnerWiki(vocabulary_from_config(getattr(cfg, "gaa_vocabulary", None)), catalog)
+    app.extensions["babel"].locale_selector = german_unless_chosen
     app.register_blueprint(blueprint.gaa, url_prefix="/+gaa")
     blueprint.install_template_globals(app)
     if not catalog.exists() and hasattr(app, "storage"):
@@ -65,6 +67,18 @@ def build_missing_catalog(app: Flask, catalog: Catalog) -> None:
         catalog.close()
         return
     log.info("PartnerWiki catalog built: %d records", count)
+
+
+def german_unless_chosen() -> str:
+    """The UI locale: the user's own choice (settings), else the wiki's German default.
+
+    moin would follow the browser's Accept-Language and fall back to English; the PartnerWiki
+    speaks German to everybody who has not chosen otherwise.
+    """
+    user = getattr(flaskg, "user", None)
+    if user is not None and user.locale:
+        return user.locale
+    return current_app.cfg.locale_default
 
 
 def partnerwiki(app: Flask | None = None) -> PartnerWiki:

@@ -141,3 +141,10 @@ def test_cross_site_posts_to_moins_own_forms_are_refused(client, header):
         headers={header: "http://localhost:8080/+login"},
     )
     assert same_site.status_code == 302
+
+
+@pytest.mark.parametrize("accept_language", [None, "en-US,en;q=0.9", "fr"])
+def test_moins_own_pages_speak_german_whatever_the_browser_asks(client, accept_language):
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    body = text(client.get("/+login", headers=headers))
+    assert "Anmelden" in body and "Log in" not in body

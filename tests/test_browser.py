@@ -68,7 +68,7 @@ def test_start_page_register_login_and_edit(page, base_url):
     editor = page.locator("textarea[name=content_form_data_text]")
     expect(editor).to_be_visible()
     editor.fill(editor.input_value() + "\n\nBea war hier und hat die Seite im Browser bearbeitet.\n")
-    page.locator("form#moin-modify").locator("button[type=submit][name=submit], input[type=submit][name=submit]").first.click()
+    page.click("#moin-save-text-button")
     page.wait_for_load_state()
     page.goto(base_url + "/Hilfe/Mitmachen")
     expect(page.locator("#moin-content")).to_contain_text("Bea war hier und hat die Seite im Browser bearbeitet.")
