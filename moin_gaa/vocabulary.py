@@ -49,13 +49,13 @@ LIFE_PHASES: tuple[Term, ...] = (
 )
 
 RECOMMENDATIONS: tuple[Term, ...] = (
-    Term("beteiligung", "Beteiligung von Kindern, Jugendlichen und ihren Familien sicherstellen", page="Handlungsempfehlungen/Beteiligung"),
-    Term("zusammenarbeit", "Interdisziplinäre Zusammenarbeit ermöglichen", page="Handlungsempfehlungen/Interdisziplinäre Zusammenarbeit"),
-    Term("niedrigschwellig", "Niedrigschwellige Unterstützungsangebote schaffen", page="Handlungsempfehlungen/Niedrigschwellige Angebote"),
-    Term("wertschaetzend", "Wertschätzend und befähigend handeln", page="Handlungsempfehlungen/Wertschätzend und befähigend handeln"),
-    Term("lebenswelten", "Blick auf die Lebenswelten richten (Setting-Ansatz)", page="Handlungsempfehlungen/Lebenswelten"),
-    Term("multiplikatoren", "Multiplikator/innen einbinden", page="Handlungsempfehlungen/Multiplikatoren"),
-    Term("ehrenamt", "Ehrenamtsstrukturen fördern", page="Handlungsempfehlungen/Ehrenamt"),
+    Term("beteiligung", "Beteiligung von Kindern, Jugendlichen und ihren Familien sicherstellen", "Kinder, Jugendliche und Eltern an Bedarfsermittlung, Planung, Umsetzung und Bewertung beteiligen", page="Handlungsempfehlungen/Beteiligung"),
+    Term("zusammenarbeit", "Interdisziplinäre Zusammenarbeit ermöglichen", "Zusammenarbeit über Ressortgrenzen hinweg ermöglichen und verbindlich steuern", page="Handlungsempfehlungen/Interdisziplinäre Zusammenarbeit"),
+    Term("niedrigschwellig", "Niedrigschwellige Unterstützungsangebote schaffen", "Hürden abbauen: wohnortnahe, leicht zugängliche Unterstützungsangebote schaffen", page="Handlungsempfehlungen/Niedrigschwellige Angebote"),
+    Term("wertschaetzend", "Wertschätzend und befähigend handeln", "Familien respektvoll begegnen, an Stärken ansetzen und Selbstbestimmung fördern", page="Handlungsempfehlungen/Wertschätzend und befähigend handeln"),
+    Term("lebenswelten", "Blick auf die Lebenswelten richten (Setting-Ansatz)", "Gesundheit in Kita, Schule, Familie und Stadtteil fördern: Verhalten und Verhältnisse", page="Handlungsempfehlungen/Lebenswelten"),
+    Term("multiplikatoren", "Multiplikator/innen einbinden", "Vertrauenspersonen und Fachkräfte als Multiplikator/innen gewinnen, qualifizieren und einbinden", page="Handlungsempfehlungen/Multiplikatoren"),
+    Term("ehrenamt", "Ehrenamtsstrukturen fördern", "Ehrenamtliches Engagement für Familien stärken, koordinieren und anerkennen", page="Handlungsempfehlungen/Ehrenamt"),
 )
 
 LEWIN_PHASES: tuple[Term, ...] = (
