@@ -126,3 +126,18 @@ def test_an_orphaned_meta_file_is_refused(seed_dir):
         f.write('{"summary": "x"}')
     with pytest.raises(SeedError, match="fehlt die .data-Datei"):
         read_seed_pages(seed_dir)
+
+
+@pytest.fixture(scope="module")
+def seed_names():
+    return [page.name for page in read_seed_pages(SEED_DIR)]
+
+
+def test_every_seed_page_renders_without_macro_errors_or_dead_links(client, seed_names):
+    for name in seed_names:
+        response = client.get("/" + name)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200, name
+        assert "error moin-nowiki" not in body, f"macro error on {name}"
+        content = body.split('id="moin-content"', 1)[1]
+        assert "moin-nonexistent" not in content, f"dead wiki link on {name}"
