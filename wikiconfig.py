@@ -109,7 +109,7 @@ class Config(DefaultConfig):
     # gaa_vocabulary = {"life_phases": {"extend": [("erwachsene", "Erwachsene"), ("aeltere", "Ältere")]}}
     gaa_vocabulary: dict = {}
 
-    mod_names = ["font_awesome", "svgedit_moin", "pygments"]
+    mod_names = ["font_awesome", "svgedit_moin", "pygments", "jquery"]
     serve_files.update(get_xstatic_module_path_map(mod_names))
 
 

@@ -148,3 +148,12 @@ def test_moins_own_pages_speak_german_whatever_the_browser_asks(client, accept_l
     headers = {"Accept-Language": accept_language} if accept_language else {}
     body = text(client.get("/+login", headers=headers))
     assert "Anmelden" in body and "Log in" not in body
+
+
+def test_anonymous_visitors_see_a_registration_link(client):
+    body = text(client.get("/Startseite"))
+    assert 'href="/+register">Registrieren</a>' in body
+
+
+def test_the_search_page_gets_its_jquery(client):
+    assert client.get("/+serve/jquery/jquery.min.js").status_code == 200
