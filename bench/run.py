@@ -19,7 +19,7 @@ os.environ.setdefault("PARTNERWIKI_SECRET_KEY", "bench-secret")
 os.environ.setdefault("PARTNERWIKI_INSTANCE", tempfile.mkdtemp(prefix="partnerwiki-bench-"))
 
 from conftest import REGISTERED, acting_as, create_people, make_app, save_page  # noqa: E402
-from moin_gaa.access import readable_records  # noqa: E402
+from moin_gaa.access import ReadRights  # noqa: E402
 from moin_gaa.accounts import ensure_role_groups  # noqa: E402
 from moin_gaa.app import partnerwiki  # noqa: E402
 from moin_gaa.cli import SEED_DIR  # noqa: E402
@@ -91,7 +91,7 @@ def main() -> None:
         emit("records_json_2000_ratio", median_seconds(get(client, "/+gaa/records.json?typ=werkzeug&limit=50")) / plain)
     with acting_as(app, None):
         catalog = partnerwiki(app).catalog
-        search = median_seconds(lambda: catalog.search(readable_records, record_type="werkzeug", facets={"lebensphasen": "kita"}))
+        search = median_seconds(lambda: catalog.search(ReadRights(), record_type="werkzeug", facets={"lebensphasen": "kita"}))
     emit("catalog_filtered_search_2000_ms", search * 1000)
     app.deinit_backends()
 

@@ -4,7 +4,7 @@ Lists the life phases, the 7 Handlungsempfehlungen, the strategy phases (Lewin),
 with their Koordinierungsstellen, or the kinds of municipality, each term linked to its page.
 
 Parameters:
-    liste: life_phases | recommendations | lewin_phases | laender | municipality_kinds
+    liste: life_phases | recommendations | lewin_phases | laender | municipality_kinds | material_kinds
            (also the first positional argument; required)
     format: list (default) | table
 

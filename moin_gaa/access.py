@@ -15,23 +15,24 @@ from moin.utils.names import parent_names
 from .records import Record
 
 
-def _acl_key(record: Record) -> tuple:
-    return (record.acl, tuple(parent_names(list(record.names))), record.namespace)
+def acl_key(record: Record) -> str:
+    """Records with the same key have the same read rights for every user (moin's cache key)."""
+    return "\x1f".join([record.acl or "\x00", "/".join(parent_names(list(record.names))), record.namespace])
 
 
-def readable_records(records: list[Record]) -> list[Record]:
-    """The records the current request's user may read, in the given order."""
-    storage = flaskg.storage
-    decided: dict[tuple, bool] = {}
-    visible = []
-    for record in records:
-        key = _acl_key(record)
-        if key not in decided:
+class ReadRights:
+    """``rights(record)``: may the current request's user read it?  One moin check per key."""
+
+    def __init__(self) -> None:
+        self.storage = flaskg.storage
+        self.decided: dict[str, bool] = {}
+
+    def __call__(self, record: Record) -> bool:
+        key = acl_key(record)
+        if key not in self.decided:
             meta = {ITEMID: record.itemid, NAME: list(record.names), NAMESPACE: record.namespace}
             if record.acl is not None:
                 # only a real ACL: moin treats a present-but-None ACL as "no parents to consult"
                 meta[ACL] = record.acl
-            decided[key] = bool(storage.may_read_rev(meta))
-        if decided[key]:
-            visible.append(record)
-    return visible
+            self.decided[key] = bool(self.storage.may_read_rev(meta))
+        return self.decided[key]

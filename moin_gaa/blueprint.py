@@ -13,7 +13,7 @@ from moin.i18n import _
 from moin.themes import render_template
 
 from . import csrf
-from .access import readable_records
+from .access import ReadRights
 from .app import partnerwiki
 from .catalog import check
 from .storage import read_records
@@ -74,7 +74,7 @@ def records_json():
     except ValueError:
         return jsonify({"fehler": "„limit“ muss eine Zahl sein."}), 400
     records = partnerwiki().catalog.search(
-        readable_records, record_type=args.get("typ") or None, facets=facets, text=args.get("q") or None, limit=limit
+        ReadRights(), record_type=args.get("typ") or None, facets=facets, text=args.get("q") or None, limit=limit
     )
     return jsonify(
         [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -20,10 +21,13 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.query import And, Every, Query, Term
 
+from .access import acl_key
 from .records import Record
 
 WRITE_LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's whoosh lock
 FACET_PREFIX = "f_"
+SCHEMA_VERSION = "2"  # bump when make_schema() changes: an older catalog is rebuilt
+VERSION_FILE = "schema_version"
 
 
 def make_schema() -> Schema:
@@ -35,6 +39,7 @@ def make_schema() -> Schema:
         names=STORED,
         namespace=ID(stored=True),
         acl=STORED,
+        acl_key=ID,  # records with equal keys have equal read rights (see access.acl_key)
         record_type=ID(stored=True),
         title=TEXT(analyzer=german, stored=True, field_boost=2.0),
         text=TEXT(analyzer=german),
@@ -64,6 +69,7 @@ def record_to_document(record: Record) -> dict[str, Any]:
         names=list(record.names),
         namespace=record.namespace,
         acl=record.acl,
+        acl_key=acl_key(record),
         record_type=record.record_type,
         title=record.title,
         text=" ".join(filter(None, [record.summary, record.text])),
@@ -113,12 +119,20 @@ class Catalog:
         self._ix: whoosh_index.Index | None = None
 
     def exists(self) -> bool:
-        return whoosh_index.exists_in(self.path)
+        """True if a catalog of the current schema is there (an older one counts as missing)."""
+        try:
+            with open(os.path.join(self.path, VERSION_FILE)) as f:
+                version = f.read().strip()
+        except OSError:
+            return False
+        return version == SCHEMA_VERSION and whoosh_index.exists_in(self.path)
 
     def create(self) -> None:
         """Create an empty catalog (replacing one that is there)."""
         os.makedirs(self.path, exist_ok=True)
         self._ix = whoosh_index.create_in(self.path, make_schema())
+        with open(os.path.join(self.path, VERSION_FILE), "w") as f:
+            f.write(SCHEMA_VERSION)
 
     @property
     def ix(self) -> whoosh_index.Index:
@@ -181,9 +195,15 @@ class Catalog:
         parser = MultifieldParser(["title", "text"], schema=self.ix.schema, group=OrGroup.factory(0.9))
         return parser.parse(text)
 
+    @contextmanager
+    def reader(self, may_read: Callable[[Record], bool]) -> Iterator["CatalogReader"]:
+        """A read view that only ever yields what ``may_read`` allows (see :mod:`moin_gaa.access`)."""
+        with self.ix.searcher() as searcher:
+            yield CatalogReader(self, searcher, may_read)
+
     def search(
         self,
-        may_read: Callable[[list[Record]], list[Record]],
+        may_read: Callable[[Record], bool],
         *,
         record_type: str | None = None,
         facets: Mapping[str, str] | None = None,
@@ -192,9 +212,8 @@ class Catalog:
     ) -> list[Record]:
         """Records matching all criteria that the caller may read, best match (or newest) first.
 
-        ``may_read`` decides which records the current user may see (see
-        :func:`moin_gaa.access.readable_records`); there is deliberately no unfiltered variant.
-        ``facets`` maps a field name to one required value.
+        ``facets`` maps a field name to one required value.  There is deliberately no
+        unfiltered variant: every query names whose read rights apply.
         """
         terms: list[Query] = []
         if record_type:
@@ -203,13 +222,56 @@ class Catalog:
             terms.append(Term(FACET_PREFIX + key, value))
         if text:
             terms.append(self.parse(text))
-        query: Query = And(terms) if terms else Every()
-        with self.ix.searcher() as searcher:
-            sortedby = None if text else "mtime"
-            hits = searcher.search(query, limit=None, sortedby=sortedby, reverse=bool(sortedby))
-            found = [document_to_record(hit.fields()) for hit in hits]
-        visible = may_read(found)
-        return visible if limit is None else visible[:limit]
+        with self.reader(may_read) as reader:
+            return reader.search(And(terms) if terms else Every(), limit=limit, by_relevance=bool(text))
+
+
+class CatalogReader:
+    """Read access to the catalog through one whoosh searcher, limited to readable records.
+
+    Read rights are decided once per distinct ``acl_key`` (not per record), so counting over
+    10,000 records costs a handful of ACL checks and set operations on document numbers.
+    """
+
+    def __init__(self, catalog: Catalog, searcher, may_read: Callable[[Record], bool]) -> None:
+        self.catalog = catalog
+        self.searcher = searcher
+        self.may_read = may_read
+        self._readable: set[int] | None = None
+
+    @property
+    def readable(self) -> set[int]:
+        if self._readable is None:
+            readable: set[int] = set()
+            for key in self.searcher.lexicon("acl_key"):
+                docnums = list(self.searcher.docs_for_query(Term("acl_key", key)))
+                if docnums and self.may_read(document_to_record(self.searcher.stored_fields(docnums[0]))):
+                    readable.update(docnums)
+            self._readable = readable
+        return self._readable
+
+    def docs(self, query: Query) -> set[int]:
+        """Document numbers of readable records matching ``query``."""
+        return set(self.searcher.docs_for_query(query)) & self.readable
+
+    def facet_docs(self, key: str, value: str) -> set[int]:
+        return self.docs(Term(FACET_PREFIX + key, value))
+
+    def records(self, docnums: Iterable[int]) -> list[Record]:
+        return [document_to_record(self.searcher.stored_fields(n)) for n in docnums]
+
+    def search(self, query: Query, *, limit: int | None = None, by_relevance: bool = False) -> list[Record]:
+        """Readable records matching ``query``: best first if ``by_relevance``, else newest first."""
+        sortedby = None if by_relevance else "mtime"
+        hits = self.searcher.search(query, limit=None, sortedby=sortedby, reverse=not by_relevance)
+        readable = self.readable
+        found = []
+        for hit in hits:
+            if hit.docnum in readable:
+                found.append(document_to_record(hit.fields()))
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
 
 
 def check(catalog: Catalog, storage_records: Iterable[Record]) -> CheckReport:

@@ -37,6 +37,7 @@ LIST_NAMES: dict[str, str] = {
     "lewin_phases": "Strategiephasen",
     "laender": "Länder",
     "municipality_kinds": "Gebietskörperschaften",
+    "material_kinds": "Materialarten",
 }
 
 LIFE_PHASES: tuple[Term, ...] = (
@@ -101,6 +102,18 @@ MUNICIPALITY_KINDS: tuple[Term, ...] = (
 )
 
 
+MATERIAL_KINDS: tuple[Term, ...] = (
+    Term("leitfaden", "Leitfaden"),
+    Term("arbeitshilfe", "Arbeitshilfe"),
+    Term("checkliste", "Checkliste"),
+    Term("praxisbeispiel", "Praxisbeispiel"),
+    Term("studie", "Studie/Bericht"),
+    Term("vorlage", "Vorlage"),
+    Term("video", "Video"),
+    Term("website", "Website"),
+)
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """All vocabulary lists of one wiki."""
@@ -110,6 +123,7 @@ class Vocabulary:
     lewin_phases: tuple[Term, ...] = LEWIN_PHASES
     laender: tuple[Term, ...] = LAENDER
     municipality_kinds: tuple[Term, ...] = MUNICIPALITY_KINDS
+    material_kinds: tuple[Term, ...] = MATERIAL_KINDS
 
     def terms(self, list_name: str) -> tuple[Term, ...]:
         if list_name not in LIST_NAMES:
@@ -162,7 +176,7 @@ def vocabulary_from_config(overrides: Mapping[str, object] | None) -> Vocabulary
     """Build the wiki's vocabulary from ``wikiconfig.Config.gaa_vocabulary``.
 
     Each key names a list (``life_phases``, ``recommendations``, ``lewin_phases``, ``laender``,
-    ``municipality_kinds``).  A value replaces the seeded list; ``{"extend": [...]}`` appends to it
+    ``municipality_kinds``, ``material_kinds``).  A value replaces the seeded list; ``{"extend": [...]}`` appends to it
     (e.g. the life phases „Erwachsene“ and „Ältere“ for „Gesundheit für alle“).  Entries are
     ``Term`` objects, ``{"key": ..., "label": ...}`` dicts or ``(key, label)`` pairs.
     """

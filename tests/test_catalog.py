@@ -7,7 +7,7 @@ import shutil
 from flask import g as flaskg
 
 from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, create_people, login, save_page
-from moin_gaa.access import readable_records
+from moin_gaa.access import ReadRights
 from moin_gaa.app import partnerwiki
 from moin_gaa.catalog import check
 from moin_gaa.storage import read_records
@@ -19,7 +19,7 @@ def names(records):
 
 
 def search(app, **kw):
-    return names(partnerwiki(app).catalog.search(readable_records, **kw))
+    return names(partnerwiki(app).catalog.search(ReadRights(), **kw))
 
 
 def test_record_saved_through_moin_appears_in_the_catalog(wiki):

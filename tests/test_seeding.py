@@ -87,7 +87,7 @@ def test_a_changed_seed_page_becomes_a_new_revision_and_updates_the_catalog(empt
         current = empty_wiki.storage.get_item(name_exact="Handlungsempfehlungen/Ehrenamt", namespace="")["current"]
         assert current.meta["rev_number"] == 2 and current.data.read() == "Ehrenamtsstrukturen fördern".encode()
         catalog = partnerwiki(empty_wiki).catalog
-        assert [r.summary for r in catalog.search(lambda rs: rs, text="Ehrenamtsstrukturen")] == ["Ehrenamt neu"]
+        assert [r.summary for r in catalog.search(lambda record: True, text="Ehrenamtsstrukturen")] == ["Ehrenamt neu"]
 
 
 @pytest.mark.parametrize(
