@@ -18,8 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from whoosh import index as whoosh_index
 from whoosh.analysis import LanguageAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.qparser import MultifieldParser, OrGroup
-from whoosh.query import And, Every, Query, Term
+from whoosh.query import And, Every, Or, Prefix, Query, Term
 
 from .access import acl_key
 from .records import Record
@@ -30,8 +29,27 @@ SCHEMA_VERSION = "2"  # bump when make_schema() changes: an older catalog is reb
 VERSION_FILE = "schema_version"
 
 
+GERMAN = LanguageAnalyzer("de")
+
+
+def word_variants(stem: str) -> set[str]:
+    """Prefixes under which a stemmed query word is searched.
+
+    Snowball's German stemmer leaves word families apart („Gesundheitsförderung“ →
+    ``gesundheitsforder``, „gesundheitsfördernde“ → ``gesundheitsfordernd``; „Kitas“ → ``kitas``):
+    searching the stem as a prefix, and the stem without a participle ``-nd`` or plural ``-s``,
+    brings them together.
+    """
+    variants = {stem}
+    if len(stem) > 6 and stem.endswith("nd"):
+        variants.add(stem[:-2])
+    if len(stem) > 4 and stem.endswith("s"):
+        variants.add(stem[:-1])
+    return variants
+
+
 def make_schema() -> Schema:
-    german = LanguageAnalyzer("de")
+    german = GERMAN
     schema = Schema(
         itemid=ID(stored=True, unique=True),
         revid=ID(stored=True),
@@ -191,9 +209,13 @@ class Catalog:
             return {doc["itemid"]: doc["revid"] for doc in searcher.all_stored_fields()}
 
     def parse(self, text: str) -> Query:
-        """A full-text query over title and text (German stemming)."""
-        parser = MultifieldParser(["title", "text"], schema=self.ix.schema, group=OrGroup.factory(0.9))
-        return parser.parse(text)
+        """A full-text query over title and text: every word must match (see :func:`word_variants`)."""
+        words = [token.text for token in GERMAN(text)]
+        if not words:
+            return Every()
+        return And(
+            [Or([Prefix(field, variant) for field in ("title", "text") for variant in word_variants(w)]) for w in words]
+        )
 
     @contextmanager
     def reader(self, may_read: Callable[[Record], bool]) -> Iterator["CatalogReader"]:
