@@ -20,8 +20,7 @@ WIKICONFIG_DIR = os.path.abspath(os.path.dirname(__file__))
 INSTANCE_DIR = os.path.abspath(os.environ.get("PARTNERWIKI_INSTANCE") or os.path.join(WIKICONFIG_DIR, "instance"))
 
 # Wiki groups (items with a „usergroup“ list) that the ACLs below rely on.
-ADMIN_GROUP = "Administratoren"
-MODERATOR_GROUP = "Moderatoren"
+from moin_gaa.accounts import ADMINISTRATORS as ADMIN_GROUP, MODERATORS as MODERATOR_GROUP  # noqa: E402
 
 
 def _secret_key() -> str:

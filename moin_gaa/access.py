@@ -12,6 +12,7 @@ from flask import g as flaskg
 from moin.constants.keys import ACL, ITEMID, NAME, NAMESPACE
 from moin.utils.names import parent_names
 
+from .accounts import MODERATORS
 from .records import Record
 
 
@@ -36,3 +37,14 @@ class ReadRights:
                 meta[ACL] = record.acl
             self.decided[key] = bool(self.storage.may_read_rev(meta))
         return self.decided[key]
+
+
+def is_moderator() -> bool:
+    """Whether the current user curates: a member of „Moderatoren“ or a superuser."""
+    user = flaskg.user
+    if not user.valid:
+        return False
+    if user.may.superuser():
+        return True
+    groups = flaskg.groups
+    return MODERATORS in groups and user.name0 in groups[MODERATORS]

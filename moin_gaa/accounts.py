@@ -14,10 +14,12 @@ from moin.utils.names import split_fqname
 
 from .storage import PageSpec, store_pages
 
+ADMINISTRATORS = "Administratoren"
+MODERATORS = "Moderatoren"
 ROLE_GROUP_ACL = "All:read"
 ROLE_GROUPS = {
-    "Administratoren": "Administratorinnen und Administratoren des PartnerWiki: alle Rechte, auch Benutzerverwaltung.",
-    "Moderatoren": (
+    ADMINISTRATORS: "Administratorinnen und Administratoren des PartnerWiki: alle Rechte, auch Benutzerverwaltung.",
+    MODERATORS: (
         "Moderatorinnen und Moderatoren (Geschäftsstelle und Koordinierungsstellen Gesundheitliche "
         "Chancengleichheit): kuratieren die Werkzeugkiste, betreuen Gesprächsräume und Online-Diskussionen."
     ),

@@ -1,0 +1,114 @@
+"""ToolCard – the card at the top of a Werkzeug page (``Werkzeugkiste/<Titel>``).
+
+Shows the tool's structured fields, its status (with the reason of a rejection), a link to
+the form for editing them and, for moderators, the curation buttons.  The tool box form puts
+this macro on top of every Werkzeug page; it takes no arguments.
+
+Usage:
+    <<ToolCard>>
+"""
+
+from __future__ import annotations
+
+from flask import g as flaskg
+from flask import request, url_for
+from moin.macros._base import MacroBlockBase, fail_message
+
+from moin_gaa.access import is_moderator
+from moin_gaa.app import partnerwiki
+from moin_gaa.csrf import csrf_token
+from moin_gaa.items import current
+from moin_gaa.tools import ACTION_LABELS, ACTIONS, STATUS_LABELS, TOOL_PREFIX, TOOL_TYPE, ToolError, tool_from_fields
+
+from ._html import E
+from ._tools_html import item_url, labels, status_badge, term_links
+
+
+def _item_name(page_url) -> str:
+    path = str(getattr(page_url, "path", "") or "") or request.path
+    name = path.lstrip("/")
+    return name.split("/", 1)[1] if name.startswith("+") and "/" in name else name
+
+
+def _row(label: str, *value):
+    return [E("dt", label), E("dd", *value)]
+
+
+def _moderation(tool, revid: str):
+    forms = []
+    for action, (_new, allowed_from) in ACTIONS.items():
+        if tool.status not in allowed_from:
+            continue
+        reason = None
+        if action == "ablehnen":
+            reason = [
+                E("label", "Begründung der Ablehnung", for_="gaa-begruendung"),
+                E("input", type="text", id="gaa-begruendung", name="begruendung", required=True),
+            ]
+        forms.append(
+            E(
+                "form",
+                E("input", type="hidden", name="csrf_token", value=csrf_token()),
+                E("input", type="hidden", name="aktion", value=action),
+                E("input", type="hidden", name="revid", value=revid),
+                reason,
+                E("button", ACTION_LABELS[action], type="submit", class_="gaa-button"),
+                method="post",
+                action=url_for("gaa.decide_tool", titel=tool.titel),
+                class_="gaa-inline-form",
+            )
+        )
+    return E("div", E("h3", "Moderation"), forms, class_="gaa-moderation", role="group", aria_label="Moderation")
+
+
+class Macro(MacroBlockBase):
+    def macro(self, content, arguments, page_url, alternative):
+        name = _item_name(page_url)
+        stored = current(name) if name.startswith(TOOL_PREFIX) else None
+        if stored is None or stored[0].get("gaa_type") != TOOL_TYPE:
+            return fail_message("ToolCard gehört auf eine Werkzeug-Seite (Werkzeugkiste/<Titel>).", alternative)
+        meta, _text = stored
+        vocabulary = partnerwiki().vocabulary
+        try:
+            tool = tool_from_fields(meta.get("gaa_fields") or {}, vocabulary)
+        except ToolError as e:
+            return fail_message("Die Angaben dieses Werkzeugs sind fehlerhaft: " + " ".join(e.errors.values()), alternative)
+        rows = [
+            _row("Lebensphasen", term_links(vocabulary, "life_phases", list(tool.lebensphasen))),
+            _row("Handlungsempfehlungen", term_links(vocabulary, "recommendations", list(tool.empfehlungen))),
+            _row("Art", ", ".join(labels(vocabulary, "material_kinds", tool.art))),
+        ]
+        if tool.quelle:
+            rows.append(_row("Quelle", tool.quelle))
+        if tool.link:
+            rows.append(_row("Link", E("a", tool.link, href=tool.link, rel="nofollow noopener", class_="gaa-external")))
+        if tool.jahr:
+            rows.append(_row("Jahr", str(tool.jahr)))
+        if tool.kommune:
+            profile = f"Kommunen/{tool.kommune}"
+            kommune = E("a", tool.kommune, href=item_url(profile)) if flaskg.storage.has_item(profile) else tool.kommune
+            rows.append(_row("Kommune", kommune))
+        if tool.land:
+            rows.append(_row("Land", term_links(vocabulary, "laender", tool.land)))
+        decision = None
+        if tool.status == "abgelehnt":
+            decision = E("p", E("strong", "Abgelehnt: "), tool.begruendung, class_="gaa-decision", role="note")
+        elif tool.entschieden_von:
+            decision = E(
+                "p", f"{STATUS_LABELS[tool.status].capitalize()} von {tool.entschieden_von} am {tool.entschieden_am}.",
+                class_="gaa-decision",
+            )
+        actions = []
+        if flaskg.user.valid and flaskg.storage.may(name, "write"):
+            actions.append(E("a", "Angaben bearbeiten", href=url_for("gaa.edit_tool", titel=tool.titel), class_="gaa-button"))
+        return E(
+            "section",
+            E("p", status_badge(tool.status), " ", E("span", "★ hervorgehoben", class_="gaa-highlight") if tool.status == "hervorgehoben" else None),
+            E("p", tool.kurzbeschreibung, class_="gaa-lead"),
+            E("dl", rows, class_="gaa-fields"),
+            decision,
+            E("p", actions) if actions else None,
+            _moderation(tool, meta["revid"]) if is_moderator() else None,
+            class_="gaa-card",
+            aria_label="Steckbrief des Werkzeugs",
+        )

@@ -1,0 +1,47 @@
+"""Building HTML output for our macros as moin DOM elements (never as HTML strings).
+
+Elements in the XHTML namespace pass moin's output converter unchanged; text children are
+escaped on output, so user data placed here can never become markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from moin.utils.tree import html
+
+
+def E(tag: str, *children: Any, **attrs: Any):
+    """``E("a", "Text", href="/x", class_="c", aria_label="…")``: an element with escaped children.
+
+    A trailing ``_`` is dropped from attribute names and other ``_`` become ``-``; ``None`` and
+    ``False`` attributes are left out, ``True`` ones are written as ``name="name"``.
+    """
+    attrib = {}
+    for name, value in attrs.items():
+        if value is None or value is False:
+            continue
+        name = name.rstrip("_").replace("_", "-")
+        attrib[html(name)] = name if value is True else str(value)
+    return getattr(html, tag)(attrib=attrib, children=list(_flatten(children)))
+
+
+def _flatten(children) -> Iterable[Any]:
+    for child in children:
+        if child is None:
+            continue
+        if isinstance(child, (list, tuple)):
+            yield from _flatten(child)
+        elif isinstance(child, (int, float)):
+            yield str(child)
+        else:
+            yield child
+
+
+def join(items: Iterable[Any], separator: str = ", ") -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if out:
+            out.append(separator)
+        out.append(item)
+    return out

@@ -1,0 +1,293 @@
+"""Werkzeugkiste views under ``/+gaa``: propose, edit, curate, review queue, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import urlencode
+
+from flask import Response, abort, flash, jsonify, redirect, request, url_for
+from flask import g as flaskg
+from moin.themes import render_template
+
+from . import csrf
+from .access import ReadRights, is_moderator
+from .app import partnerwiki
+from .blueprint import gaa
+from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record, subscribe_current_user
+from .matrix import matching_tools, sort_tools
+from .records import RECORD_FIELDS
+from .tools import (
+    ACTION_LABELS,
+    STATUS_LABELS,
+    TOOL_PREFIX,
+    TOOL_TYPE,
+    Tool,
+    ToolError,
+    decide,
+    long_text_of,
+    page_text,
+    tool_from_fields,
+    tool_from_input,
+)
+from .toolfilter import ToolFilter, parse_filter
+
+MAX_LONG_TEXT = 50_000
+
+
+def _form_values(tool: Tool | None, long_text: str = "") -> dict:
+    if tool is None:
+        return {"lebensphasen": request.args.getlist("lebensphase"), "empfehlungen": request.args.getlist("empfehlung")}
+    values = tool.fields()
+    values["jahr"] = "" if tool.jahr is None else str(tool.jahr)
+    values["langtext"] = long_text
+    return values
+
+
+def _submitted() -> dict:
+    form = request.form
+    values = {key: form.get(key, "") for key in ("titel", "kurzbeschreibung", "art", "quelle", "link", "jahr", "kommune", "land")}
+    values["lebensphasen"] = form.getlist("lebensphasen")
+    values["empfehlungen"] = form.getlist("empfehlungen")
+    values["langtext"] = form.get("langtext", "")
+    return values
+
+
+def _render_form(values: dict, errors: dict, *, title: str, action: str, revid: str = "", status: int = 200):
+    return (
+        render_template(
+            "gaa/tool_form.html",
+            title_name=title,
+            heading=title,
+            values=values,
+            errors=errors,
+            action=action,
+            revid=revid,
+            vocabulary=partnerwiki().vocabulary,
+        ),
+        status,
+    )
+
+
+def _require_login() -> None:
+    if not flaskg.user.valid:
+        abort(403, description="Bitte melden Sie sich an, um Werkzeuge vorzuschlagen oder zu bearbeiten.")
+
+
+def _check_long_text(values: dict, errors: dict) -> None:
+    if len(values["langtext"]) > MAX_LONG_TEXT:
+        errors["langtext"] = f"Der ausführliche Text darf höchstens {MAX_LONG_TEXT:,} Zeichen lang sein.".replace(",", ".")
+
+
+@gaa.route("/werkzeug/neu", methods=["GET", "POST"])
+def propose_tool():
+    _require_login()
+    title = "Werkzeug vorschlagen"
+    if request.method == "GET":
+        return _render_form(_form_values(None), {}, title=title, action=url_for("gaa.propose_tool"))
+    csrf.require_csrf()
+    values = _submitted()
+    errors: dict[str, str] = {}
+    try:
+        tool = tool_from_input(values, partnerwiki().vocabulary)
+    except ToolError as e:
+        errors.update(e.errors)
+        tool = None
+    _check_long_text(values, errors)
+    if tool is not None and not errors:
+        tool = Tool(**{**tool.__dict__, "vorgeschlagen_von": flaskg.user.name0})
+        try:
+            save_record(
+                tool.item_name,
+                page_text(values["langtext"]),
+                record_type=TOOL_TYPE,
+                fields=tool.fields(),
+                summary=tool.kurzbeschreibung,
+                comment="Werkzeug vorgeschlagen",
+                new=True,
+            )
+        except AlreadyExists:
+            errors["titel"] = "Ein Werkzeug mit diesem Titel gibt es schon. Bitte wählen Sie einen anderen Titel."
+        except AccessDenied:
+            abort(403)
+        else:
+            subscribe_current_user(tool.item_name)
+            flash("Danke! Ihr Vorschlag ist gespeichert und wird von der Moderation geprüft.", "info")
+            return redirect(url_for("frontend.show_item", item_name=tool.item_name))
+    return _render_form(values, errors, title=title, action=url_for("gaa.propose_tool"), status=400)
+
+
+def _stored_tool(titel: str) -> tuple[Tool, dict, str]:
+    name = TOOL_PREFIX + titel
+    try:
+        stored = current(name)
+    except AccessDenied:
+        abort(403)
+    if stored is None or stored[0].get("gaa_type") != TOOL_TYPE:
+        abort(404)
+    meta, text = stored
+    try:
+        tool = tool_from_fields(meta.get(RECORD_FIELDS) or {}, partnerwiki().vocabulary)
+    except ToolError:
+        abort(409, description="Die gespeicherten Angaben dieses Werkzeugs sind unvollständig; bitte im Wiki-Editor prüfen.")
+    return tool, meta, text
+
+
+@gaa.route("/werkzeug/bearbeiten/<path:titel>", methods=["GET", "POST"])
+def edit_tool(titel: str):
+    _require_login()
+    tool, meta, text = _stored_tool(titel)
+    if not flaskg.storage.may(tool.item_name, "write"):
+        abort(403)
+    page_title = f"Werkzeug bearbeiten: {tool.titel}"
+    action = url_for("gaa.edit_tool", titel=titel)
+    if request.method == "GET":
+        return _render_form(_form_values(tool, long_text_of(text)), {}, title=page_title, action=action, revid=meta["revid"])
+    csrf.require_csrf()
+    values = _submitted()
+    values["titel"] = tool.titel  # renaming is moin's job (its rename keeps history)
+    errors: dict[str, str] = {}
+    try:
+        edited = tool_from_input(values, partnerwiki().vocabulary, base=tool)
+    except ToolError as e:
+        errors.update(e.errors)
+        edited = None
+    _check_long_text(values, errors)
+    if edited is not None and not errors:
+        try:
+            save_record(
+                edited.item_name,
+                page_text(values["langtext"]),
+                record_type=TOOL_TYPE,
+                fields=edited.fields(),
+                summary=edited.kurzbeschreibung,
+                comment="Werkzeug bearbeitet",
+                base_revid=request.form.get("revid") or None,
+            )
+        except EditConflict:
+            errors["_"] = (
+                "Jemand anderes hat dieses Werkzeug inzwischen geändert. Ihre Eingaben sind unten erhalten; "
+                "bitte öffnen Sie die Seite in einem neuen Tab, vergleichen Sie und speichern Sie erneut."
+            )
+        except AccessDenied:
+            abort(403)
+        else:
+            flash("Die Änderungen sind gespeichert.", "info")
+            return redirect(url_for("frontend.show_item", item_name=edited.item_name))
+    return _render_form(values, errors, title=page_title, action=action, revid=request.form.get("revid", ""), status=400)
+
+
+@gaa.route("/werkzeug/status/<path:titel>", methods=["POST"])
+def decide_tool(titel: str):
+    if not is_moderator():
+        abort(403)
+    csrf.require_csrf()
+    tool, meta, text = _stored_tool(titel)
+    try:
+        decided = decide(tool, request.form.get("aktion", ""), flaskg.user.name0, request.form.get("begruendung", ""))
+        save_record(
+            tool.item_name,
+            text,
+            record_type=TOOL_TYPE,
+            fields=decided.fields(),
+            summary=decided.kurzbeschreibung,
+            comment=f"Status: {STATUS_LABELS[decided.status]}",
+            base_revid=request.form.get("revid") or None,
+        )
+    except ToolError as e:
+        flash(" ".join(e.errors.values()), "error")
+    except EditConflict:
+        flash("Das Werkzeug wurde inzwischen geändert – bitte prüfen Sie es erneut.", "error")
+    except AccessDenied:
+        abort(403)
+    else:
+        flash(f"„{tool.titel}“ ist jetzt {STATUS_LABELS[decided.status]}.", "info")
+    back = request.form.get("zurueck", "")
+    if back != "warteschlange":
+        return redirect(url_for("frontend.show_item", item_name=tool.item_name))
+    return redirect(url_for("gaa.review_queue"))
+
+
+@gaa.route("/werkzeugkiste/pruefen")
+def review_queue():
+    if not is_moderator():
+        abort(403)
+    with partnerwiki().catalog.reader(ReadRights()) as reader:
+        proposals = matching_tools(reader, ToolFilter(status="vorgeschlagen"))
+    proposals.sort(key=lambda r: r.mtime)  # oldest first
+    return render_template(
+        "gaa/review_queue.html",
+        title_name="Vorschläge prüfen",
+        proposals=proposals,
+        vocabulary=partnerwiki().vocabulary,
+        action_labels=ACTION_LABELS,
+    )
+
+
+EXPORT_COLUMNS = (
+    ("titel", "Titel"),
+    ("kurzbeschreibung", "Kurzbeschreibung"),
+    ("lebensphasen", "Lebensphasen"),
+    ("empfehlungen", "Handlungsempfehlungen"),
+    ("art", "Art"),
+    ("quelle", "Quelle"),
+    ("link", "Link"),
+    ("jahr", "Jahr"),
+    ("kommune", "Kommune"),
+    ("land", "Land"),
+    ("status", "Status"),
+)
+LIST_OF = {"lebensphasen": "life_phases", "empfehlungen": "recommendations", "art": "material_kinds", "land": "laender"}
+
+
+def _export_rows(records):
+    vocabulary = partnerwiki().vocabulary
+    for record in records:
+        row = {}
+        for key, _label in EXPORT_COLUMNS:
+            value = record.fields.get(key, "")
+            if key in LIST_OF and value:
+                keys = value if isinstance(value, list) else [value]
+                value = "; ".join(vocabulary.label(LIST_OF[key], k) for k in keys)
+            elif key == "status":
+                value = STATUS_LABELS.get(str(value), str(value))
+            row[key] = "" if value is None else str(value)
+        row["seite"] = url_for("frontend.show_item", item_name=record.name, _external=True)
+        yield row
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _filtered_tools():
+    tool_filter, errors = parse_filter(request.args, partnerwiki().vocabulary, may_see_all=is_moderator())
+    if errors:
+        abort(400, description=" ".join(errors))
+    with partnerwiki().catalog.reader(ReadRights()) as reader:
+        return sort_tools(matching_tools(reader, tool_filter))
+
+
+@gaa.route("/export/werkzeugkiste.csv")
+def export_tools_csv():
+    records = _filtered_tools()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([label for _key, label in EXPORT_COLUMNS] + ["Seite"])
+    for row in _export_rows(records):
+        writer.writerow([_spreadsheet_safe(row[key]) for key, _label in EXPORT_COLUMNS] + [row["seite"]])
+    query = urlencode(request.args)
+    return Response(
+        "\ufeff" + out.getvalue(),  # BOM: Excel opens UTF-8 with umlauts correctly
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="werkzeugkiste.csv"',
+            "X-Gaa-Filter": query[:500],
+        },
+    )
+
+
+@gaa.route("/export/werkzeugkiste.json")
+def export_tools_json():
+    return jsonify(list(_export_rows(_filtered_tools())))
