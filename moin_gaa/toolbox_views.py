@@ -69,9 +69,12 @@ def _render_form(values: dict, errors: dict, *, title: str, action: str, revid: 
     )
 
 
-def _require_login() -> None:
-    if not flaskg.user.valid:
-        abort(403, description="Bitte melden Sie sich an, um Werkzeuge vorzuschlagen oder zu bearbeiten.")
+def _login_first():
+    """Anonymous visitors are sent to the login page (and back here afterwards)."""
+    if flaskg.user.valid:
+        return None
+    flash("Bitte melden Sie sich an, um Werkzeuge vorzuschlagen oder zu bearbeiten.", "info")
+    return redirect(url_for("frontend.login", nexturl=request.full_path))
 
 
 def _check_long_text(values: dict, errors: dict) -> None:
@@ -81,7 +84,8 @@ def _check_long_text(values: dict, errors: dict) -> None:
 
 @gaa.route("/werkzeug/neu", methods=["GET", "POST"])
 def propose_tool():
-    _require_login()
+    if (login := _login_first()) is not None:
+        return login
     title = "Werkzeug vorschlagen"
     if request.method == "GET":
         return _render_form(_form_values(None), {}, title=title, action=url_for("gaa.propose_tool"))
@@ -135,7 +139,8 @@ def _stored_tool(titel: str) -> tuple[Tool, dict, str]:
 
 @gaa.route("/werkzeug/bearbeiten/<path:titel>", methods=["GET", "POST"])
 def edit_tool(titel: str):
-    _require_login()
+    if (login := _login_first()) is not None:
+        return login
     tool, meta, text = _stored_tool(titel)
     if not flaskg.storage.may(tool.item_name, "write"):
         abort(403)

@@ -170,4 +170,5 @@ def save_page(name: str, text: str, **meta) -> None:
     from moin.items import Item
 
     meta = {"contenttype": "text/x.moin.wiki;charset=utf-8", "itemtype": "default", **meta}
-    Item.create(name, contenttype=meta["contenttype"], itemtype="default")._save(meta, text)
+    # moin's editor always sends a comment; without one moin's search page fails on the hit
+    Item.create(name, contenttype=meta["contenttype"], itemtype="default")._save(meta, text, comment="")

@@ -1,0 +1,256 @@
+"""The Werkzeugkiste through HTTP: proposing, curating, the matrix, exports and read rights."""
+
+import csv
+import io
+import re
+
+import pytest
+
+from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, save_page
+from moin_gaa.tools import page_text
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def token(client, path="/+gaa/werkzeug/neu"):
+    return CSRF_RE.search(text(client.get(path))).group(1)
+
+
+def proposal(titel, **changes):
+    data = {
+        "titel": titel,
+        "kurzbeschreibung": "Ein Werkzeug für den Test.",
+        "lebensphasen": ["kita"],
+        "empfehlungen": ["beteiligung"],
+        "art": "checkliste",
+        "jahr": "2020",
+        "langtext": "== Worum es geht ==\nTesttext.",
+    }
+    data.update(changes)
+    return data
+
+
+def tool_meta(wiki, name):
+    item = wiki.storage.get_item(name_exact=name, namespace="")
+    return dict(item["current"].meta) if item else None
+
+
+def put_tool(wiki, name, titel, word, status="geprueft", phases=("kita",), recs=("beteiligung",), **fields):
+    """A tool saved through moin as a user would have it after curation; ``word`` makes it findable."""
+    with acting_as(wiki, ADMIN):
+        save_page(
+            name,
+            page_text(f"Ausführlich über {word}."),
+            gaa_type="werkzeug",
+            gaa_fields={
+                "titel": titel,
+                "kurzbeschreibung": f"Kurz: {word}",
+                "lebensphasen": list(phases),
+                "empfehlungen": list(recs),
+                "art": fields.pop("art", "leitfaden"),
+                "status": status,
+                **fields,
+            },
+        )
+
+
+def csv_titles(client, query):
+    body = text(client.get("/+gaa/export/werkzeugkiste.csv?" + query)).lstrip("\ufeff")
+    return sorted(row["Titel"] for row in csv.DictReader(io.StringIO(body), delimiter=";"))
+
+
+def test_anonymous_visitors_are_sent_to_the_login_first(client, wiki):
+    response = client.get("/+gaa/werkzeug/neu?lebensphase=kita")
+    assert response.status_code == 302 and "/+login" in response.headers["Location"]
+    assert "Bitte melden Sie sich an" in text(client.get(response.headers["Location"]))
+    response = client.post("/+gaa/werkzeug/neu", data=proposal("Anonym versucht"))
+    assert response.status_code == 302 and tool_meta(wiki, "Werkzeugkiste/Anonym versucht") is None
+
+
+def test_a_registered_user_proposes_and_the_moderation_decides(client, wiki):
+    login(client, REGISTERED)
+    form = text(client.get("/+gaa/werkzeug/neu?lebensphase=grundschule&empfehlung=ehrenamt"))
+    assert 'value="grundschule"\n        checked' in form or re.search(r'value="grundschule"\s+checked', form)
+    response = client.post("/+gaa/werkzeug/neu", data={**proposal("Lesepaten im Stadtteil"), "csrf_token": token(client)})
+    assert response.status_code == 302
+    meta = tool_meta(wiki, "Werkzeugkiste/Lesepaten im Stadtteil")
+    assert meta["gaa_fields"]["status"] == "vorgeschlagen"
+    assert meta["gaa_fields"]["vorgeschlagen_von"] == REGISTERED.name
+    page = text(client.get("/Werkzeugkiste/Lesepaten im Stadtteil"))
+    assert "Status: vorgeschlagen" in page and "Testtext." in page
+
+    # not in the matrix for the public …
+    assert "Lesepaten im Stadtteil" not in csv_titles(client, "q=Werkzeug+Test")
+    # … a non-moderator cannot publish it …
+    page_token = CSRF_RE.search(page)
+    assert page_token is None  # no moderation forms for registered users
+    refused = client.post(
+        "/+gaa/werkzeug/status/Lesepaten im Stadtteil", data={"aktion": "veroeffentlichen", "csrf_token": token(client)}
+    )
+    assert refused.status_code == 403
+    assert tool_meta(wiki, "Werkzeugkiste/Lesepaten im Stadtteil")["gaa_fields"]["status"] == "vorgeschlagen"
+
+    # … the moderator sees it in the queue and rejects it without a reason: refused, nothing changed
+    login(client, MODERATOR)
+    queue = text(client.get("/+gaa/werkzeugkiste/pruefen"))
+    assert "Lesepaten im Stadtteil" in queue
+    t = CSRF_RE.search(queue).group(1)
+    response = client.post(
+        "/+gaa/werkzeug/status/Lesepaten im Stadtteil", data={"aktion": "ablehnen", "begruendung": " ", "csrf_token": t}
+    )
+    assert response.status_code == 302
+    assert tool_meta(wiki, "Werkzeugkiste/Lesepaten im Stadtteil")["gaa_fields"]["status"] == "vorgeschlagen"
+    # with a reason the proposer sees the decision on the entry
+    client.post(
+        "/+gaa/werkzeug/status/Lesepaten im Stadtteil",
+        data={"aktion": "ablehnen", "begruendung": "Bitte Quelle ergänzen", "csrf_token": t},
+    )
+    login(client, REGISTERED)
+    page = text(client.get("/Werkzeugkiste/Lesepaten im Stadtteil"))
+    assert "Abgelehnt: </strong>Bitte Quelle ergänzen" in page
+    # published, it counts in the public matrix and export
+    login(client, MODERATOR)
+    client.post(
+        "/+gaa/werkzeug/status/Lesepaten im Stadtteil", data={"aktion": "veroeffentlichen", "csrf_token": t}
+    )
+    login(client, REGISTERED)
+    assert "Lesepaten im Stadtteil" in csv_titles(client, "q=Werkzeug+Test")
+
+
+def test_status_changes_need_the_csrf_token(as_moderator, wiki):
+    put_tool(wiki, "Werkzeugkiste/Ohne Token", "Ohne Token", "Tokenlos", status="vorgeschlagen")
+    response = as_moderator.post("/+gaa/werkzeug/status/Ohne Token", data={"aktion": "veroeffentlichen"})
+    assert response.status_code == 400
+    assert tool_meta(wiki, "Werkzeugkiste/Ohne Token")["gaa_fields"]["status"] == "vorgeschlagen"
+
+
+@pytest.mark.parametrize(
+    "changes, field_message",
+    [
+        ({"lebensphasen": ["kita", "rente"]}, "„rente“ ist kein gültiger Wert für Lebensphasen"),
+        ({"empfehlungen": []}, "Bitte mindestens eine Handlungsempfehlung wählen."),
+        ({"art": "podcast"}, "„podcast“ ist kein gültiger Wert für Materialarten"),
+        ({"link": "javascript:alert(1)"}, "http:// oder https://"),
+        ({"jahr": "nächstes"}, "Das Jahr muss eine Zahl"),
+        ({"titel": "A/B"}, "keine Schrägstriche"),
+        ({"langtext": "x" * 50_001}, "höchstens 50.000 Zeichen"),
+    ],
+)
+def test_bad_input_gets_a_german_message_and_nothing_is_stored(as_registered, wiki, changes, field_message):
+    titel = "Fehlertest " + str(abs(hash(field_message)) % 10_000)
+    data = {**proposal(titel), **changes, "csrf_token": token(as_registered)}
+    response = as_registered.post("/+gaa/werkzeug/neu", data=data)
+    body = text(response)
+    assert response.status_code == 400
+    assert field_message in body and "Bitte prüfen Sie Ihre Angaben" in body
+    assert tool_meta(wiki, "Werkzeugkiste/" + changes.get("titel", titel)) is None
+    assert "Ein Werkzeug für den Test." in body  # what the user typed is kept
+
+
+def test_a_duplicate_title_is_refused(as_registered, wiki):
+    put_tool(wiki, "Werkzeugkiste/Schon da", "Schon da", "Doppelt")
+    response = as_registered.post("/+gaa/werkzeug/neu", data={**proposal("Schon da"), "csrf_token": token(as_registered)})
+    assert response.status_code == 400 and "gibt es schon" in text(response)
+    assert tool_meta(wiki, "Werkzeugkiste/Schon da")["gaa_fields"]["kurzbeschreibung"] == "Kurz: Doppelt"
+
+
+def test_editing_keeps_the_workflow_and_detects_conflicts(as_registered, wiki):
+    put_tool(wiki, "Werkzeugkiste/Bearbeitbar", "Bearbeitbar", "Bearbeitung", status="hervorgehoben")
+    form = text(as_registered.get("/+gaa/werkzeug/bearbeiten/Bearbeitbar"))
+    revid = re.search(r'name="revid" value="([0-9a-f]+)"', form).group(1)
+    assert "Ausführlich über Bearbeitung." in form and "&lt;&lt;ToolCard&gt;&gt;" not in form
+    data = {**proposal("Bearbeitbar", kurzbeschreibung="Neu beschrieben"), "revid": revid, "csrf_token": token(as_registered)}
+    assert as_registered.post("/+gaa/werkzeug/bearbeiten/Bearbeitbar", data=data).status_code == 302
+    fields = tool_meta(wiki, "Werkzeugkiste/Bearbeitbar")["gaa_fields"]
+    assert fields["kurzbeschreibung"] == "Neu beschrieben" and fields["status"] == "hervorgehoben"
+    # the same form again, now based on an old revision: refused, nothing lost
+    data["kurzbeschreibung"] = "Überschreibt fremde Änderung"
+    response = as_registered.post("/+gaa/werkzeug/bearbeiten/Bearbeitbar", data=data)
+    assert response.status_code == 400 and "inzwischen geändert" in text(response)
+    assert tool_meta(wiki, "Werkzeugkiste/Bearbeitbar")["gaa_fields"]["kurzbeschreibung"] == "Neu beschrieben"
+
+
+def test_matrix_counts_gaps_and_highlights(client, wiki):
+    put_tool(wiki, "Werkzeugkiste/Zebrafink A", "Zebrafink A", "Zebrafink", status="hervorgehoben")
+    put_tool(wiki, "Werkzeugkiste/Zebrafink B", "Zebrafink B", "Zebrafink", phases=("kita", "grundschule"))
+    put_tool(wiki, "Werkzeugkiste/Zebrafink C", "Zebrafink C", "Zebrafink", status="vorgeschlagen")
+    body = text(client.get("/Matrix?q=Zebrafink"))
+    assert "2 Werkzeuge, 40 Lücken" in body
+    cell = re.search(r'lebensphase=kita&amp;empfehlung=beteiligung&amp;q=Zebrafink#werkzeugliste"><span class="gaa-count">([^<]+)', body)
+    assert cell.group(1) == "2 Werkzeuge"
+    assert "<li>★ Zebrafink A</li>" in body
+    assert "/+gaa/werkzeug/neu?lebensphase=geburt&amp;empfehlung=beteiligung" in body  # a gap links to a proposal
+    listing = text(client.get("/Matrix?q=Zebrafink&lebensphase=kita&empfehlung=beteiligung"))
+    assert listing.index("Zebrafink A") < listing.index("Zebrafink B")  # highlighted first
+    assert "2 Werkzeuge: Beteiligung" in listing
+
+
+def test_export_is_exactly_the_filtered_set(client, wiki):
+    put_tool(wiki, "Werkzeugkiste/Exportwal 1", "Exportwal 1", "Exportwal", art="video", land="hb", jahr=2015)
+    put_tool(wiki, "Werkzeugkiste/Exportwal 2", "Exportwal 2", "Exportwal", art="video", jahr=2021)
+    put_tool(wiki, "Werkzeugkiste/Exportwal 3", "Exportwal 3", "Exportwal", art="vorlage", jahr=2021)
+    assert csv_titles(client, "q=Exportwal") == ["Exportwal 1", "Exportwal 2", "Exportwal 3"]
+    assert csv_titles(client, "q=Exportwal&art=video") == ["Exportwal 1", "Exportwal 2"]
+    assert csv_titles(client, "q=Exportwal&art=video&land=hb") == ["Exportwal 1"]
+    assert csv_titles(client, "q=Exportwal&jahr_von=2020") == ["Exportwal 2", "Exportwal 3"]
+    data = client.get("/+gaa/export/werkzeugkiste.json?q=Exportwal&art=vorlage").get_json()
+    assert [row["titel"] for row in data] == ["Exportwal 3"] and data[0]["art"] == "Vorlage"
+    assert client.get("/+gaa/export/werkzeugkiste.csv?art=podcast").status_code == 400
+
+
+def test_spreadsheet_formulas_in_fields_are_defused(client, wiki):
+    put_tool(wiki, "Werkzeugkiste/Formelwal", "Formelwal", "Formelwal", quelle="=HYPERLINK(\"http://böse\")")
+    body = text(client.get("/+gaa/export/werkzeugkiste.csv?q=Formelwal"))
+    assert "\"'=HYPERLINK(" in body and ";=HYPERLINK" not in body
+
+
+def test_a_tool_in_a_private_group_space_never_reaches_outsiders(client, wiki):
+    with acting_as(wiki, ADMIN):
+        save_page("Gruppen/Tresor", "privat", acl="Moderatoren:read,write,create All:")
+    # directly below the group page: moin's hierarchic ACLs only follow parents that exist as items
+    put_tool(wiki, "Gruppen/Tresor/Geheimwerkzeug", "Geheimwerkzeug", "Tresorwort")
+    for person in (None, REGISTERED):
+        if person:
+            login(client, person)
+        assert "Geheimwerkzeug" not in text(client.get("/Matrix?q=Tresorwort"))
+        assert "0 Werkzeuge" in text(client.get("/Matrix?q=Tresorwort"))
+        assert csv_titles(client, "q=Tresorwort") == []
+        assert "Geheimwerkzeug" not in text(client.get("/+gaa/records.json?q=Tresorwort"))
+        assert "Geheimwerkzeug" not in text(client.get("/+search?q=Tresorwort"))
+    login(client, MODERATOR)
+    assert csv_titles(client, "q=Tresorwort") == ["Geheimwerkzeug"]
+
+
+def test_script_in_fields_is_shown_as_text(client, wiki):
+    put_tool(wiki, "Werkzeugkiste/Skriptwal", "Skriptwal", "<script>alert('x')</script> Skriptwal")
+    for path in ("/Werkzeugkiste/Skriptwal", "/Matrix?q=Skriptwal&lebensphase=kita&empfehlung=beteiligung"):
+        body = text(client.get(path))
+        assert "<script>alert(" not in body and "&lt;script&gt;alert(" in body
+
+
+def test_matrix_and_toolbox_macros_refuse_bad_arguments(wiki, client):
+    with acting_as(wiki, REGISTERED):
+        save_page(
+            "Makrotest Werkzeuge",
+            "<<LifePhaseMatrix(zeile=alles)>>\n\n<<ToolBox(limit=viele)>>\n\n<<ToolBox(farbe=rot)>>\n\nDanach.\n",
+        )
+    body = text(client.get("/Makrotest Werkzeuge"))
+    assert "„alles“ ist kein gültiger Wert für „zeile“" in body
+    assert "„limit“ muss eine Zahl zwischen 1 und 100 sein" in body
+    assert "unbekannter Parameter „farbe“" in body
+    assert "Danach." in body
+
+
+def test_a_matrix_slice_and_an_empty_toolbox(wiki, client):
+    put_tool(wiki, "Werkzeugkiste/Scheibenwal", "Scheibenwal", "Scheibenwal", phases=("geburt",), recs=("ehrenamt",))
+    with acting_as(wiki, REGISTERED):
+        save_page(
+            "Makrotest Scheibe",
+            "<<LifePhaseMatrix(zeile=ehrenamt, spalte=geburt, filter=nein)>>\n\n<<ToolBox(lebensphase=geburt, empfehlung=ehrenamt, art=website)>>\n",
+        )
+    body = text(client.get("/Makrotest Scheibe"))
+    assert body.count('scope="row"') == 1 and body.count('<th scope="col">') == 2
+    assert "gaa-matrix-filters" not in body
+    assert "Hier gibt es noch keine passenden Werkzeuge." in body
