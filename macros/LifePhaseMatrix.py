@@ -35,7 +35,7 @@ from moin_gaa.toolfilter import ALL_STATUSES, ToolFilter, parse_filter
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._html import E
-from ._tools_html import propose_link, tool_list
+from ._tools_html import count_tools, propose_link, tool_list
 
 
 def params():
@@ -114,7 +114,7 @@ def matrix_table(matrix, f: ToolFilter):
                 ]
                 cls = "gaa-cell gaa-gap"
             else:
-                count = "1 Werkzeug" if cell.count == 1 else f"{cell.count} Werkzeuge"
+                count = count_tools(cell.count)
                 args = f.args(lebensphase=phase.key, empfehlung=rec.key)
                 content = [
                     E(
@@ -130,7 +130,8 @@ def matrix_table(matrix, f: ToolFilter):
                 cls = "gaa-cell" + (" gaa-selected" if selected else "")
             cells.append(E("td", content, class_=cls))
         rows.append(E("tr", cells))
-    caption = f"Werkzeuge nach Handlungsempfehlung und Lebensphase: {matrix.total} Werkzeuge, {matrix.gaps} Lücken"
+    gaps = "1 Lücke" if matrix.gaps == 1 else f"{matrix.gaps} Lücken"
+    caption = f"Werkzeuge nach Handlungsempfehlung und Lebensphase: {count_tools(matrix.total)}, {gaps}"
     return E(
         "div",
         E("table", E("caption", caption), E("thead", head), E("tbody", rows), class_="gaa-matrix"),
@@ -145,7 +146,7 @@ def cell_list(reader, f: ToolFilter, vocabulary, limit: int):
     phase = vocabulary.label("life_phases", f.lebensphase) if f.lebensphase else "alle Lebensphasen"
     rec = vocabulary.label("recommendations", f.empfehlung) if f.empfehlung else "alle Handlungsempfehlungen"
     tools = sort_tools(matching_tools(reader, f))
-    heading = E("h2", f"{len(tools)} Werkzeuge: {rec} · {phase}", id="werkzeugliste", tabindex="-1")
+    heading = E("h2", f"{count_tools(len(tools))}: {rec} · {phase}", id="werkzeugliste", tabindex="-1")
     if not tools:
         body = E("p", "Für diese Auswahl gibt es noch keine Werkzeuge. ", propose_link(lebensphase=f.lebensphase, empfehlung=f.empfehlung), class_="gaa-empty")
     else:

@@ -11,6 +11,10 @@ from moin_gaa.vocabulary import Vocabulary, VocabularyError
 from ._html import E, join
 
 
+def count_tools(n: int) -> str:
+    return "1 Werkzeug" if n == 1 else f"{n} Werkzeuge"
+
+
 def item_url(name: str) -> str:
     return url_for("frontend.show_item", item_name=name)
 

@@ -44,10 +44,14 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 60) -> N
 
 
 @contextmanager
-def live_wiki(instance_dir: str):
-    """``partnerwiki gaa-setup`` then ``partnerwiki run`` on a free port; yields the base URL."""
+def live_wiki(instance_dir: str, extra_seed_dir: str | None = None):
+    """``partnerwiki gaa-setup`` (plus extra pages) then ``partnerwiki run`` on a free port; yields the base URL."""
     env = dict(os.environ, PARTNERWIKI_INSTANCE=instance_dir)
     subprocess.run([BIN, "gaa-setup"], env=env, cwd=REPO, check=True, capture_output=True, timeout=300)
+    if extra_seed_dir:
+        subprocess.run(
+            [BIN, "gaa-load-seeds", "--seed-dir", extra_seed_dir], env=env, cwd=REPO, check=True, capture_output=True, timeout=300
+        )
     port = free_port()
     log = open(os.path.join(instance_dir, "server.log"), "w")
     process = subprocess.Popen(

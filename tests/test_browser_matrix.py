@@ -1,0 +1,179 @@
+"""The matrix and the tool form in a real browser: click, filter, share, keyboard only, XSS."""
+
+import json
+import re
+
+import pytest
+
+from browser_support import CHROMIUM, CHROMIUM_ARGS, live_wiki
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Browser-Passwort-2026"
+WORD = "Quokka"  # every test tool carries it, so filters with q=Quokka see only them
+
+
+def write_tool(directory, titel, phases, recs, art, status="geprueft", jahr=2020):
+    fields = {
+        "titel": titel,
+        "kurzbeschreibung": f"{WORD}: {titel}",
+        "lebensphasen": phases,
+        "empfehlungen": recs,
+        "art": art,
+        "quelle": "Test",
+        "link": "",
+        "datei": "",
+        "jahr": jahr,
+        "kommune": "",
+        "land": "",
+        "status": status,
+        "vorgeschlagen_von": "Test",
+        "begruendung": "",
+    }
+    folder = directory / "Werkzeugkiste"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{titel}.data").write_text(f"<<ToolCard>>\n\n{WORD} im Einsatz.\n")
+    (folder / f"{titel}.meta").write_text(
+        json.dumps({"summary": fields["kurzbeschreibung"], "gaa_type": "werkzeug", "gaa_fields": fields})
+    )
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    extra = tmp_path_factory.mktemp("extra-seeds")
+    write_tool(extra, "Quokka Leitfaden Kita", ["kita"], ["beteiligung"], "leitfaden", status="hervorgehoben")
+    write_tool(extra, "Quokka Checkliste Kita", ["kita"], ["beteiligung", "zusammenarbeit"], "checkliste")
+    write_tool(extra, "Quokka Video Schule", ["grundschule"], ["zusammenarbeit"], "video", jahr=2012)
+    with live_wiki(str(tmp_path_factory.mktemp("live-matrix")), str(extra)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(locale="de-DE")
+    yield context
+    context.close()
+
+
+def caption(page):
+    return page.locator("#gaa-matrix caption").inner_text()
+
+
+def test_click_a_cell_filter_and_share_the_url(context, base_url):
+    page = context.new_page()
+    page.goto(base_url + f"/Matrix?q={WORD}")
+    expect(page.locator("#gaa-matrix caption")).to_contain_text("3 Werkzeuge")
+    page.evaluate("window.__noReload = 42")
+
+    page.get_by_role("link", name=re.compile("2 Werkzeuge für Beteiligung .* Kita")).click()
+    expect(page.locator("#werkzeugliste")).to_contain_text("2 Werkzeuge: Beteiligung")
+    items = page.locator(".gaa-cell-list .gaa-tool h3 a")
+    expect(items).to_have_text(["Quokka Leitfaden Kita", "Quokka Checkliste Kita"])  # highlighted first
+    assert "lebensphase=kita" in page.url and "empfehlung=beteiligung" in page.url
+    assert page.evaluate("window.__noReload") == 42  # updated in place
+
+    page.select_option("#matrix-art", "checkliste")
+    expect(page.locator("#gaa-matrix caption")).to_contain_text("1 Werkzeug")
+    expect(page.locator("#werkzeugliste")).to_contain_text("1 Werkzeug")
+    assert "art=checkliste" in page.url and page.evaluate("window.__noReload") == 42
+
+    shared = context.new_page()  # someone opens the shared link
+    shared.goto(page.url)
+    assert caption(shared) == caption(page)
+    expect(shared.locator(".gaa-cell-list .gaa-tool h3 a")).to_have_text(["Quokka Checkliste Kita"])
+    # the export link carries exactly the same filter
+    href = shared.get_by_role("link", name="CSV").get_attribute("href")
+    assert "art=checkliste" in href and f"q={WORD}" in href and "lebensphase=kita" in href
+
+
+def test_keyboard_only(context, base_url):
+    page = context.new_page()
+    page.goto(base_url + f"/Matrix?q={WORD}")
+    target = re.compile("1 Werkzeug für Interdisziplinäre .* Grundschule")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        label = page.evaluate("document.activeElement.matches('a.gaa-cell-link') ? document.activeElement.innerText : ''")
+        if target.search(label.replace("\n", " ")):
+            break
+    else:
+        pytest.fail("the cell link was never reached with Tab")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    expect(page.locator("#werkzeugliste")).to_be_focused()
+    expect(page.locator("#werkzeugliste")).to_contain_text("1 Werkzeug")
+
+
+def test_works_without_javascript(browser, base_url):
+    context = browser.new_context(locale="de-DE", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + f"/Matrix?q={WORD}")
+    page.select_option("#matrix-art", "video")
+    page.get_by_role("button", name="Filter anwenden").click()
+    page.wait_for_load_state()
+    assert "art=video" in page.url
+    expect(page.locator("#gaa-matrix caption")).to_contain_text("1 Werkzeug")
+    page.get_by_role("link", name=re.compile("1 Werkzeug für Interdisziplinäre")).click()
+    expect(page.locator(".gaa-cell-list .gaa-tool h3 a")).to_have_text(["Quokka Video Schule"])
+    context.close()
+
+
+XSS = [
+    "<script>window.__xss=1</script>",
+    '<img src=x onerror="window.__xss=1">',
+    '"><svg onload="window.__xss=1">',
+    "' onmouseover='window.__xss=1' x='",
+    "<a href=\"javascript:window.__xss=1\">klick</a>",
+]
+
+
+def test_xss_vectors_in_a_proposal_never_fire(context, base_url):
+    page = context.new_page()
+    fired = []
+    page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
+    page.goto(base_url + "/+register")
+    page.fill("input[name=register_username]", "Xaver Xss")
+    page.fill("input[name=register_password1]", PASSWORD)
+    page.fill("input[name=register_password2]", PASSWORD)
+    page.fill("input[name=register_email]", "xaver@example.org")
+    page.locator("form:has(input[name=register_username])").locator("button[type=submit], input[type=submit]").first.click()
+    page.goto(base_url + "/+login")
+    page.fill("input[name=login_username]", "Xaver Xss")
+    page.fill("input[name=login_password]", PASSWORD)
+    page.locator("form:has(input[name=login_username])").locator("button[type=submit], input[type=submit]").first.click()
+    page.wait_for_load_state()
+
+    page.goto(base_url + "/+gaa/werkzeug/neu")
+    page.fill("#feld-titel", "Quokka Sicherheitstest")
+    page.fill("#feld-kurzbeschreibung", " ".join(XSS[:3]))
+    page.check("input[name=lebensphasen][value=kita]")
+    page.check("input[name=empfehlungen][value=beteiligung]")
+    page.select_option("#feld-art", "leitfaden")
+    page.fill("#feld-quelle", XSS[3])
+    page.fill("#feld-kommune", XSS[4])
+    page.fill("#feld-link", "javascript:window.__xss=1")
+    page.fill("#feld-langtext", "\n".join(XSS) + "\n{{{#!html\n<img src=x onerror=\"window.__xss=1\">\n}}}\n")
+    page.get_by_role("button", name="Speichern").click()
+    # the javascript: link is refused with a German message; everything typed is kept
+    expect(page.locator(".gaa-error-summary")).to_contain_text("http:// oder https://")
+    assert page.input_value("#feld-quelle") == XSS[3]
+    page.fill("#feld-link", "")
+    page.get_by_role("button", name="Speichern").click()
+    page.wait_for_load_state()
+    expect(page.locator(".gaa-card")).to_contain_text("<script>window.__xss=1</script>")  # shown as text
+    page.hover(".gaa-card")
+    for path in ("/Werkzeugkiste/Quokka Sicherheitstest", f"/Matrix?q={WORD}&status=alle"):
+        page.goto(base_url + path)
+        page.mouse.move(10, 10)
+        page.mouse.move(400, 400)
+    assert page.evaluate("window.__xss") is None and fired == []
