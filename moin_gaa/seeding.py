@@ -13,8 +13,11 @@ import json
 import os
 from typing import Any
 
+from .app import partnerwiki
 from .records import RECORD_FIELDS, RECORD_TYPE
 from .storage import PageSpec, Progress, StoreResult, store_pages
+from .tools import TOOL_TYPE, ToolError, tool_from_fields
+from .vocabulary import Vocabulary
 
 SEED_META_KEYS = {"summary", "tags", RECORD_TYPE, RECORD_FIELDS}
 SEED_COMMENT = "Startinhalt des PartnerWiki"
@@ -79,6 +82,23 @@ def read_seed_pages(directory: str) -> list[PageSpec]:
     return sorted(pages, key=lambda page: page.name)
 
 
+def check_record(page: PageSpec, vocabulary: Vocabulary) -> None:
+    """Structured fields of a seed record are checked like a form would check them."""
+    if page.meta.get(RECORD_TYPE) != TOOL_TYPE:
+        return
+    where = f"{page.name}.meta"
+    try:
+        tool = tool_from_fields(page.meta.get(RECORD_FIELDS) or {}, vocabulary)
+    except ToolError as e:
+        raise SeedError(where, " ".join(e.errors.values())) from e
+    if tool.item_name != page.name:
+        raise SeedError(where, f"der Titel „{tool.titel}“ passt nicht zum Seitennamen „{page.name}“")
+
+
 def load_seed_pages(directory: str, progress: Progress | None = None) -> StoreResult:
     """Read, check and store the seed pages (app context required)."""
-    return store_pages(read_seed_pages(directory), comment=SEED_COMMENT, progress=progress)
+    pages = read_seed_pages(directory)
+    vocabulary = partnerwiki().vocabulary
+    for page in pages:
+        check_record(page, vocabulary)
+    return store_pages(pages, comment=SEED_COMMENT, progress=progress)

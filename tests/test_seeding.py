@@ -113,6 +113,33 @@ def test_a_broken_meta_file_stops_the_load_and_nothing_is_stored(empty_wiki, see
         assert revision_count(empty_wiki, "Handlungsempfehlungen/Ehrenamt") == 0
 
 
+@pytest.mark.parametrize(
+    "fields, reason",
+    [
+        ({"lebensphasen": ["rente"]}, "„rente“ ist kein gültiger Wert für Lebensphasen"),
+        ({"titel": "Anderer Titel"}, "passt nicht zum Seitennamen"),
+        ({"status": "geloescht"}, "kein gültiger Status"),
+    ],
+)
+def test_a_seed_tool_with_bad_fields_is_refused(empty_wiki, seed_dir, fields, reason):
+    good = {
+        "titel": "Prüfling",
+        "kurzbeschreibung": "Kurz",
+        "lebensphasen": ["kita"],
+        "empfehlungen": ["beteiligung"],
+        "art": "leitfaden",
+        "status": "geprueft",
+    }
+    write_page(
+        seed_dir, "Werkzeugkiste/Prüfling", "<<ToolCard>>", {"summary": "x", "gaa_type": "werkzeug", "gaa_fields": {**good, **fields}}
+    )
+    with acting_as(empty_wiki, None):
+        with pytest.raises(SeedError) as e:
+            load_seed_pages(seed_dir)
+        assert e.value.path == "Werkzeugkiste/Prüfling.meta" and reason in str(e.value)
+        assert revision_count(empty_wiki, "Start") == 0
+
+
 def test_data_that_is_not_utf8_is_refused(empty_wiki, seed_dir):
     write_page(seed_dir, "Latin1", "", {"summary": "x"})
     with open(os.path.join(seed_dir, "Latin1.data"), "wb") as f:

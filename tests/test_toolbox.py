@@ -80,6 +80,12 @@ def test_a_registered_user_proposes_and_the_moderation_decides(client, wiki):
     assert meta["gaa_fields"]["vorgeschlagen_von"] == REGISTERED.name
     page = text(client.get("/Werkzeugkiste/Lesepaten im Stadtteil"))
     assert "Status: vorgeschlagen" in page and "Testtext." in page
+    # the proposer is subscribed, so moin mails them the decision where mail is configured
+    with acting_as(wiki, REGISTERED):
+        from flask import g as flaskg
+        from moin.items import Item
+
+        assert flaskg.user.is_subscribed_to(Item.create("Werkzeugkiste/Lesepaten im Stadtteil"))
 
     # not in the matrix for the public …
     assert "Lesepaten im Stadtteil" not in csv_titles(client, "q=Werkzeug+Test")

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from moin_gaa.catalog import GERMAN, word_variants
-from moin_gaa.tools import Tool, ToolError, decide, long_text_of, page_text, tool_from_fields, tool_from_input
+from moin_gaa.tools import ToolError, decide, long_text_of, page_text, tool_from_fields, tool_from_input
 from moin_gaa.toolfilter import ToolFilter, parse_filter
 from moin_gaa.vocabulary import Vocabulary
 
