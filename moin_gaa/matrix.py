@@ -57,7 +57,7 @@ def build_matrix(
     *,
     recommendations: tuple[str, ...] = (),
     phases: tuple[str, ...] = (),
-    names_per_cell: int = 3,
+    names_per_cell: int = 2,
 ) -> Matrix:
     """Counts per cell for ``tool_filter`` (its cell selection ignored), limited to the given rows/columns."""
     rows = tuple(t for t in vocabulary.recommendations if not recommendations or t.key in recommendations)
