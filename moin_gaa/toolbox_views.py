@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask import g as flaskg
@@ -246,18 +246,21 @@ LIST_OF = {"lebensphasen": "life_phases", "empfehlungen": "recommendations", "ar
 
 
 def _export_rows(records):
+    """Rows of readable values; labels and the page URL prefix are looked up once, not per row."""
     vocabulary = partnerwiki().vocabulary
+    labels = {key: {t.key: t.label for t in vocabulary.terms(list_name)} for key, list_name in LIST_OF.items()}
+    page_prefix = url_for("frontend.show_item", item_name="x", _external=True)[:-1]
     for record in records:
         row = {}
         for key, _label in EXPORT_COLUMNS:
             value = record.fields.get(key, "")
-            if key in LIST_OF and value:
+            if key in labels and value:
                 keys = value if isinstance(value, list) else [value]
-                value = "; ".join(vocabulary.label(LIST_OF[key], k) for k in keys)
+                value = "; ".join(labels[key].get(k, k) for k in keys)
             elif key == "status":
                 value = STATUS_LABELS.get(str(value), str(value))
             row[key] = "" if value is None else str(value)
-        row["seite"] = url_for("frontend.show_item", item_name=record.name, _external=True)
+        row["seite"] = page_prefix + quote(record.name, safe="/")
         yield row
 
 

@@ -203,6 +203,7 @@ def test_export_is_exactly_the_filtered_set(client, wiki):
     assert csv_titles(client, "q=Exportwal&jahr_von=2020") == ["Exportwal 2", "Exportwal 3"]
     data = client.get("/+gaa/export/werkzeugkiste.json?q=Exportwal&art=vorlage").get_json()
     assert [row["titel"] for row in data] == ["Exportwal 3"] and data[0]["art"] == "Vorlage"
+    assert data[0]["seite"] == "http://localhost:8080/Werkzeugkiste/Exportwal%203"
     assert client.get("/+gaa/export/werkzeugkiste.csv?art=podcast").status_code == 400
 
 
