@@ -25,9 +25,15 @@ from ._tools_html import item_url, labels, status_badge, term_links
 
 
 def _item_name(page_url) -> str:
-    path = str(getattr(page_url, "path", "") or "") or request.path
-    name = path.lstrip("/")
-    return name.split("/", 1)[1] if name.startswith("+") and "/" in name else name
+    """The item being shown.
+
+    Not ``page_url``: moin caches the page DOM by content hash, page_url included, so two tools
+    with the same long text would otherwise show each other's card.
+    """
+    name = (request.view_args or {}).get("item_name")
+    if name:
+        return name
+    return str(getattr(page_url, "path", "") or "").lstrip("/")
 
 
 def _row(label: str, *value):
@@ -82,6 +88,16 @@ class Macro(MacroBlockBase):
             rows.append(_row("Quelle", tool.quelle))
         if tool.link:
             rows.append(_row("Link", E("a", tool.link, href=tool.link, rel="nofollow noopener", class_="gaa-external")))
+        if tool.datei:
+            rows.append(
+                _row(
+                    "Datei",
+                    E("a", tool.datei.rsplit("/", 1)[-1], href=item_url(tool.datei)),
+                    " (",
+                    E("a", "herunterladen", href=url_for("frontend.download_item", item_name=tool.datei)),
+                    ")",
+                )
+            )
         if tool.jahr:
             rows.append(_row("Jahr", str(tool.jahr)))
         if tool.kommune:

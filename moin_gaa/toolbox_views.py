@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from urllib.parse import quote, urlencode
 
 from flask import Response, abort, flash, jsonify, redirect, request, url_for
@@ -14,6 +15,7 @@ from . import csrf
 from .access import ReadRights, is_moderator
 from .app import partnerwiki
 from .blueprint import gaa
+from .attachments import AttachmentError, Upload, check_upload, save_attachment
 from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record, subscribe_current_user
 from .matrix import matching_tools, sort_tools
 from .records import RECORD_FIELDS
@@ -46,7 +48,10 @@ def _form_values(tool: Tool | None, long_text: str = "") -> dict:
 
 def _submitted() -> dict:
     form = request.form
-    values = {key: form.get(key, "") for key in ("titel", "kurzbeschreibung", "art", "quelle", "link", "jahr", "kommune", "land")}
+    values = {
+        key: form.get(key, "")
+        for key in ("titel", "kurzbeschreibung", "art", "quelle", "link", "jahr", "kommune", "land", "datei")
+    }
     values["lebensphasen"] = form.getlist("lebensphasen")
     values["empfehlungen"] = form.getlist("empfehlungen")
     values["langtext"] = form.get("langtext", "")
@@ -91,6 +96,7 @@ def propose_tool():
         return _render_form(_form_values(None), {}, title=title, action=url_for("gaa.propose_tool"))
     csrf.require_csrf()
     values = _submitted()
+    values["datei"] = ""  # only an upload sets the attached file
     errors: dict[str, str] = {}
     try:
         tool = tool_from_input(values, partnerwiki().vocabulary)
@@ -98,9 +104,13 @@ def propose_tool():
         errors.update(e.errors)
         tool = None
     _check_long_text(values, errors)
+    upload = _checked_upload(errors)
+    if tool is not None and not errors and current(tool.item_name) is not None:
+        errors["titel"] = DUPLICATE
     if tool is not None and not errors:
-        tool = Tool(**{**tool.__dict__, "vorgeschlagen_von": flaskg.user.name0})
+        tool = replace(tool, vorgeschlagen_von=flaskg.user.name0)
         try:
+            tool = _store_upload(tool, upload)
             save_record(
                 tool.item_name,
                 page_text(values["langtext"]),
@@ -111,7 +121,7 @@ def propose_tool():
                 new=True,
             )
         except AlreadyExists:
-            errors["titel"] = "Ein Werkzeug mit diesem Titel gibt es schon. Bitte wählen Sie einen anderen Titel."
+            errors["titel"] = DUPLICATE
         except AccessDenied:
             abort(403)
         else:
@@ -119,6 +129,35 @@ def propose_tool():
             flash("Danke! Ihr Vorschlag ist gespeichert und wird von der Moderation geprüft.", "info")
             return redirect(url_for("frontend.show_item", item_name=tool.item_name))
     return _render_form(values, errors, title=title, action=url_for("gaa.propose_tool"), status=400)
+
+
+DUPLICATE = "Ein Werkzeug mit diesem Titel gibt es schon. Bitte wählen Sie einen anderen Titel."
+
+
+def _checked_upload(errors: dict) -> Upload | None:
+    file = request.files.get("datei_upload")
+    try:
+        return check_upload(file.filename if file else None, file.stream if file else None)
+    except AttachmentError as e:
+        errors["datei_upload"] = str(e)
+        return None
+
+
+def _check_base(name: str) -> None:
+    """Refuse before writing the attachment if the tool changed since the form was loaded."""
+    stored = current(name)
+    base = request.form.get("revid") or None
+    if stored is not None and base is not None and stored[0]["revid"] != base:
+        raise EditConflict(name)
+
+
+def _store_upload(tool: Tool, upload: Upload | None) -> Tool:
+    """Save an uploaded file below the tool and point the tool at it."""
+    if upload is None:
+        return tool
+    name = f"{tool.item_name}/{upload.filename}"
+    save_attachment(name, upload, comment=f"Datei zu „{tool.titel}“")
+    return replace(tool, datei=name)
 
 
 def _stored_tool(titel: str) -> tuple[Tool, dict, str]:
@@ -151,6 +190,7 @@ def edit_tool(titel: str):
     csrf.require_csrf()
     values = _submitted()
     values["titel"] = tool.titel  # renaming is moin's job (its rename keeps history)
+    values["datei"] = tool.datei  # only an upload changes the attached file
     errors: dict[str, str] = {}
     try:
         edited = tool_from_input(values, partnerwiki().vocabulary, base=tool)
@@ -158,8 +198,12 @@ def edit_tool(titel: str):
         errors.update(e.errors)
         edited = None
     _check_long_text(values, errors)
+    upload = _checked_upload(errors)
     if edited is not None and not errors:
         try:
+            if upload is not None:
+                _check_base(edited.item_name)
+            edited = _store_upload(edited, upload)
             save_record(
                 edited.item_name,
                 page_text(values["langtext"]),

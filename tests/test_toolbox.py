@@ -261,3 +261,65 @@ def test_a_matrix_slice_and_an_empty_toolbox(wiki, client):
     assert body.count('scope="row"') == 1 and body.count('<th scope="col">') == 2
     assert "gaa-matrix-filters" not in body
     assert "Hier gibt es noch keine passenden Werkzeuge." in body
+
+
+def test_a_file_is_attached_below_the_tool(as_registered, wiki):
+    from io import BytesIO
+
+    data = {**proposal("Mit Anhang"), "csrf_token": token(as_registered)}
+    data["datei_upload"] = (BytesIO(b"%PDF-1.4 Test"), "../../Leit faden<script>.PDF")
+    response = as_registered.post("/+gaa/werkzeug/neu", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    fields = tool_meta(wiki, "Werkzeugkiste/Mit Anhang")["gaa_fields"]
+    assert fields["datei"] == "Werkzeugkiste/Mit Anhang/Leit faden_script_.pdf"
+    attachment = tool_meta(wiki, fields["datei"])
+    assert attachment["contenttype"] == "application/pdf"
+    card = text(as_registered.get("/Werkzeugkiste/Mit Anhang"))
+    assert "herunterladen" in card and "Leit faden_script_.pdf" in card
+
+
+@pytest.mark.parametrize(
+    "upload, message",
+    [
+        ((b"MZ...", "programm.exe"), "„.exe“ sind nicht erlaubt"),
+        ((b"", "leer.pdf"), "Die Datei ist leer."),
+        (("Gemüse".encode("latin-1"), "alt.txt"), "UTF-8"),
+    ],
+)
+def test_a_bad_upload_stores_nothing(as_registered, wiki, upload, message):
+    from io import BytesIO
+
+    titel = "Anhangfehler " + upload[1]
+    data = {**proposal(titel.replace(".", " ")), "csrf_token": token(as_registered)}
+    data["datei_upload"] = (BytesIO(upload[0]), upload[1])
+    response = as_registered.post("/+gaa/werkzeug/neu", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400 and message in text(response)
+    assert tool_meta(wiki, "Werkzeugkiste/" + titel.replace(".", " ")) is None
+
+
+def test_a_tool_with_an_unreachable_link_still_renders(client, wiki):
+    put_tool(wiki, "Werkzeugkiste/Toter Link", "Toter Link", "Linkwal", link="https://nicht-erreichbar.invalid/x")
+    body = text(client.get("/Werkzeugkiste/Toter Link"))
+    assert 'href="https://nicht-erreichbar.invalid/x"' in body and 'rel="nofollow noopener"' in body
+
+
+def test_two_tools_with_the_same_text_show_their_own_cards(client, wiki):
+    """Regression: moin caches the page DOM by content hash, page URL included."""
+    put_tool(wiki, "Werkzeugkiste/Zwilling Eins", "Zwilling Eins", "Zwilling", art="video")
+    with acting_as(wiki, ADMIN):
+        save_page(
+            "Werkzeugkiste/Zwilling Zwei",
+            page_text("Ausführlich über Zwilling."),
+            gaa_type="werkzeug",
+            gaa_fields={
+                "titel": "Zwilling Zwei",
+                "kurzbeschreibung": "Der zweite",
+                "lebensphasen": ["kita"],
+                "empfehlungen": ["beteiligung"],
+                "art": "vorlage",
+                "status": "geprueft",
+            },
+        )
+    assert "<dd>Video</dd>" in text(client.get("/Werkzeugkiste/Zwilling Eins"))
+    second = text(client.get("/Werkzeugkiste/Zwilling Zwei"))
+    assert "<dd>Vorlage</dd>" in second and "Der zweite" in second
