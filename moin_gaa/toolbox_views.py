@@ -111,15 +111,7 @@ def propose_tool():
         tool = replace(tool, vorgeschlagen_von=flaskg.user.name0)
         try:
             tool = _store_upload(tool, upload)
-            save_record(
-                tool.item_name,
-                page_text(values["langtext"]),
-                record_type=TOOL_TYPE,
-                fields=tool.fields(),
-                summary=tool.kurzbeschreibung,
-                comment="Werkzeug vorgeschlagen",
-                new=True,
-            )
+            _save_tool(tool, page_text(values["langtext"]), "Werkzeug vorgeschlagen", new=True)
         except AlreadyExists:
             errors["titel"] = DUPLICATE
         except AccessDenied:
@@ -129,6 +121,16 @@ def propose_tool():
             flash("Danke! Ihr Vorschlag ist gespeichert und wird von der Moderation geprüft.", "info")
             return redirect(url_for("frontend.show_item", item_name=tool.item_name))
     return _render_form(values, errors, title=title, action=url_for("gaa.propose_tool"), status=400)
+
+
+def _form_revid() -> str | None:
+    return request.form.get("revid") or None
+
+
+def _save_tool(tool: Tool, text: str, comment: str, **kwargs) -> None:
+    save_record(
+        tool.item_name, text, record_type=TOOL_TYPE, fields=tool.fields(), summary=tool.kurzbeschreibung, comment=comment, **kwargs
+    )
 
 
 DUPLICATE = "Ein Werkzeug mit diesem Titel gibt es schon. Bitte wählen Sie einen anderen Titel."
@@ -146,7 +148,7 @@ def _checked_upload(errors: dict) -> Upload | None:
 def _check_base(name: str) -> None:
     """Refuse before writing the attachment if the tool changed since the form was loaded."""
     stored = current(name)
-    base = request.form.get("revid") or None
+    base = _form_revid()
     if stored is not None and base is not None and stored[0]["revid"] != base:
         raise EditConflict(name)
 
@@ -204,15 +206,7 @@ def edit_tool(titel: str):
             if upload is not None:
                 _check_base(edited.item_name)
             edited = _store_upload(edited, upload)
-            save_record(
-                edited.item_name,
-                page_text(values["langtext"]),
-                record_type=TOOL_TYPE,
-                fields=edited.fields(),
-                summary=edited.kurzbeschreibung,
-                comment="Werkzeug bearbeitet",
-                base_revid=request.form.get("revid") or None,
-            )
+            _save_tool(edited, page_text(values["langtext"]), "Werkzeug bearbeitet", base_revid=_form_revid())
         except EditConflict:
             errors["_"] = (
                 "Jemand anderes hat dieses Werkzeug inzwischen geändert. Ihre Eingaben sind unten erhalten; "
@@ -234,15 +228,7 @@ def decide_tool(titel: str):
     tool, meta, text = _stored_tool(titel)
     try:
         decided = decide(tool, request.form.get("aktion", ""), flaskg.user.name0, request.form.get("begruendung", ""))
-        save_record(
-            tool.item_name,
-            text,
-            record_type=TOOL_TYPE,
-            fields=decided.fields(),
-            summary=decided.kurzbeschreibung,
-            comment=f"Status: {STATUS_LABELS[decided.status]}",
-            base_revid=request.form.get("revid") or None,
-        )
+        _save_tool(decided, text, f"Status: {STATUS_LABELS[decided.status]}", base_revid=_form_revid())
     except ToolError as e:
         flash(" ".join(e.errors.values()), "error")
     except EditConflict:

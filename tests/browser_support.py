@@ -11,6 +11,8 @@ import time
 import urllib.request
 from contextlib import contextmanager
 
+import pytest
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -65,3 +67,29 @@ def live_wiki(instance_dir: str, extra_seed_dir: str | None = None):
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright (``playwright install`` cannot download here)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def register_and_login(page, base_url: str, name: str, email: str, password: str) -> None:
+    """Register through moin's form, then log in, as a person would."""
+    page.goto(base_url + "/+register")
+    page.fill("input[name=register_username]", name)
+    page.fill("input[name=register_password1]", password)
+    page.fill("input[name=register_password2]", password)
+    page.fill("input[name=register_email]", email)
+    page.locator("form:has(input[name=register_username])").locator("button[type=submit], input[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(base_url + "/+login")
+    page.fill("input[name=login_username]", name)
+    page.fill("input[name=login_password]", password)
+    page.locator("form:has(input[name=login_username])").locator("button[type=submit], input[type=submit]").first.click()
+    page.wait_for_load_state()

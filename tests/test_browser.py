@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, live_wiki
+from browser_support import browser, live_wiki, register_and_login  # noqa: F401 – browser is a fixture
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -17,14 +17,6 @@ PASSWORD = "Browser-Passwort-2026"
 def base_url(tmp_path_factory):
     with live_wiki(str(tmp_path_factory.mktemp("live"))) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -45,23 +37,7 @@ def test_start_page_register_login_and_edit(page, base_url):
     focused = page.evaluate("document.activeElement.textContent.trim()")
     assert focused == "Zum Inhalt springen"
 
-    page.goto(base_url + "/+register")
-    page.fill("input[name=register_username]", "Bea Browser")
-    page.fill("input[name=register_password1]", PASSWORD)
-    page.fill("input[name=register_password2]", PASSWORD)
-    page.fill("input[name=register_email]", "bea@example.org")
-    page.locator("form#moin-register-form, form:has(input[name=register_username])").locator(
-        "button[type=submit], input[type=submit]"
-    ).first.click()
-    page.wait_for_load_state()
-
-    page.goto(base_url + "/+login")
-    page.fill("input[name=login_username]", "Bea Browser")
-    page.fill("input[name=login_password]", PASSWORD)
-    page.locator("form:has(input[name=login_username])").locator(
-        "button[type=submit], input[type=submit]"
-    ).first.click()
-    page.wait_for_load_state()
+    register_and_login(page, base_url, "Bea Browser", "bea@example.org", PASSWORD)
     expect(page.locator("body")).to_contain_text("Bea Browser")
 
     page.goto(base_url + "/+modify/Hilfe/Mitmachen")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, live_wiki
+from browser_support import browser, live_wiki, register_and_login  # noqa: F401 – browser is a fixture
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -49,14 +49,6 @@ def base_url(tmp_path_factory):
     write_tool(extra, "Quokka Video Schule", ["grundschule"], ["zusammenarbeit"], "video", jahr=2012)
     with live_wiki(str(tmp_path_factory.mktemp("live-matrix")), str(extra)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -141,17 +133,7 @@ def test_xss_vectors_in_a_proposal_never_fire(context, base_url):
     page = context.new_page()
     fired = []
     page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
-    page.goto(base_url + "/+register")
-    page.fill("input[name=register_username]", "Xaver Xss")
-    page.fill("input[name=register_password1]", PASSWORD)
-    page.fill("input[name=register_password2]", PASSWORD)
-    page.fill("input[name=register_email]", "xaver@example.org")
-    page.locator("form:has(input[name=register_username])").locator("button[type=submit], input[type=submit]").first.click()
-    page.goto(base_url + "/+login")
-    page.fill("input[name=login_username]", "Xaver Xss")
-    page.fill("input[name=login_password]", PASSWORD)
-    page.locator("form:has(input[name=login_username])").locator("button[type=submit], input[type=submit]").first.click()
-    page.wait_for_load_state()
+    register_and_login(page, base_url, "Xaver Xss", "xaver@example.org", PASSWORD)
 
     page.goto(base_url + "/+gaa/werkzeug/neu")
     page.fill("#feld-titel", "Quokka Sicherheitstest")
