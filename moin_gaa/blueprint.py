@@ -16,6 +16,7 @@ from . import csrf
 from .access import ReadRights
 from .app import partnerwiki
 from .catalog import check
+from .municipalities import PROFILE_TYPE, visible_fields
 from .storage import read_records
 from .vocabulary import LIST_NAMES
 
@@ -76,9 +77,16 @@ def records_json():
     records = partnerwiki().catalog.search(
         ReadRights(), record_type=args.get("typ") or None, facets=facets, text=args.get("q") or None, limit=limit
     )
+    registered = bool(flaskg.user.valid)
     return jsonify(
         [
-            {"name": r.name, "typ": r.record_type, "titel": r.title, "zusammenfassung": r.summary, "felder": r.fields}
+            {
+                "name": r.name,
+                "typ": r.record_type,
+                "titel": r.title,
+                "zusammenfassung": r.summary,
+                "felder": visible_fields(r.fields, registered=registered) if r.record_type == PROFILE_TYPE else r.fields,
+            }
             for r in records
         ]
     )

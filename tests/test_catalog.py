@@ -124,3 +124,29 @@ def test_a_broken_catalog_never_loses_a_users_save(empty_wiki, caplog):
         assert item and item["current"].meta["gaa_type"] == "werkzeug"
     assert "PartnerWiki catalog: update for Trotzdem gespeichert" in caplog.text
     os.remove(catalog.path)
+
+
+def test_records_json_hides_contact_data_of_profiles_from_anonymous_readers(wiki, client):
+    from datetime import date
+
+    from moin_gaa.municipalities import profile_from_input
+    from moin_gaa.vocabulary import Vocabulary
+
+    profile = profile_from_input(
+        {
+            "name": "Musterstadt",
+            "art": "kreisfreie-stadt",
+            "land": "he",
+            "partner_seit": "2015-03-01",
+            "strategiephase": "auftauen",
+            "kontakte": [{"name": "Karl Kontakt", "email": "karl@example.org", "sichtbarkeit": {"name": "oeffentlich"}}],
+        },
+        Vocabulary(),
+        today=date(2026, 1, 1),
+    )
+    with acting_as(wiki, ADMIN):
+        save_page(profile.item_name, "Profil", gaa_type="kommune", gaa_fields=profile.fields())
+    anonymous = client.get("/+gaa/records.json?typ=kommune").get_data(as_text=True)
+    assert "Karl Kontakt" in anonymous and "karl@example.org" not in anonymous
+    login(client, REGISTERED)
+    assert "karl@example.org" in client.get("/+gaa/records.json?typ=kommune").get_data(as_text=True)

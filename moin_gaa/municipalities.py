@@ -1,0 +1,281 @@
+"""Partner municipalities: profile fields, their checks, contact visibility and coverage cells.
+
+A profile is a record (``gaa_type = "kommune"``) under ``Kommunen/<Name>``.  This module is the
+domain part of the Partnerverzeichnis (issue 4): forms, views and macros build on it.
+Contact data is shown per field either publicly or to registered users only; it defaults to
+registered users only, and :func:`visible_fields` is the one place that applies that rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+from .tools import check_link, check_title
+from .vocabulary import Vocabulary, VocabularyError
+
+PROFILE_TYPE = "kommune"
+PROFILE_PREFIX = "Kommunen/"
+PUBLIC = "oeffentlich"
+REGISTERED = "angemeldet"
+VISIBILITY_LABELS = {PUBLIC: "öffentlich", REGISTERED: "nur für Angemeldete"}
+CONTACT_FIELDS = ("name", "rolle", "email", "telefon")
+DEPARTMENTS = ("Gesundheit", "Jugend", "Bildung", "Soziales", "Stadtplanung", "Sport", "Integration", "Kultur")
+EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]{2,}$")
+PHONE = re.compile(r"^\+?[0-9 ()/\-]{5,30}$")
+MAX_POPULATION = 4_000_000
+
+
+class ProfileError(ValueError):
+    """Field errors in German; nested fields are named like ``kontakte.0.email``."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    rolle: str = ""
+    email: str = ""
+    telefon: str = ""
+    sichtbarkeit: Mapping[str, str] = field(default_factory=dict)  # field -> PUBLIC | REGISTERED
+
+    def visibility(self, name: str) -> str:
+        return self.sichtbarkeit.get(name, REGISTERED)
+
+
+@dataclass(frozen=True)
+class Activity:
+    titel: str
+    beschreibung: str = ""
+    lebensphasen: tuple[str, ...] = ()
+    empfehlungen: tuple[str, ...] = ()
+    partner: str = ""
+    seit: str = ""  # ISO date or ""
+    bis: str = ""
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class PhaseChange:
+    phase: str
+    seit: str  # ISO date
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    art: str
+    land: str
+    partner_seit: str
+    strategiephase: str
+    phasen_verlauf: tuple[PhaseChange, ...] = ()
+    einwohner: int | None = None
+    strategie: str = ""
+    ressorts: tuple[str, ...] = ()
+    website: str = ""
+    logo: str = ""
+    kontakte: tuple[Contact, ...] = ()
+    aktivitaeten: tuple[Activity, ...] = ()
+    redakteure: tuple[str, ...] = ()
+
+    @property
+    def item_name(self) -> str:
+        return PROFILE_PREFIX + self.name
+
+    def cells(self) -> set[tuple[str, str]]:
+        """(life phase, recommendation) pairs covered by at least one activity."""
+        return {(p, r) for a in self.aktivitaeten for p in a.lebensphasen for r in a.empfehlungen}
+
+    def fields(self) -> dict[str, Any]:
+        """``gaa_fields``, with the covered phases, recommendations and cells as flat lists for the catalog."""
+        data = asdict(self)
+        cells = sorted(self.cells())
+        data["abgedeckte_lebensphasen"] = sorted({p for p, _r in cells})
+        data["abgedeckte_empfehlungen"] = sorted({r for _p, r in cells})
+        data["abgedeckte_zellen"] = [f"{p}|{r}" for p, r in cells]
+        data["partner_seit_jahr"] = int(self.partner_seit[:4]) if self.partner_seit else None
+        return data
+
+
+def _text(value: Any, limit: int = 500) -> str:
+    return " ".join(str(value or "").split())[:limit]
+
+
+def _date(value: Any, name: str, errors: dict, *, today: date, required: bool = False, future_ok: bool = True) -> str:
+    raw = _text(value, 20)
+    if not raw:
+        if required:
+            errors[name] = "Bitte ein Datum angeben (TT.MM.JJJJ oder JJJJ-MM-TT)."
+        return ""
+    try:
+        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", raw):
+            d, m, y = (int(x) for x in raw.split("."))
+            parsed = date(y, m, d)
+        else:
+            parsed = date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = f"„{raw}“ ist kein gültiges Datum (TT.MM.JJJJ oder JJJJ-MM-TT)."
+        return ""
+    if not future_ok and parsed > today:
+        errors[name] = "Das Datum darf nicht in der Zukunft liegen."
+        return ""
+    return parsed.isoformat()
+
+
+def _term(vocabulary: Vocabulary, list_name: str, value: Any, name: str, errors: dict, what: str) -> str:
+    key = _text(value, 60)
+    if not key:
+        errors[name] = f"Bitte {what} wählen."
+        return ""
+    try:
+        return vocabulary.term(list_name, key).key
+    except VocabularyError as e:
+        errors[name] = str(e)
+        return ""
+
+
+def _keys(vocabulary: Vocabulary, list_name: str, values: Iterable[Any], name: str, errors: dict) -> tuple[str, ...]:
+    try:
+        return tuple(vocabulary.validate_keys(list_name, [_text(v, 60) for v in values or () if _text(v, 60)]))
+    except VocabularyError as e:
+        errors[name] = str(e)
+        return ()
+
+
+def _contact(data: Mapping[str, Any], prefix: str, errors: dict) -> Contact | None:
+    values = {k: _text(data.get(k), 200) for k in CONTACT_FIELDS}
+    if not any(values.values()):
+        return None  # an empty row of the form
+    if not values["name"]:
+        errors[f"{prefix}.name"] = "Bitte den Namen der Kontaktperson angeben."
+    if values["email"] and not EMAIL.match(values["email"]):
+        errors[f"{prefix}.email"] = f"„{values['email']}“ ist keine gültige E-Mail-Adresse."
+    if values["telefon"] and not PHONE.match(values["telefon"]):
+        errors[f"{prefix}.telefon"] = "Bitte eine Telefonnummer aus Ziffern, Leerzeichen, +, /, - und Klammern angeben."
+    visibility = {}
+    for name, value in (data.get("sichtbarkeit") or {}).items():
+        if name not in CONTACT_FIELDS or value not in VISIBILITY_LABELS:
+            errors[f"{prefix}.sichtbarkeit"] = "Sichtbarkeit ist „oeffentlich“ oder „angemeldet“."
+            continue
+        visibility[name] = value
+    return Contact(sichtbarkeit=visibility, **values)
+
+
+def _activity(data: Mapping[str, Any], prefix: str, vocabulary: Vocabulary, errors: dict, today: date) -> Activity | None:
+    titel = _text(data.get("titel"), 200)
+    if not titel and not _text(data.get("beschreibung")):
+        return None
+    if not titel:
+        errors[f"{prefix}.titel"] = "Bitte einen Titel für die Aktivität angeben."
+    phases = _keys(vocabulary, "life_phases", data.get("lebensphasen") or (), f"{prefix}.lebensphasen", errors)
+    recs = _keys(vocabulary, "recommendations", data.get("empfehlungen") or (), f"{prefix}.empfehlungen", errors)
+    if not phases and f"{prefix}.lebensphasen" not in errors:
+        errors[f"{prefix}.lebensphasen"] = "Bitte mindestens eine Lebensphase wählen."
+    if not recs and f"{prefix}.empfehlungen" not in errors:
+        errors[f"{prefix}.empfehlungen"] = "Bitte mindestens eine Handlungsempfehlung wählen."
+    seit = _date(data.get("seit"), f"{prefix}.seit", errors, today=today)
+    bis = _date(data.get("bis"), f"{prefix}.bis", errors, today=today)
+    if seit and bis and bis < seit:
+        errors[f"{prefix}.bis"] = "„bis“ liegt vor „seit“."
+    link = _text(data.get("link"), 500)
+    if message := check_link(link):
+        errors[f"{prefix}.link"] = message
+    return Activity(titel, _text(data.get("beschreibung"), 2000), phases, recs, _text(data.get("partner"), 500), seit, bis, link)
+
+
+def profile_from_input(
+    data: Mapping[str, Any],
+    vocabulary: Vocabulary,
+    *,
+    today: date | None = None,
+    base: Profile | None = None,
+) -> Profile:
+    """A checked :class:`Profile`; :class:`ProfileError` lists every problem at once.
+
+    The strategy-phase history is kept from ``base`` and extended when the phase changes.
+    """
+    today = today or date.today()
+    errors: dict[str, str] = {}
+    name = _text(data.get("name"), 200)
+    if message := check_title(name):
+        errors["name"] = message.replace("Titel", "Namen").replace("einen Namen", "den Namen der Kommune")
+    art = _term(vocabulary, "municipality_kinds", data.get("art"), "art", errors, "die Art der Kommune")
+    land = _term(vocabulary, "laender", data.get("land"), "land", errors, "ein Land")
+    phase = _term(vocabulary, "lewin_phases", data.get("strategiephase"), "strategiephase", errors, "eine Strategiephase")
+    partner_seit = _date(data.get("partner_seit"), "partner_seit", errors, today=today, required=True, future_ok=False)
+    einwohner = None
+    raw_population = _text(data.get("einwohner"), 20).replace(".", "").replace(" ", "")
+    if raw_population:
+        if not raw_population.isdigit() or not 0 < int(raw_population) <= MAX_POPULATION:
+            errors["einwohner"] = "Die Einwohnerzahl muss eine ganze Zahl sein (z. B. 315000)."
+        else:
+            einwohner = int(raw_population)
+    website = _text(data.get("website"), 500)
+    if message := check_link(website):
+        errors["website"] = message
+    contacts = [_contact(c, f"kontakte.{i}", errors) for i, c in enumerate(data.get("kontakte") or ())]
+    activities = [_activity(a, f"aktivitaeten.{i}", vocabulary, errors, today) for i, a in enumerate(data.get("aktivitaeten") or ())]
+    ressorts = tuple(dict.fromkeys(_text(r, 80) for r in data.get("ressorts") or () if _text(r, 80)))
+    if errors:
+        raise ProfileError(errors)
+    history = tuple(base.phasen_verlauf) if base else ()
+    if not history or history[-1].phase != phase:
+        history += (PhaseChange(phase, today.isoformat()),)
+    return Profile(
+        name=name,
+        art=art,
+        land=land,
+        partner_seit=partner_seit,
+        strategiephase=phase,
+        phasen_verlauf=history,
+        einwohner=einwohner,
+        strategie=_text(data.get("strategie"), 5000),
+        ressorts=ressorts,
+        website=website,
+        logo=_text(data.get("logo"), 300),
+        kontakte=tuple(c for c in contacts if c is not None),
+        aktivitaeten=tuple(a for a in activities if a is not None),
+        redakteure=base.redakteure if base else tuple(_text(r, 100) for r in data.get("redakteure") or () if _text(r, 100)),
+    )
+
+
+def profile_from_fields(fields: Mapping[str, Any], vocabulary: Vocabulary) -> Profile:
+    """A stored profile (``gaa_fields``), checked like a form, keeping its phase history."""
+    history = tuple(
+        PhaseChange(str(h.get("phase", "")), str(h.get("seit", "")))
+        for h in fields.get("phasen_verlauf") or ()
+        if isinstance(h, Mapping)
+    )
+    base = Profile("", "", "", "", "", phasen_verlauf=history, redakteure=tuple(fields.get("redakteure") or ()))
+    data = dict(fields)
+    if data.get("einwohner") is not None:
+        data["einwohner"] = str(data["einwohner"])
+    return profile_from_input(data, vocabulary, base=base)
+
+
+def visible_fields(fields: Mapping[str, Any], *, registered: bool) -> dict[str, Any]:
+    """``gaa_fields`` of a profile with every contact field the reader may not see removed.
+
+    Every surface that shows or exports profiles (page, directory, JSON, CSV) goes through here.
+    """
+    shown = dict(fields)
+    contacts = []
+    for contact in fields.get("kontakte") or ():
+        if not isinstance(contact, Mapping):
+            continue
+        visibility = contact.get("sichtbarkeit") or {}
+        visible = {
+            k: contact.get(k, "")
+            for k in CONTACT_FIELDS
+            if contact.get(k) and (registered or visibility.get(k, REGISTERED) == PUBLIC)
+        }
+        if visible:
+            contacts.append(visible)
+    shown["kontakte"] = contacts
+    return shown
+
