@@ -11,7 +11,7 @@ Usage:
 from __future__ import annotations
 
 from flask import g as flaskg
-from flask import request, url_for
+from flask import url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
 from moin_gaa.access import is_moderator
@@ -20,20 +20,9 @@ from moin_gaa.csrf import csrf_token
 from moin_gaa.items import current
 from moin_gaa.tools import ACTION_LABELS, ACTIONS, STATUS_LABELS, TOOL_PREFIX, TOOL_TYPE, ToolError, tool_from_fields
 
+from ._args import current_item_name
 from ._html import E
 from ._tools_html import item_url, labels, status_badge, term_links
-
-
-def _item_name(page_url) -> str:
-    """The item being shown.
-
-    Not ``page_url``: moin caches the page DOM by content hash, page_url included, so two tools
-    with the same long text would otherwise show each other's card.
-    """
-    name = (request.view_args or {}).get("item_name")
-    if name:
-        return name
-    return str(getattr(page_url, "path", "") or "").lstrip("/")
 
 
 def _row(label: str, *value):
@@ -69,7 +58,7 @@ def _moderation(tool, revid: str):
 
 class Macro(MacroBlockBase):
     def macro(self, content, arguments, page_url, alternative):
-        name = _item_name(page_url)
+        name = current_item_name(page_url)
         stored = current(name) if name.startswith(TOOL_PREFIX) else None
         if stored is None or stored[0].get("gaa_type") != TOOL_TYPE:
             return fail_message("ToolCard gehört auf eine Werkzeug-Seite (Werkzeugkiste/<Titel>).", alternative)

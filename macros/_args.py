@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Sequence
 
+from flask import request
 from moin.converters._args_wiki import parse
 from moin.utils import iri
 from moin.utils.tree import moin_page, xlink
@@ -64,3 +65,15 @@ def wiki_link(item_name: str, label: str):
     """A link to a wiki item, as moin's own macros build it."""
     url = str(iri.Iri(scheme="wiki", authority="", path="/" + item_name))
     return moin_page.a(attrib={xlink.href: url}, children=[label])
+
+
+def current_item_name(page_url) -> str:
+    """The item being shown.
+
+    Not ``page_url`` alone: moin caches the page DOM by content hash, page_url included, so two
+    pages with the same text would otherwise see each other's name.
+    """
+    name = (request.view_args or {}).get("item_name")
+    if name:
+        return name
+    return str(getattr(page_url, "path", "") or "").lstrip("/")

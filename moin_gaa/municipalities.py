@@ -203,7 +203,7 @@ def profile_from_input(
     errors: dict[str, str] = {}
     name = _text(data.get("name"), 200)
     if message := check_title(name):
-        errors["name"] = message.replace("Titel", "Namen").replace("einen Namen", "den Namen der Kommune")
+        errors["name"] = "Bitte den Namen der Kommune angeben." if not name else message.replace("Der Titel", "Der Name")
     art = _term(vocabulary, "municipality_kinds", data.get("art"), "art", errors, "die Art der Kommune")
     land = _term(vocabulary, "laender", data.get("land"), "land", errors, "ein Land")
     phase = _term(vocabulary, "lewin_phases", data.get("strategiephase"), "strategiephase", errors, "eine Strategiephase")

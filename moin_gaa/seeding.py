@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from typing import Any
 
 from .app import partnerwiki
 from .records import RECORD_FIELDS, RECORD_TYPE
 from .storage import PageSpec, Progress, StoreResult, store_pages
+from .municipalities import PROFILE_TYPE, ProfileError, profile_from_fields
 from .tools import TOOL_TYPE, ToolError, tool_from_fields
 from .vocabulary import Vocabulary
 
@@ -82,23 +84,37 @@ def read_seed_pages(directory: str) -> list[PageSpec]:
     return sorted(pages, key=lambda page: page.name)
 
 
-def check_record(page: PageSpec, vocabulary: Vocabulary) -> None:
-    """Structured fields of a seed record are checked like a form would check them."""
-    if page.meta.get(RECORD_TYPE) != TOOL_TYPE:
-        return
+def check_record(page: PageSpec, vocabulary: Vocabulary) -> PageSpec:
+    """Structured fields of a seed record are checked like a form would check them.
+
+    Profiles come back normalized (with the derived coverage lists the catalog indexes).
+    """
+    record_type = page.meta.get(RECORD_TYPE)
+    fields = page.meta.get(RECORD_FIELDS) or {}
     where = f"{page.name}.meta"
-    try:
-        tool = tool_from_fields(page.meta.get(RECORD_FIELDS) or {}, vocabulary)
-    except ToolError as e:
-        raise SeedError(where, " ".join(e.errors.values())) from e
-    if tool.item_name != page.name:
-        raise SeedError(where, f"der Titel „{tool.titel}“ passt nicht zum Seitennamen „{page.name}“")
+    if record_type == TOOL_TYPE:
+        try:
+            tool = tool_from_fields(fields, vocabulary)
+        except ToolError as e:
+            raise SeedError(where, " ".join(e.errors.values())) from e
+        if tool.item_name != page.name:
+            raise SeedError(where, f"der Titel „{tool.titel}“ passt nicht zum Seitennamen „{page.name}“")
+    elif record_type == PROFILE_TYPE:
+        try:
+            profile = profile_from_fields(fields, vocabulary)
+        except ProfileError as e:
+            raise SeedError(where, " ".join(f"{k}: {v}" for k, v in e.errors.items())) from e
+        if profile.item_name != page.name:
+            raise SeedError(where, f"der Name „{profile.name}“ passt nicht zum Seitennamen „{page.name}“")
+        if len(profile.phasen_verlauf) != len(fields.get("phasen_verlauf") or ()):
+            raise SeedError(where, "„phasen_verlauf“ muss mit der aktuellen „strategiephase“ enden")
+        return replace(page, meta={**page.meta, RECORD_FIELDS: profile.fields()})
+    return page
 
 
 def load_seed_pages(directory: str, progress: Progress | None = None) -> StoreResult:
     """Read, check and store the seed pages (app context required)."""
     pages = read_seed_pages(directory)
     vocabulary = partnerwiki().vocabulary
-    for page in pages:
-        check_record(page, vocabulary)
+    pages = [check_record(page, vocabulary) for page in pages]
     return store_pages(pages, comment=SEED_COMMENT, progress=progress)

@@ -55,6 +55,8 @@ def test_a_good_profile_and_its_coverage():
         ({"partner_seit": "2027-01-01"}, "partner_seit", "nicht in der Zukunft"),
         ({"partner_seit": "31.02.2012"}, "partner_seit", "kein gültiges Datum"),
         ({"website": "javascript:alert(1)"}, "website", "http://"),
+        ({"name": ""}, "name", "Bitte den Namen der Kommune angeben."),
+        ({"name": "Stadt <b>"}, "name", "Der Name darf keine"),
         ({"kontakte": [{"name": "A", "email": "keine-mail"}]}, "kontakte.0.email", "keine gültige E-Mail-Adresse"),
         ({"kontakte": [{"email": "a@example.org"}]}, "kontakte.0.name", "Namen der Kontaktperson"),
         ({"aktivitaeten": [{"titel": "X", "lebensphasen": ["rente"], "empfehlungen": ["ehrenamt"]}]},

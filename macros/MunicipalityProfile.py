@@ -1,0 +1,133 @@
+"""MunicipalityProfile – the profile card of a partner municipality (``Kommunen/<Name>``).
+
+Shows kind, Land with its Koordinierungsstelle, population, partner since, the strategy phase
+with its history, departments, web site, contact persons (each field public or for registered
+users only), the strategy, the activities grouped by life phase and the Werkzeugkiste tools
+linked to the municipality.  No arguments: it shows the page it stands on.
+
+Usage:
+    <<MunicipalityProfile>>
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import g as flaskg
+from moin.macros._base import MacroBlockBase, fail_message
+from whoosh.query import And, Term
+
+from moin_gaa.access import ReadRights
+from moin_gaa.app import partnerwiki
+from moin_gaa.items import current
+from moin_gaa.catalog import FACET_PREFIX
+from moin_gaa.matrix import sort_tools
+from moin_gaa.municipalities import PROFILE_PREFIX, PROFILE_TYPE, ProfileError, profile_from_fields, visible_fields
+from moin_gaa.toolfilter import ToolFilter, filter_query
+
+from ._args import current_item_name
+from ._html import E
+from ._tools_html import labels, term_links, tool_list
+
+
+def german_date(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else ""
+
+
+def _row(label, *value):
+    return [E("dt", label), E("dd", *value)]
+
+
+def _contacts(fields, registered: bool):
+    shown = visible_fields(fields, registered=registered)["kontakte"]
+    items = []
+    for contact in shown:
+        parts = [E("strong", contact.get("name", "Kontakt"))]
+        if contact.get("rolle"):
+            parts.append(f", {contact['rolle']}")
+        if contact.get("email"):
+            parts += [E("br"), E("a", contact["email"], href=f"mailto:{contact['email']}")]
+        if contact.get("telefon"):
+            parts += [E("br"), contact["telefon"]]
+        items.append(E("li", parts))
+    hidden_note = None
+    if not registered and any(
+        c.get(k) for c in fields.get("kontakte") or () for k in ("email", "telefon")
+    ):
+        hidden_note = E("p", "Weitere Kontaktdaten sehen angemeldete Nutzerinnen und Nutzer.", class_="gaa-hint")
+    if not items and hidden_note is None:
+        return None
+    return E("section", E("h3", "Ansprechpersonen"), E("ul", items, class_="gaa-contacts") if items else None, hidden_note)
+
+
+def _activities(profile, vocabulary):
+    if not profile.aktivitaeten:
+        return E("p", "Noch keine Aktivitäten eingetragen.", class_="gaa-empty")
+    groups = []
+    for phase in vocabulary.life_phases:
+        acts = [a for a in profile.aktivitaeten if phase.key in a.lebensphasen]
+        if not acts:
+            continue
+        entries = []
+        for a in acts:
+            period = " – ".join(filter(None, [german_date(a.seit), german_date(a.bis)]))
+            entries.append(
+                E(
+                    "li",
+                    E("strong", a.titel),
+                    E("p", a.beschreibung) if a.beschreibung else None,
+                    E("p", "Handlungsempfehlungen: ", term_links(vocabulary, "recommendations", list(a.empfehlungen)), class_="gaa-tool-meta"),
+                    E("p", "Partner: ", a.partner, class_="gaa-tool-meta") if a.partner else None,
+                    E("p", "Zeitraum: ", period, class_="gaa-tool-meta") if period else None,
+                    E("p", E("a", "Mehr erfahren", href=a.link, rel="nofollow noopener")) if a.link else None,
+                )
+            )
+        groups.append(E("section", E("h4", phase.label), E("ul", entries, class_="gaa-activities")))
+    return groups
+
+
+class Macro(MacroBlockBase):
+    def macro(self, content, arguments, page_url, alternative):
+        name = current_item_name(page_url)
+        stored = current(name) if name.startswith(PROFILE_PREFIX) else None
+        if stored is None or stored[0].get("gaa_type") != PROFILE_TYPE:
+            return fail_message("MunicipalityProfile gehört auf eine Profilseite (Kommunen/<Name>).", alternative)
+        fields = stored[0].get("gaa_fields") or {}
+        vocabulary = partnerwiki().vocabulary
+        try:
+            profile = profile_from_fields(fields, vocabulary)
+        except ProfileError as e:
+            return fail_message("Die Angaben dieses Profils sind fehlerhaft: " + " ".join(e.errors.values()), alternative)
+        land = vocabulary.term("laender", profile.land)
+        rows = [
+            _row("Art", ", ".join(labels(vocabulary, "municipality_kinds", profile.art))),
+            _row("Land", term_links(vocabulary, "laender", profile.land), E("br"),
+                 E("span", land.extra.get("koordinierungsstelle", ""), class_="gaa-tool-meta")),
+        ]
+        if profile.einwohner:
+            rows.append(_row("Einwohnerinnen und Einwohner", f"{profile.einwohner:,}".replace(",", ".")))
+        rows.append(_row("Partner seit", german_date(profile.partner_seit)))
+        history = E(
+            "ol",
+            [E("li", ", ".join(labels(vocabulary, "lewin_phases", h.phase)), " seit ", german_date(h.seit)) for h in profile.phasen_verlauf],
+            class_="gaa-timeline",
+            aria_label="Verlauf der Strategiephasen",
+        )
+        rows.append(_row("Strategiephase", term_links(vocabulary, "lewin_phases", profile.strategiephase), history))
+        if profile.ressorts:
+            rows.append(_row("Beteiligte Ressorts", ", ".join(profile.ressorts)))
+        if profile.website:
+            rows.append(_row("Website", E("a", profile.website, href=profile.website, rel="nofollow noopener")))
+        with partnerwiki().catalog.reader(ReadRights()) as reader:
+            linked = And([filter_query(ToolFilter(), reader.catalog), Term(FACET_PREFIX + "kommune", profile.name)])
+            tools = sort_tools(reader.records(reader.docs(linked)))
+        return E(
+            "section",
+            E("dl", rows, class_="gaa-fields"),
+            _contacts(fields, registered=bool(flaskg.user.valid)),
+            E("section", E("h3", "Strategie"), E("p", profile.strategie)) if profile.strategie else None,
+            E("section", E("h3", "Aktivitäten nach Lebensphase"), _activities(profile, vocabulary)),
+            E("section", E("h3", "Werkzeuge aus dieser Kommune"), tool_list(tools, vocabulary)) if tools else None,
+            class_="gaa-card gaa-profile",
+            aria_label=f"Profil {profile.name}",
+        )
