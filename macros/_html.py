@@ -23,7 +23,7 @@ def E(tag: str, *children: Any, **attrs: Any):
             continue
         name = name.rstrip("_").replace("_", "-")
         attrib[html(name)] = name if value is True else str(value)
-    return getattr(html, tag)(attrib=attrib, children=list(_flatten(children)))
+    return html(tag)(attrib=attrib, children=list(_flatten(children)))  # html(tag): "title" is also a str method
 
 
 def _flatten(children) -> Iterable[Any]:

@@ -37,8 +37,8 @@ class Record:
 
     @property
     def title(self) -> str:
-        """What a list shows: the ``titel`` field, else the last part of the item name."""
-        return str(self.fields.get("titel") or self.name.rsplit("/", 1)[-1])
+        """What a list shows: the ``titel`` (or ``name``) field, else the last part of the item name."""
+        return str(self.fields.get("titel") or self.fields.get("name") or self.name.rsplit("/", 1)[-1])
 
 
 def is_record_meta(meta: Mapping[str, Any]) -> bool:

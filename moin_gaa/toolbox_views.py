@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
-from urllib.parse import quote, urlencode
 
-from flask import Response, abort, flash, jsonify, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask import g as flaskg
 from moin.themes import render_template
 
@@ -15,6 +12,7 @@ from . import csrf
 from .access import ReadRights, is_moderator
 from .app import partnerwiki
 from .blueprint import gaa
+from .export import csv_response, page_url_prefix
 from .attachments import AttachmentError, Upload, check_upload, save_attachment
 from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record, subscribe_current_user
 from .matrix import matching_tools, sort_tools
@@ -279,7 +277,7 @@ def _export_rows(records):
     """Rows of readable values; labels and the page URL prefix are looked up once, not per row."""
     vocabulary = partnerwiki().vocabulary
     labels = {key: {t.key: t.label for t in vocabulary.terms(list_name)} for key, list_name in LIST_OF.items()}
-    page_prefix = url_for("frontend.show_item", item_name="x", _external=True)[:-1]
+    page_url = page_url_prefix()
     for record in records:
         row = {}
         for key, _label in EXPORT_COLUMNS:
@@ -290,13 +288,8 @@ def _export_rows(records):
             elif key == "status":
                 value = STATUS_LABELS.get(str(value), str(value))
             row[key] = "" if value is None else str(value)
-        row["seite"] = page_prefix + quote(record.name, safe="/")
+        row["seite"] = page_url(record.name)
         yield row
-
-
-def _spreadsheet_safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _filtered_tools():
@@ -309,21 +302,7 @@ def _filtered_tools():
 
 @gaa.route("/export/werkzeugkiste.csv")
 def export_tools_csv():
-    records = _filtered_tools()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([label for _key, label in EXPORT_COLUMNS] + ["Seite"])
-    for row in _export_rows(records):
-        writer.writerow([_spreadsheet_safe(row[key]) for key, _label in EXPORT_COLUMNS] + [row["seite"]])
-    query = urlencode(request.args)
-    return Response(
-        "\ufeff" + out.getvalue(),  # BOM: Excel opens UTF-8 with umlauts correctly
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": 'attachment; filename="werkzeugkiste.csv"',
-            "X-Gaa-Filter": query[:500],
-        },
-    )
+    return csv_response("werkzeugkiste.csv", EXPORT_COLUMNS, _export_rows(_filtered_tools()))
 
 
 @gaa.route("/export/werkzeugkiste.json")

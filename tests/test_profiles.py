@@ -16,11 +16,11 @@ PROFILE_TEXT = "<<MunicipalityProfile>>\n\n<<ChainCoverage>>\n\n== √úber die Pr√
 def put_profile(wiki, name, land="sl", activities=(), **changes):
     data = {
         "name": name,
-        "art": "kreisfreie-stadt",
+        "art": changes.pop("art", "kreisfreie-stadt"),
         "land": land,
-        "einwohner": "180000",
-        "partner_seit": "2014-06-01",
-        "strategiephase": "entwickeln",
+        "einwohner": changes.pop("einwohner", "180000"),
+        "partner_seit": changes.pop("partner_seit", "2014-06-01"),
+        "strategiephase": changes.pop("strategiephase", "entwickeln"),
         "kontakte": [
             {"name": "Paula Profil", "rolle": "Koordinatorin", "email": "paula@example.org", "telefon": "+49 681 12345",
              "sichtbarkeit": {"name": "oeffentlich", "rolle": "oeffentlich"}}

@@ -1,0 +1,188 @@
+"""PartnerDirectory – the filterable list of all partner municipalities.
+
+Filters come from the page's query string (shareable, no JavaScript needed): ``land``, ``art``,
+``phase`` (strategy phase), ``seit`` (partner since year), ``lebensphase`` / ``empfehlung``
+(covered by activities), ``q`` (full text) and ``sort`` (name, land, phase, seit, einwohner).
+Above the table a server-rendered bar chart shows the municipalities per Land, with the same
+numbers as a table for screen readers.
+
+Parameters:
+    filter: ja (default) | nein – show the filter form and export links
+    diagramm: ja (default) | nein – show the chart per Land
+
+Usage:
+    <<PartnerDirectory>>
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from flask import request, url_for
+from moin.macros._base import MacroBlockBase, fail_message
+
+from moin_gaa.access import ReadRights
+from moin_gaa.app import partnerwiki
+from moin_gaa.directory import SORTS, counts_per_land, directory_query, parse_directory_filter, sort_profiles
+
+from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
+from ._html import E
+from ._tools_html import item_url, labels
+
+PARAMS = (Param("filter", ("ja", "nein"), "ja"), Param("diagramm", ("ja", "nein"), "ja"))
+BAR_HEIGHT = 22
+LABEL_WIDTH = 190
+CHART_WIDTH = 560
+
+
+def _link(args: dict) -> str:
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
+def _select(name, label, options, selected):
+    return E(
+        "div",
+        E("label", label, for_=f"verzeichnis-{name}"),
+        E("select", [E("option", text, value=value, selected=value == selected) for value, text in options], id=f"verzeichnis-{name}", name=name),
+        class_="gaa-filter",
+    )
+
+
+def filter_form(f, vocabulary):
+    def options(list_name, empty):
+        return [("", empty)] + [(t.key, t.label) for t in vocabulary.terms(list_name)]
+
+    years = [("", "alle Jahre")] + [(str(y), str(y)) for y in range(2011, date.today().year + 1)]
+    return E(
+        "form",
+        E(
+            "fieldset",
+            E("legend", "Filter"),
+            _select("land", "Land", options("laender", "alle Länder"), f.land),
+            _select("art", "Art", options("municipality_kinds", "alle Arten"), f.art),
+            _select("phase", "Strategiephase", options("lewin_phases", "alle Phasen"), f.phase),
+            _select("seit", "Partner seit", years, str(f.seit or "")),
+            _select("lebensphase", "aktiv in Lebensphase", options("life_phases", "alle Lebensphasen"), f.lebensphase),
+            _select("empfehlung", "aktiv zu Handlungsempfehlung", options("recommendations", "alle Handlungsempfehlungen"), f.empfehlung),
+            E("div", E("label", "Volltext", for_="verzeichnis-q"), E("input", id="verzeichnis-q", name="q", type="search", value=f.q), class_="gaa-filter"),
+            E("input", type="hidden", name="sort", value=f.sort) if f.sort != "name" else None,
+        ),
+        E("button", "Filter anwenden", type="submit", class_="gaa-button"),
+        " ",
+        E("a", "Filter zurücksetzen", href=request.path),
+        method="get",
+        action=request.path,
+        class_="gaa-matrix-filters",
+        role="search",
+        aria_label="Partnerkommunen filtern",
+    )
+
+
+def land_chart(counts: dict[str, int], vocabulary):
+    """A horizontal bar chart (SVG) plus the same numbers as a table."""
+    most = max(counts.values(), default=0) or 1
+    bars = []
+    for i, term in enumerate(vocabulary.laender):
+        y = i * BAR_HEIGHT
+        width = int((CHART_WIDTH - LABEL_WIDTH - 40) * counts[term.key] / most)
+        bars.append(
+            E(
+                "g",
+                E("text", term.label, x=str(LABEL_WIDTH - 6), y=str(y + 15), text_anchor="end", font_size="13"),
+                E("rect", x=str(LABEL_WIDTH), y=str(y + 3), width=str(max(width, 1)), height=str(BAR_HEIGHT - 6), fill="#005a66"),
+                E("text", str(counts[term.key]), x=str(LABEL_WIDTH + max(width, 1) + 5), y=str(y + 15), font_size="13"),
+            )
+        )
+    height = BAR_HEIGHT * len(vocabulary.laender)
+    chart = E(
+        "svg",
+        E("title", "Partnerkommunen je Land", id="verzeichnis-diagramm-titel"),
+        bars,
+        xmlns="http://www.w3.org/2000/svg",
+        viewBox=f"0 0 {CHART_WIDTH} {height}",
+        width="100%",
+        role="img",
+        aria_labelledby="verzeichnis-diagramm-titel",
+        class_="gaa-chart",
+    )
+    table = E(
+        "details",
+        E("summary", "Zahlen als Tabelle"),
+        E(
+            "table",
+            E("caption", "Partnerkommunen je Land"),
+            E("thead", E("tr", E("th", "Land", scope="col"), E("th", "Kommunen", scope="col"))),
+            E("tbody", [E("tr", E("th", t.label, scope="row"), E("td", str(counts[t.key]))) for t in vocabulary.laender]),
+        ),
+    )
+    return E("figure", chart, E("figcaption", "Partnerkommunen je Land (aktuelle Filter ohne Land)"), table, class_="gaa-figure")
+
+
+def profile_table(records, f, vocabulary):
+    def header(key, label):
+        current = f.sort == key
+        return E("th", E("a", label, href=_link(f.args(sort=key)), aria_current="true" if current else None),
+                 " ▲" if current else None, scope="col", aria_sort="ascending" if current else None)
+
+    rows = []
+    for r in records:
+        fields = r.fields
+        since = fields.get("partner_seit") or ""
+        rows.append(
+            E(
+                "tr",
+                E("th", E("a", r.title, href=item_url(r.name)), scope="row"),
+                E("td", ", ".join(labels(vocabulary, "municipality_kinds", fields.get("art", "")))),
+                E("td", ", ".join(labels(vocabulary, "laender", fields.get("land", "")))),
+                E("td", ", ".join(labels(vocabulary, "lewin_phases", fields.get("strategiephase", "")))),
+                E("td", date.fromisoformat(since).strftime("%d.%m.%Y") if since else ""),
+                E("td", f"{fields['einwohner']:,}".replace(",", ".") if fields.get("einwohner") else ""),
+                E("td", str(len(fields.get("abgedeckte_zellen") or ()))),
+            )
+        )
+    head = E(
+        "tr",
+        header("name", SORTS["name"]),
+        E("th", "Art", scope="col"),
+        [header(key, SORTS[key]) for key in ("land", "phase", "seit", "einwohner")],
+        E("th", "Felder abgedeckt", scope="col"),
+    )
+    return E(
+        "div",
+        E("table", E("caption", f"{len(records)} Partnerkommunen"), E("thead", head), E("tbody", rows), class_="gaa-directory"),
+        class_="gaa-matrix-scroll",
+        tabindex="0",
+        role="region",
+        aria_label="Partnerkommunen",
+    )
+
+
+class Macro(MacroBlockBase):
+    def macro(self, content, arguments, page_url, alternative):
+        try:
+            args = parse_args("PartnerDirectory", arguments, PARAMS)
+        except MacroArgumentError as e:
+            log_bad_arguments("PartnerDirectory", arguments, e)
+            return fail_message(str(e), alternative)
+        vocabulary = partnerwiki().vocabulary
+        f, errors = parse_directory_filter(request.args, vocabulary)
+        with partnerwiki().catalog.reader(ReadRights()) as reader:
+            records = sort_profiles(reader.records(reader.docs(directory_query(f, reader.catalog))), f.sort, vocabulary)
+            counts = counts_per_land(reader, f, vocabulary) if args["diagramm"] == "ja" else None
+        query = urlencode(f.args())
+        suffix = "?" + query if query else ""
+        body = profile_table(records, f, vocabulary) if records else E(
+            "p", "Keine Partnerkommune passt zu diesen Filtern.", class_="gaa-empty"
+        )
+        return E(
+            "div",
+            E("div", [E("p", m) for m in errors], class_="gaa-messages", role="alert") if errors else None,
+            filter_form(f, vocabulary) if args["filter"] == "ja" else None,
+            land_chart(counts, vocabulary) if counts is not None else None,
+            body,
+            E("p", "Diese Auswahl exportieren: ", E("a", "CSV", href=url_for("gaa.export_municipalities_csv") + suffix), " · ",
+              E("a", "JSON", href=url_for("gaa.export_municipalities_json") + suffix), class_="gaa-export") if args["filter"] == "ja" else None,
+            class_="gaa-directory-widget",
+            id="gaa-verzeichnis",
+        )
