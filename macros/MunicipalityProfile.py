@@ -14,10 +14,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import g as flaskg
+from flask import url_for
 from moin.macros._base import MacroBlockBase, fail_message
 from whoosh.query import And, Term
 
-from moin_gaa.access import ReadRights
+from moin_gaa.access import ReadRights, is_moderator
 from moin_gaa.app import partnerwiki
 from moin_gaa.items import current
 from moin_gaa.catalog import FACET_PREFIX
@@ -121,9 +122,12 @@ class Macro(MacroBlockBase):
         with partnerwiki().catalog.reader(ReadRights()) as reader:
             linked = And([filter_query(ToolFilter(), reader.catalog), Term(FACET_PREFIX + "kommune", profile.name)])
             tools = sort_tools(reader.records(reader.docs(linked)))
+        may_edit = bool(flaskg.user.valid) and (is_moderator() or flaskg.user.name0 in profile.redakteure)
+        edit = E("p", E("a", "Profil bearbeiten", href=url_for("gaa.edit_profile", name=profile.name), class_="gaa-button")) if may_edit else None
         return E(
             "section",
             E("dl", rows, class_="gaa-fields"),
+            edit,
             _contacts(fields, registered=bool(flaskg.user.valid)),
             E("section", E("h3", "Strategie"), E("p", profile.strategie)) if profile.strategie else None,
             E("section", E("h3", "Aktivitäten nach Lebensphase"), _activities(profile, vocabulary)),

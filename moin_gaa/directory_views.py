@@ -5,16 +5,34 @@ Contact data appears only as far as the reader may see it (:func:`visible_fields
 
 from __future__ import annotations
 
-from flask import abort, jsonify
-from flask import g as flaskg
-from flask import request
+from dataclasses import replace
 
-from .access import ReadRights
+from whoosh.query import Term
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import g as flaskg
+from moin.themes import render_template
+
+from . import csrf
+from .access import ReadRights, is_moderator
 from .app import partnerwiki
 from .blueprint import gaa
 from .directory import directory_query, parse_directory_filter, sort_profiles
 from .export import csv_response, page_url_prefix
-from .municipalities import visible_fields
+from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record
+from .municipalities import (
+    DEPARTMENTS,
+    PROFILE_PREFIX,
+    PROFILE_TYPE,
+    VISIBILITY_LABELS,
+    Profile,
+    ProfileError,
+    form_to_nested,
+    profile_acl,
+    profile_from_fields,
+    profile_from_input,
+    visible_fields,
+)
 
 COLUMNS = (
     ("name", "Name"),
@@ -62,3 +80,136 @@ def export_municipalities_csv():
 @gaa.route("/export/kommunen.json")
 def export_municipalities_json():
     return jsonify(list(_rows()))
+
+
+PROFILE_TEXT = "<<MunicipalityProfile>>\n\n<<ChainCoverage>>\n"
+EMPTY_ROWS = 2
+
+
+def _may_edit(profile: Profile | None) -> bool:
+    if is_moderator():
+        return True
+    return profile is not None and flaskg.user.valid and flaskg.user.name0 in profile.redakteure
+
+
+def _values(profile: Profile | None) -> dict:
+    if profile is None:
+        return {"kontakte": [{}] * EMPTY_ROWS, "aktivitaeten": [{}] * EMPTY_ROWS, "ressorts": [], "redakteure": []}
+    values = profile.fields()
+    values["einwohner"] = "" if profile.einwohner is None else str(profile.einwohner)
+    values["kontakte"] = list(values["kontakte"]) + [{}] * EMPTY_ROWS
+    values["aktivitaeten"] = list(values["aktivitaeten"]) + [{}] * EMPTY_ROWS
+    return values
+
+
+def _render(values: dict, errors: dict, *, title: str, action: str, revid: str = "", new: bool, status: int = 200):
+    values = dict(values)
+    values["kontakte"] = list(values.get("kontakte") or []) or [{}] * EMPTY_ROWS
+    values["aktivitaeten"] = list(values.get("aktivitaeten") or []) or [{}] * EMPTY_ROWS
+    return (
+        render_template(
+            "gaa/profile_form.html",
+            title_name=title,
+            heading=title,
+            values=values,
+            errors=errors,
+            action=action,
+            revid=revid,
+            new=new,
+            moderator=is_moderator(),
+            departments=DEPARTMENTS,
+            visibility=VISIBILITY_LABELS,
+            vocabulary=partnerwiki().vocabulary,
+        ),
+        status,
+    )
+
+
+def _stored_profile(name: str) -> tuple[Profile, dict]:
+    try:
+        stored = current(PROFILE_PREFIX + name)
+    except AccessDenied:
+        abort(403)
+    if stored is None or stored[0].get("gaa_type") != PROFILE_TYPE:
+        abort(404)
+    try:
+        return profile_from_fields(stored[0].get("gaa_fields") or {}, partnerwiki().vocabulary), stored[0]
+    except ProfileError:
+        abort(409, description="Die gespeicherten Angaben dieses Profils sind unvollständig.")
+
+
+def _name_taken(name: str) -> bool:
+    """A profile of that name exists already, compared without case („stadt münster“ = „Stadt Münster“)."""
+    with partnerwiki().catalog.reader(ReadRights()) as reader:
+        profiles = reader.records(reader.docs(Term("record_type", PROFILE_TYPE)))
+    return any(r.title.casefold() == name.casefold() for r in profiles)
+
+
+def _save_profile(profile: Profile, comment: str, **kwargs) -> None:
+    save_record(
+        profile.item_name,
+        kwargs.pop("text", PROFILE_TEXT),
+        record_type=PROFILE_TYPE,
+        fields=profile.fields(),
+        summary=f"Profil der Partnerkommune {profile.name}",
+        comment=comment,
+        acl=profile_acl(profile),
+        **kwargs,
+    )
+
+
+@gaa.route("/kommune/neu", methods=["GET", "POST"])
+def new_profile():
+    if not flaskg.user.valid:
+        return redirect(url_for("frontend.login", nexturl=request.full_path))
+    if not is_moderator():
+        abort(403)
+    title = "Partnerkommune anlegen"
+    action = url_for("gaa.new_profile")
+    if request.method == "GET":
+        return _render(_values(None), {}, title=title, action=action, new=True)
+    csrf.require_csrf()
+    data = form_to_nested(request.form, request.form.getlist)
+    try:
+        profile = profile_from_input(data, partnerwiki().vocabulary)
+        if _name_taken(profile.name):
+            raise AlreadyExists(profile.name)
+        _save_profile(profile, "Profil angelegt", new=True)
+    except ProfileError as e:
+        return _render(data, e.errors, title=title, action=action, new=True, status=400)
+    except AlreadyExists:
+        errors = {"name": "Ein Profil mit diesem Namen gibt es schon."}
+        return _render(data, errors, title=title, action=action, new=True, status=400)
+    flash("Das Profil ist angelegt.", "info")
+    return redirect(url_for("frontend.show_item", item_name=profile.item_name))
+
+
+@gaa.route("/kommune/bearbeiten/<path:name>", methods=["GET", "POST"])
+def edit_profile(name: str):
+    if not flaskg.user.valid:
+        return redirect(url_for("frontend.login", nexturl=request.full_path))
+    profile, meta = _stored_profile(name)
+    if not _may_edit(profile):
+        abort(403)
+    title = f"Profil bearbeiten: {profile.name}"
+    action = url_for("gaa.edit_profile", name=name)
+    if request.method == "GET":
+        return _render(_values(profile), {}, title=title, action=action, revid=meta["revid"], new=False)
+    csrf.require_csrf()
+    data = form_to_nested(request.form, request.form.getlist)
+    data["name"] = profile.name  # renaming is moin's job
+    try:
+        edited = profile_from_input(data, partnerwiki().vocabulary, base=profile)
+        if is_moderator():
+            edited = replace(edited, redakteure=tuple(data["redakteure"]))
+        _, text = current(profile.item_name)
+        _save_profile(edited, "Profil bearbeitet", base_revid=request.form.get("revid") or None, text=text)
+    except ProfileError as e:
+        return _render(data, e.errors, title=title, action=action, revid=request.form.get("revid", ""), new=False, status=400)
+    except EditConflict:
+        errors = {"_": "Jemand anderes hat dieses Profil inzwischen geändert. Bitte laden Sie die Seite neu und tragen Sie Ihre Änderungen erneut ein."}
+        return _render(data, errors, title=title, action=action, revid=request.form.get("revid", ""), new=False, status=400)
+    except AccessDenied:
+        abort(403)
+    flash("Das Profil ist gespeichert.", "info")
+    return redirect(url_for("frontend.show_item", item_name=profile.item_name))

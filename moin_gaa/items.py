@@ -48,10 +48,12 @@ def save_record(
     comment: str,
     base_revid: str | None = None,
     new: bool = False,
+    acl: str | None = None,
 ) -> None:
     """Write a record as a new revision with the current user's rights (AccessDenied if not allowed).
 
-    ``new`` refuses an existing name; ``base_revid`` refuses a save over a newer revision.
+    ``new`` refuses an existing name; ``base_revid`` refuses a save over a newer revision;
+    ``acl`` sets the item's ACL (moin requires the admin right to change it).
     """
     stored = current(name)
     if new and stored is not None:
@@ -64,6 +66,8 @@ def save_record(
     else:
         meta = item.prepare_meta_for_modify(stored[0])
     meta.update({RECORD_TYPE: record_type, RECORD_FIELDS: dict(fields), "summary": summary})
+    if acl is not None:
+        meta["acl"] = acl
     item._save(meta, text, comment=comment)
 
 

@@ -279,3 +279,36 @@ def visible_fields(fields: Mapping[str, Any], *, registered: bool) -> dict[str, 
     shown["kontakte"] = contacts
     return shown
 
+
+
+def profile_acl(profile: Profile) -> str:
+    """The profile item's ACL: its editors and the moderators change it, everybody reads it."""
+    editors = " ".join(f"{name}:read,write" for name in profile.redakteure if "," not in name and ":" not in name)
+    return " ".join(filter(None, ["Moderatoren:read,write,create,destroy,admin", editors, "All:read"]))
+
+
+def form_to_nested(form: Mapping[str, Any], getlist) -> dict[str, Any]:
+    """Turn flat form fields (``kontakte-0-email``, ``aktivitaeten-1-lebensphasen`` …) into nested data."""
+    data: dict[str, Any] = {
+        key: form.get(key, "")
+        for key in ("name", "art", "land", "einwohner", "partner_seit", "strategiephase", "strategie", "website")
+    }
+    data["ressorts"] = [r for r in getlist("ressorts")] + [
+        r.strip() for r in str(form.get("ressorts_weitere", "")).split(",") if r.strip()
+    ]
+    data["redakteure"] = [line.strip() for line in str(form.get("redakteure", "")).splitlines() if line.strip()]
+    contacts, activities = {}, {}
+    for key in form:
+        parts = key.split("-")
+        if len(parts) >= 3 and parts[0] == "kontakte" and parts[1].isdigit():
+            contact = contacts.setdefault(int(parts[1]), {"sichtbarkeit": {}})
+            if parts[2] == "sichtbarkeit" and len(parts) == 4:
+                contact["sichtbarkeit"][parts[3]] = form.get(key)
+            else:
+                contact[parts[2]] = form.get(key)
+        elif len(parts) == 3 and parts[0] == "aktivitaeten" and parts[1].isdigit():
+            activity = activities.setdefault(int(parts[1]), {})
+            activity[parts[2]] = getlist(key) if parts[2] in ("lebensphasen", "empfehlungen") else form.get(key)
+    data["kontakte"] = [contacts[i] for i in sorted(contacts)]
+    data["aktivitaeten"] = [activities[i] for i in sorted(activities)]
+    return data

@@ -57,3 +57,102 @@ def test_export_has_the_filtered_set_and_contacts_only_as_far_as_visible(wiki, c
     assert len(rows) == 1 and "paula@example.org" in rows[0]["Kontakte"]
     data = client.get("/+gaa/export/kommunen.json?land=th").get_json()
     assert {d["name"] for d in data} == {"Thüringenkreis Süd", "Thüringenstadt Nord"}
+
+
+import re  # noqa: E402
+
+from conftest import ADMIN, CSRF_RE, MODERATOR, acting_as  # noqa: E402
+from moin_gaa.items import current  # noqa: E402
+
+
+def profile_form(**changes):
+    data = {
+        "name": "Neustadt am See",
+        "art": "kreisangehoerig",
+        "land": "bb",
+        "einwohner": "12.500",
+        "partner_seit": "2016-09-01",
+        "strategiephase": "auftauen",
+        "strategie": "Wir beginnen mit den Übergängen.",
+        "ressorts": ["Gesundheit", "Jugend"],
+        "ressorts_weitere": "Feuerwehr",
+        "website": "https://www.example.org/",
+        "redakteure": "Rita Registriert",
+        "kontakte-0-name": "Nora Netz",
+        "kontakte-0-rolle": "Koordination",
+        "kontakte-0-email": "nora@example.org",
+        "kontakte-0-telefon": "+49 331 000",
+        "kontakte-0-sichtbarkeit-name": "oeffentlich",
+        "kontakte-0-sichtbarkeit-rolle": "oeffentlich",
+        "kontakte-0-sichtbarkeit-email": "angemeldet",
+        "kontakte-0-sichtbarkeit-telefon": "angemeldet",
+        "kontakte-1-name": "",
+        "aktivitaeten-0-titel": "Kita-Lotsen",
+        "aktivitaeten-0-lebensphasen": ["kita", "grundschule"],
+        "aktivitaeten-0-empfehlungen": ["zusammenarbeit"],
+        "aktivitaeten-1-titel": "",
+    }
+    data.update(changes)
+    return data
+
+
+def form_token(client, path="/+gaa/kommune/neu"):
+    return CSRF_RE.search(text(client.get(path))).group(1)
+
+
+def stored(wiki, name):
+    with acting_as(wiki, ADMIN):
+        found = current("Kommunen/" + name)
+    return found[0] if found else None
+
+
+def test_moderators_create_profiles_and_editors_edit_them(wiki, client):
+    login(client, REGISTERED)
+    assert client.get("/+gaa/kommune/neu").status_code == 403
+    login(client, MODERATOR)
+    response = client.post("/+gaa/kommune/neu", data={**profile_form(), "csrf_token": form_token(client)})
+    assert response.status_code == 302, text(response)[:3000]
+    meta = stored(wiki, "Neustadt am See")
+    fields = meta["gaa_fields"]
+    assert fields["einwohner"] == 12500 and fields["ressorts"] == ["Gesundheit", "Jugend", "Feuerwehr"]
+    assert fields["kontakte"][0]["sichtbarkeit"]["email"] == "angemeldet" and len(fields["kontakte"]) == 1
+    assert "Rita Registriert:read,write" in meta["acl"]
+    # the named editor edits; the strategy phase history grows
+    login(client, REGISTERED)
+    page = text(client.get("/+gaa/kommune/bearbeiten/Neustadt am See"))
+    revid = re.search(r'name="revid" value="([0-9a-f]+)"', page).group(1)
+    data = {**profile_form(strategiephase="entwickeln", redakteure=""), "csrf_token": CSRF_RE.search(page).group(1), "revid": revid}
+    assert client.post("/+gaa/kommune/bearbeiten/Neustadt am See", data=data).status_code == 302
+    fields = stored(wiki, "Neustadt am See")["gaa_fields"]
+    assert [h["phase"] for h in fields["phasen_verlauf"]] == ["auftauen", "entwickeln"]
+    assert fields["redakteure"] == ["Rita Registriert"]  # only moderators change the editors
+
+
+def test_a_registered_user_who_is_not_an_editor_gets_403_and_nothing_changes(wiki, client):
+    put_profile(wiki, "Fremdstadt", land="rp")
+    login(client, REGISTERED)
+    before = stored(wiki, "Fremdstadt")["revid"]
+    assert client.get("/+gaa/kommune/bearbeiten/Fremdstadt").status_code == 403
+    token = form_token(client, "/+gaa/werkzeug/neu")
+    response = client.post("/+gaa/kommune/bearbeiten/Fremdstadt", data={**profile_form(name="Fremdstadt"), "csrf_token": token})
+    assert response.status_code == 403 and stored(wiki, "Fremdstadt")["revid"] == before
+
+
+def test_bad_profile_input_is_explained_and_nothing_stored(wiki, client):
+    login(client, MODERATOR)
+    token = form_token(client)
+    cases = [
+        ({"land": "xx"}, "„xx“ ist kein gültiger Wert für Länder"),
+        ({"einwohner": "zwölftausend"}, "ganze Zahl"),
+        ({"kontakte-0-email": "nora-at-example"}, "keine gültige E-Mail-Adresse"),
+        ({"partner_seit": "2099-01-01"}, "nicht in der Zukunft"),
+        ({"aktivitaeten-0-lebensphasen": ["rente"]}, "„rente“"),
+    ]
+    for changes, message in cases:
+        response = client.post("/+gaa/kommune/neu", data={**profile_form(name="Fehlerstadt", **changes), "csrf_token": token})
+        assert response.status_code == 400 and message in text(response), message
+        assert stored(wiki, "Fehlerstadt") is None
+    put_profile(wiki, "Doppelstadt", land="sh")
+    response = client.post("/+gaa/kommune/neu", data={**profile_form(name="doppelstadt"), "csrf_token": token})
+    assert response.status_code == 400 and "gibt es schon" in text(response)
+    assert stored(wiki, "doppelstadt") is None
