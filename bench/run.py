@@ -5,7 +5,8 @@ instance); every ``…_ratio`` is against a plain moin page rendered in the same
 figures compare across machines.  Run with ``make bench``; never part of ``make test``.
 
 Targets (issues): matrix and filtered matrix with 10,000 published tools ≤ 2× a plain page;
-CSV export of all 10,000 ≤ 1 s.
+CSV export of all 10,000 ≤ 1 s.  With 11,000 municipality profiles: the directory filtered by
+Land and the nationwide heat map ≤ 2× a plain page; the CSV export ≤ 1 s.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]
@@ -26,10 +28,12 @@ from moin_gaa.accounts import ensure_role_groups  # noqa: E402
 from moin_gaa.app import partnerwiki  # noqa: E402
 from moin_gaa.cli import SEED_DIR  # noqa: E402
 from moin_gaa.seeding import load_seed_pages  # noqa: E402
+from moin_gaa.municipalities import profile_from_input  # noqa: E402
 from moin_gaa.storage import PageSpec, store_pages  # noqa: E402
 
 REPEAT = 15
 BULK_TOOLS = 10_000
+BULK_PROFILES = 11_000  # about the number of German Gemeinden
 PLAIN_TEXT = "= Eine einfache Seite =\n\n" + "Ein Absatz ohne Makros, wie ihn jede Wikiseite hat. " * 40 + "\n"
 
 
@@ -91,6 +95,37 @@ def tool_specs(vocabulary, count: int) -> list[PageSpec]:
     return specs
 
 
+def profile_specs(vocabulary, count: int) -> list[PageSpec]:
+    """``count`` municipality profiles over all Länder, kinds and phases, with a few activities each."""
+    phases = [t.key for t in vocabulary.life_phases]
+    recs = [t.key for t in vocabulary.recommendations]
+    laender = [t.key for t in vocabulary.laender]
+    kinds = [t.key for t in vocabulary.municipality_kinds]
+    lewin = [t.key for t in vocabulary.lewin_phases]
+    specs = []
+    for i in range(count):
+        activities = [
+            {"titel": f"Aktivität {i}-{k}", "lebensphasen": [phases[(i + k) % 6]], "empfehlungen": [recs[(i * 3 + k) % 7]]}
+            for k in range(i % 4)
+        ]
+        profile = profile_from_input(
+            {
+                "name": f"Benchgemeinde {i:05d}",
+                "art": kinds[i % len(kinds)],
+                "land": laender[i % len(laender)],
+                "einwohner": str(1000 + i * 37),
+                "partner_seit": f"{2012 + i % 13}-03-01",
+                "strategiephase": lewin[i % 3],
+                "kontakte": [{"name": f"Kontakt {i}", "email": f"k{i}@example.org"}],
+                "aktivitaeten": activities,
+            },
+            vocabulary,
+            today=date(2026, 1, 1),
+        )
+        specs.append(PageSpec(profile.item_name, "<<MunicipalityProfile>>\n\n<<ChainCoverage>>\n", {"gaa_type": "kommune", "gaa_fields": profile.fields()}))
+    return specs
+
+
 def main() -> None:
     app = make_app(os.path.join(os.environ["PARTNERWIKI_INSTANCE"], "instance"))
     create_people(app)
@@ -101,6 +136,7 @@ def main() -> None:
         emit("seed_load_seconds", time.perf_counter() - start)
     with acting_as(app, REGISTERED):
         save_page("Bench/Schlichte Seite", PLAIN_TEXT)
+        save_page("Heatmap bundesweit", "<<ChainCoverage(bundesweit=ja)>>\n")
         write_moin = median_seconds(
             lambda: save_page("Bench/Schreibtest", f"Text {time.perf_counter()}"), repeat=7
         )
@@ -126,6 +162,16 @@ def main() -> None:
         emit("export_csv_10000_seconds", export)
         rows = client.get("/+gaa/export/werkzeugkiste.csv").get_data(as_text=True).count("\n") - 1
         emit("export_csv_rows", rows)
+
+    with acting_as(app, None):
+        store_pages(profile_specs(vocabulary, BULK_PROFILES))
+    with app.test_client() as client:
+        plain = median_seconds(get(client, "/Bench/Schlichte Seite"))
+        emit("plain_page_with_21000_records_ms", plain * 1000)
+        emit("directory_11000_by_land_ratio", median_seconds(get(client, "/Partnerverzeichnis?land=nw")) / plain)
+        emit("heat_map_11000_ratio", median_seconds(get(client, "/Heatmap bundesweit")) / plain)
+        emit("profile_page_ratio", median_seconds(get(client, "/Kommunen/Benchgemeinde 00042")) / plain)
+        emit("export_kommunen_csv_11000_seconds", median_seconds(get(client, "/+gaa/export/kommunen.csv"), repeat=5))
     app.deinit_backends()
 
 

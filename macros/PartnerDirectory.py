@@ -31,6 +31,7 @@ from ._html import E
 from ._tools_html import item_url, labels
 
 PARAMS = (Param("filter", ("ja", "nein"), "ja"), Param("diagramm", ("ja", "nein"), "ja"))
+PAGE_SIZE = 50
 BAR_HEIGHT = 22
 LABEL_WIDTH = 190
 CHART_WIDTH = 560
@@ -119,7 +120,32 @@ def land_chart(counts: dict[str, int], vocabulary):
     return E("figure", chart, E("figcaption", "Partnerkommunen je Land (aktuelle Filter ohne Land)"), table, class_="gaa-figure")
 
 
-def profile_table(records, f, vocabulary):
+def page_number(total: int) -> tuple[int, int]:
+    """(current page, number of pages) from ``?seite=``; out-of-range values are clamped."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    raw = request.args.get("seite", "1")
+    page = int(raw) if raw.isdigit() else 1
+    return min(max(page, 1), pages), pages
+
+
+def pager(f, page: int, pages: int):
+    if pages == 1:
+        return None
+
+    def link(n, text, rel=None):
+        return E("a", text, href=_link({**f.args(), "seite": str(n)}), rel=rel)
+
+    return E(
+        "nav",
+        link(page - 1, "« vorherige Seite", "prev") if page > 1 else None,
+        f" Seite {page} von {pages} ",
+        link(page + 1, "nächste Seite »", "next") if page < pages else None,
+        class_="gaa-pager",
+        aria_label="Seiten des Verzeichnisses",
+    )
+
+
+def profile_table(records, f, vocabulary, total: int):
     def header(key, label):
         current = f.sort == key
         return E("th", E("a", label, href=_link(f.args(sort=key)), aria_current="true" if current else None),
@@ -150,7 +176,7 @@ def profile_table(records, f, vocabulary):
     )
     return E(
         "div",
-        E("table", E("caption", f"{len(records)} Partnerkommunen"), E("thead", head), E("tbody", rows), class_="gaa-directory"),
+        E("table", E("caption", f"{total} Partnerkommunen"), E("thead", head), E("tbody", rows), class_="gaa-directory"),
         class_="gaa-matrix-scroll",
         tabindex="0",
         role="region",
@@ -172,7 +198,9 @@ class Macro(MacroBlockBase):
             counts = counts_per_land(reader, f, vocabulary) if args["diagramm"] == "ja" else None
         query = urlencode(f.args())
         suffix = "?" + query if query else ""
-        body = profile_table(records, f, vocabulary) if records else E(
+        page, pages = page_number(len(records))
+        shown = records[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        body = [profile_table(shown, f, vocabulary, len(records)), pager(f, page, pages)] if records else E(
             "p", "Keine Partnerkommune passt zu diesen Filtern.", class_="gaa-empty"
         )
         return E(

@@ -156,3 +156,28 @@ def test_bad_profile_input_is_explained_and_nothing_stored(wiki, client):
     response = client.post("/+gaa/kommune/neu", data={**profile_form(name="doppelstadt"), "csrf_token": token})
     assert response.status_code == 400 and "gibt es schon" in text(response)
     assert stored(wiki, "doppelstadt") is None
+
+
+def test_a_long_directory_is_paged(wiki, client):
+    from moin_gaa.municipalities import profile_from_input
+    from moin_gaa.storage import PageSpec, store_pages
+    from moin_gaa.vocabulary import Vocabulary
+    from datetime import date
+
+    specs = []
+    for i in range(60):
+        profile = profile_from_input(
+            {"name": f"Anhaltgemeinde {i:02d}", "art": "kreisangehoerig", "land": "st", "partner_seit": "2020-01-01",
+             "strategiephase": "auftauen"},
+            Vocabulary(),
+            today=date(2026, 1, 1),
+        )
+        specs.append(PageSpec(profile.item_name, "<<MunicipalityProfile>>\n", {"gaa_type": "kommune", "gaa_fields": profile.fields()}))
+    with acting_as(wiki, None):
+        store_pages(specs)
+    first = text(client.get("/Partnerverzeichnis?land=st&art=kreisangehoerig"))
+    assert "60 Partnerkommunen" in first and "Seite 1 von 2" in first
+    assert "Anhaltgemeinde 49" in first and "Anhaltgemeinde 50" not in first
+    second = text(client.get("/Partnerverzeichnis?land=st&art=kreisangehoerig&seite=2"))
+    assert "Anhaltgemeinde 59" in second and "Anhaltgemeinde 00" not in second
+    assert len(csv_rows(client, "land=st&art=kreisangehoerig")) == 60  # the export is not paged
