@@ -124,8 +124,12 @@ class Macro(MacroBlockBase):
             tools = sort_tools(reader.records(reader.docs(linked)))
         may_edit = bool(flaskg.user.valid) and (is_moderator() or flaskg.user.name0 in profile.redakteure)
         edit = E("p", E("a", "Profil bearbeiten", href=url_for("gaa.edit_profile", name=profile.name), class_="gaa-button")) if may_edit else None
+        logo = None
+        if profile.logo and flaskg.storage.has_item(profile.logo):
+            logo = E("img", src=url_for("frontend.get_item", item_name=profile.logo), alt=f"Logo {profile.name}", class_="gaa-logo")
         return E(
             "section",
+            logo,
             E("dl", rows, class_="gaa-fields"),
             edit,
             _contacts(fields, registered=bool(flaskg.user.valid)),

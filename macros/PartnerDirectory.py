@@ -176,7 +176,7 @@ def profile_table(records, f, vocabulary, total: int):
     )
     return E(
         "div",
-        E("table", E("caption", f"{total} Partnerkommunen"), E("thead", head), E("tbody", rows), class_="gaa-directory"),
+        E("table", E("caption", "1 Partnerkommune" if total == 1 else f"{total} Partnerkommunen"), E("thead", head), E("tbody", rows), class_="gaa-directory"),
         class_="gaa-matrix-scroll",
         tabindex="0",
         role="region",

@@ -24,6 +24,7 @@ ALLOWED_TYPES = {
     ".jpeg": "image/jpeg",
     ".txt": "text/plain;charset=utf-8",
 }
+IMAGE_TYPES = (".png", ".jpg", ".jpeg")
 UNSAFE = re.compile(r"[^\w.\- ]+")
 
 
@@ -46,14 +47,14 @@ def safe_filename(filename: str) -> str:
     return (stem[:80] or "Datei") + ext.lower()
 
 
-def check_upload(filename: str | None, stream) -> Upload | None:
+def check_upload(filename: str | None, stream, allowed_types: tuple[str, ...] = tuple(ALLOWED_TYPES)) -> Upload | None:
     """The checked upload, or None when no file was chosen; :class:`AttachmentError` otherwise."""
     if not filename:
         return None
     name = safe_filename(filename)
     ext = os.path.splitext(name)[1]
-    if ext not in ALLOWED_TYPES:
-        allowed = ", ".join(sorted(e.lstrip(".").upper() for e in set(ALLOWED_TYPES) - {".jpeg"}))
+    if ext not in allowed_types:
+        allowed = ", ".join(sorted(e.lstrip(".").upper() for e in set(allowed_types) - {".jpeg"}))
         raise AttachmentError(f"Dateien vom Typ „{ext or 'ohne Endung'}“ sind nicht erlaubt (erlaubt: {allowed}).")
     data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:

@@ -19,6 +19,7 @@ from .app import partnerwiki
 from .blueprint import gaa
 from .directory import directory_query, parse_directory_filter, sort_profiles
 from .export import csv_response, page_url_prefix
+from .attachments import IMAGE_TYPES, AttachmentError, Upload, check_upload, save_attachment
 from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record
 from .municipalities import (
     DEPARTMENTS,
@@ -145,6 +146,19 @@ def _name_taken(name: str) -> bool:
     return any(r.title.casefold() == name.casefold() for r in profiles)
 
 
+def _with_logo(profile: Profile, errors: dict) -> tuple[Profile, Upload | None]:
+    file = request.files.get("logo_upload")
+    try:
+        upload = check_upload(file.filename if file else None, file.stream if file else None, IMAGE_TYPES)
+    except AttachmentError as e:
+        errors["logo_upload"] = str(e)
+        return profile, None
+    if upload is None:
+        return profile, None
+    ext = upload.filename.rsplit(".", 1)[-1]
+    return replace(profile, logo=f"{profile.item_name}/Logo.{ext}"), upload
+
+
 def _save_profile(profile: Profile, comment: str, **kwargs) -> None:
     save_record(
         profile.item_name,
@@ -174,7 +188,13 @@ def new_profile():
         profile = profile_from_input(data, partnerwiki().vocabulary)
         if _name_taken(profile.name):
             raise AlreadyExists(profile.name)
+        errors: dict[str, str] = {}
+        profile, logo = _with_logo(profile, errors)
+        if errors:
+            raise ProfileError(errors)
         _save_profile(profile, "Profil angelegt", new=True)
+        if logo is not None:
+            save_attachment(profile.logo, logo, comment="Logo")
     except ProfileError as e:
         return _render(data, e.errors, title=title, action=action, new=True, status=400)
     except AlreadyExists:
@@ -202,8 +222,15 @@ def edit_profile(name: str):
         edited = profile_from_input(data, partnerwiki().vocabulary, base=profile)
         if is_moderator():
             edited = replace(edited, redakteure=tuple(data["redakteure"]))
+        edited = replace(edited, logo=profile.logo)  # only an upload changes the logo
+        errors: dict[str, str] = {}
+        edited, logo = _with_logo(edited, errors)
+        if errors:
+            raise ProfileError(errors)
         _, text = current(profile.item_name)
         _save_profile(edited, "Profil bearbeitet", base_revid=request.form.get("revid") or None, text=text)
+        if logo is not None:
+            save_attachment(edited.logo, logo, comment="Logo")
     except ProfileError as e:
         return _render(data, e.errors, title=title, action=action, revid=request.form.get("revid", ""), new=False, status=400)
     except EditConflict:

@@ -17,23 +17,23 @@ def csv_rows(client, query):
 
 
 def setup_profiles(wiki):
-    put_profile(wiki, "Thüringenstadt Nord", land="th", einwohner="50000",
+    put_profile(wiki, "Zirbelwald Nord", land="th", einwohner="50000",
                 activities=[{"titel": "Kita-Netz", "lebensphasen": ["kita"], "empfehlungen": ["zusammenarbeit"]}])
-    put_profile(wiki, "Thüringenkreis Süd", land="th", art="landkreis", strategiephase="auftauen", einwohner="120000",
+    put_profile(wiki, "Zirbelwald Süd", land="th", art="landkreis", strategiephase="auftauen", einwohner="120000",
                 partner_seit="2019-05-01", activities=[{"titel": "Azubi-Tag", "lebensphasen": ["ausbildung-beruf"], "empfehlungen": ["beteiligung"]}])
 
 
 def test_filter_sort_and_chart(wiki, client):
     setup_profiles(wiki)
-    body = text(client.get("/Partnerverzeichnis?land=th"))
+    body = text(client.get("/Partnerverzeichnis?q=Zirbelwald&land=th"))
     assert "2 Partnerkommunen" in body
-    assert body.index("Thüringenkreis Süd") < body.index("Thüringenstadt Nord")  # sorted by name
-    by_size = text(client.get("/Partnerverzeichnis?land=th&sort=einwohner"))
-    assert by_size.index("Thüringenkreis Süd") < by_size.index("Thüringenstadt Nord")
-    assert "1 Partnerkommunen" in text(client.get("/Partnerverzeichnis?land=th&art=landkreis"))
-    assert "1 Partnerkommunen" in text(client.get("/Partnerverzeichnis?land=th&lebensphase=kita"))
-    assert "1 Partnerkommunen" in text(client.get("/Partnerverzeichnis?land=th&seit=2019"))
-    assert "Keine Partnerkommune passt" in text(client.get("/Partnerverzeichnis?land=th&phase=stabilisieren"))
+    assert body.index("Zirbelwald Nord") < body.index("Zirbelwald Süd")  # sorted by name
+    by_size = text(client.get("/Partnerverzeichnis?q=Zirbelwald&land=th&sort=einwohner"))
+    assert by_size.index("Zirbelwald Süd") < by_size.index("Zirbelwald Nord")
+    assert "1 Partnerkommune" in text(client.get("/Partnerverzeichnis?q=Zirbelwald&land=th&art=landkreis"))
+    assert "1 Partnerkommune" in text(client.get("/Partnerverzeichnis?q=Zirbelwald&land=th&lebensphase=kita"))
+    assert "1 Partnerkommune" in text(client.get("/Partnerverzeichnis?q=Zirbelwald&land=th&seit=2019"))
+    assert "Keine Partnerkommune passt" in text(client.get("/Partnerverzeichnis?q=Zirbelwald&land=th&phase=stabilisieren"))
     # the chart: an SVG with a title, and the same numbers as a table
     assert '<svg aria-labelledby="verzeichnis-diagramm-titel"' in body and "<title" in body
     assert '<th scope="row">Thüringen</th><td>' in body
@@ -48,15 +48,15 @@ def test_bad_filter_values_are_explained(client):
 
 def test_export_has_the_filtered_set_and_contacts_only_as_far_as_visible(wiki, client):
     setup_profiles(wiki)
-    rows = csv_rows(client, "land=th")
-    assert [r["Name"] for r in rows] == ["Thüringenkreis Süd", "Thüringenstadt Nord"]
-    assert rows[0]["Land"] == "Thüringen" and rows[0]["Art"] == "Landkreis" and rows[0]["Strategiephase"] == "auftauen"
-    assert rows[0]["Kontakte"] == "Paula Profil Koordinatorin" and "paula@example.org" not in str(rows)
+    rows = csv_rows(client, "q=Zirbelwald&land=th")
+    assert [r["Name"] for r in rows] == ["Zirbelwald Nord", "Zirbelwald Süd"]
+    assert rows[1]["Land"] == "Thüringen" and rows[1]["Art"] == "Landkreis" and rows[1]["Strategiephase"] == "auftauen"
+    assert rows[1]["Kontakte"] == "Paula Profil Koordinatorin" and "paula@example.org" not in str(rows)
     login(client, REGISTERED)
-    rows = csv_rows(client, "land=th&art=landkreis")
+    rows = csv_rows(client, "q=Zirbelwald&land=th&art=landkreis")
     assert len(rows) == 1 and "paula@example.org" in rows[0]["Kontakte"]
-    data = client.get("/+gaa/export/kommunen.json?land=th").get_json()
-    assert {d["name"] for d in data} == {"Thüringenkreis Süd", "Thüringenstadt Nord"}
+    data = client.get("/+gaa/export/kommunen.json?q=Zirbelwald&land=th").get_json()
+    assert {d["name"] for d in data} == {"Zirbelwald Süd", "Zirbelwald Nord"}
 
 
 import re  # noqa: E402
@@ -181,3 +181,19 @@ def test_a_long_directory_is_paged(wiki, client):
     second = text(client.get("/Partnerverzeichnis?land=st&art=kreisangehoerig&seite=2"))
     assert "Anhaltgemeinde 59" in second and "Anhaltgemeinde 00" not in second
     assert len(csv_rows(client, "land=st&art=kreisangehoerig")) == 60  # the export is not paged
+
+
+def test_a_logo_is_uploaded_with_the_profile(wiki, client):
+    from io import BytesIO
+
+    login(client, MODERATOR)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    data = {**profile_form(name="Logostadt"), "csrf_token": form_token(client), "logo_upload": (BytesIO(png), "wappen.png")}
+    response = client.post("/+gaa/kommune/neu", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert stored(wiki, "Logostadt")["gaa_fields"]["logo"] == "Kommunen/Logostadt/Logo.png"
+    assert 'alt="Logo Logostadt"' in text(client.get("/Kommunen/Logostadt"))
+    bad = {**profile_form(name="Logostadt Zwei"), "csrf_token": form_token(client), "logo_upload": (BytesIO(b"%PDF"), "wappen.pdf")}
+    response = client.post("/+gaa/kommune/neu", data=bad, content_type="multipart/form-data")
+    assert response.status_code == 400 and "„.pdf“ sind nicht erlaubt" in text(response)
+    assert stored(wiki, "Logostadt Zwei") is None
