@@ -12,7 +12,7 @@ from typing import Mapping
 from whoosh.query import And, Term
 
 from .catalog import FACET_PREFIX, CatalogReader
-from .matrix import sort_tools
+from .matrix import HIGHLIGHTED, sort_tools
 from .municipalities import PROFILE_TYPE
 from .records import Record
 from .toolfilter import ToolFilter, filter_query
@@ -48,10 +48,18 @@ def heat_map(reader: CatalogReader, vocabulary: Vocabulary, land: str = "") -> H
 def gap_suggestions(
     reader: CatalogReader, vocabulary: Vocabulary, gaps: set[tuple[str, str]], per_gap: int = 2
 ) -> dict[tuple[str, str], list[Record]]:
-    """For each (phase, recommendation) gap the best published tools, highlighted first."""
+    """For each (phase, recommendation) gap a few published tools, highlighted ones first.
+
+    Only the suggested records are read (a cell of a big tool box holds hundreds of tools).
+    """
     published = reader.docs(filter_query(ToolFilter(), reader.catalog))
+    highlighted = reader.facet_docs("status", HIGHLIGHTED) & published
     by_phase = {p: reader.facet_docs("lebensphasen", p) & published for p in {p for p, _r in gaps}}
     by_rec = {r: reader.facet_docs("empfehlungen", r) & published for r in {r for _p, r in gaps}}
-    return {
-        (p, r): sort_tools(reader.records(by_phase[p] & by_rec[r]))[:per_gap] for p, r in gaps
-    }
+    suggestions = {}
+    for p, r in gaps:
+        cell = by_phase[p] & by_rec[r]
+        chosen = sorted(cell & highlighted)[:per_gap]
+        chosen += sorted(cell - highlighted)[: per_gap - len(chosen)]
+        suggestions[(p, r)] = sort_tools(reader.records(chosen))
+    return suggestions
