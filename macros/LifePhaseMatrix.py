@@ -34,7 +34,7 @@ from moin_gaa.tools import STATUS_LABELS
 from moin_gaa.toolfilter import ALL_STATUSES, ToolFilter, parse_filter
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
-from ._html import E
+from ._html import E, filter_select
 from ._tools_html import count_tools, propose_link, tool_list
 
 
@@ -54,17 +54,7 @@ def page_link(args: dict) -> str:
 
 
 def _select(name, label, options, selected):
-    return E(
-        "div",
-        E("label", label, for_=f"matrix-{name}"),
-        E(
-            "select",
-            [E("option", text, value=value, selected=value == selected) for value, text in options],
-            id=f"matrix-{name}",
-            name=name,
-        ),
-        class_="gaa-filter",
-    )
+    return filter_select("matrix", name, label, options, selected)
 
 
 def _input(name, label, value, **attrs):

@@ -27,7 +27,7 @@ from moin_gaa.app import partnerwiki
 from moin_gaa.directory import SORTS, counts_per_land, directory_query, parse_directory_filter, sort_profiles
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
-from ._html import E
+from ._html import E, filter_select
 from ._tools_html import item_url, labels
 
 PARAMS = (Param("filter", ("ja", "nein"), "ja"), Param("diagramm", ("ja", "nein"), "ja"))
@@ -42,12 +42,7 @@ def _link(args: dict) -> str:
 
 
 def _select(name, label, options, selected):
-    return E(
-        "div",
-        E("label", label, for_=f"verzeichnis-{name}"),
-        E("select", [E("option", text, value=value, selected=value == selected) for value, text in options], id=f"verzeichnis-{name}", name=name),
-        class_="gaa-filter",
-    )
+    return filter_select("verzeichnis", name, label, options, selected)
 
 
 def filter_form(f, vocabulary):

@@ -45,3 +45,13 @@ def join(items: Iterable[Any], separator: str = ", ") -> list[Any]:
             out.append(separator)
         out.append(item)
     return out
+
+
+def filter_select(prefix: str, name: str, label: str, options, selected):
+    """A labelled <select> of a GET filter form; ``options`` are (value, text) pairs."""
+    return E(
+        "div",
+        E("label", label, for_=f"{prefix}-{name}"),
+        E("select", [E("option", text, value=value, selected=value == selected) for value, text in options], id=f"{prefix}-{name}", name=name),
+        class_="gaa-filter",
+    )

@@ -43,6 +43,14 @@ def reject_cross_origin_posts():
     return None
 
 
+def login_first():
+    """For anonymous visitors: a redirect to the login page (and back here afterwards), else None."""
+    if flaskg.user.valid:
+        return None
+    flash("Bitte melden Sie sich an, um diese Seite zu nutzen.", "info")
+    return redirect(url_for("frontend.login", nexturl=request.full_path))
+
+
 def require_superuser() -> None:
     if not flaskg.user.valid:
         abort(403)

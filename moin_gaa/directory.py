@@ -12,7 +12,7 @@ from .catalog import FACET_PREFIX, Catalog, CatalogReader
 from .coverage import cell_key
 from .municipalities import PROFILE_TYPE
 from .records import Record
-from .vocabulary import Vocabulary, VocabularyError
+from .vocabulary import Vocabulary
 
 SORTS = {"name": "Name", "land": "Land", "phase": "Strategiephase", "seit": "Partner seit", "einwohner": "Einwohner"}
 FIRST_PARTNER_YEAR = 2011
@@ -40,14 +40,7 @@ def parse_directory_filter(
     errors: list[str] = []
 
     def term(name: str, list_name: str) -> str:
-        value = (args.get(name) or "").strip()
-        if not value:
-            return ""
-        try:
-            return vocabulary.term(list_name, value).key
-        except VocabularyError as e:
-            errors.append(str(e))
-            return ""
+        return vocabulary.key_from_query(args, name, list_name, errors)
 
     seit = None
     raw = (args.get("seit") or "").strip()

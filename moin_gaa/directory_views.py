@@ -16,7 +16,7 @@ from moin.themes import render_template
 from . import csrf
 from .access import ReadRights, is_moderator
 from .app import partnerwiki
-from .blueprint import gaa
+from .blueprint import gaa, login_first
 from .directory import directory_query, parse_directory_filter, sort_profiles
 from .export import csv_response, page_url_prefix
 from .attachments import IMAGE_TYPES, AttachmentError, Upload, check_upload, save_attachment
@@ -174,8 +174,8 @@ def _save_profile(profile: Profile, comment: str, **kwargs) -> None:
 
 @gaa.route("/kommune/neu", methods=["GET", "POST"])
 def new_profile():
-    if not flaskg.user.valid:
-        return redirect(url_for("frontend.login", nexturl=request.full_path))
+    if (login := login_first()) is not None:
+        return login
     if not is_moderator():
         abort(403)
     title = "Partnerkommune anlegen"
@@ -206,8 +206,8 @@ def new_profile():
 
 @gaa.route("/kommune/bearbeiten/<path:name>", methods=["GET", "POST"])
 def edit_profile(name: str):
-    if not flaskg.user.valid:
-        return redirect(url_for("frontend.login", nexturl=request.full_path))
+    if (login := login_first()) is not None:
+        return login
     profile, meta = _stored_profile(name)
     if not _may_edit(profile):
         abort(403)

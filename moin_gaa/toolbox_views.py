@@ -11,7 +11,7 @@ from moin.themes import render_template
 from . import csrf
 from .access import ReadRights, is_moderator
 from .app import partnerwiki
-from .blueprint import gaa
+from .blueprint import gaa, login_first
 from .export import csv_response, page_url_prefix
 from .attachments import AttachmentError, Upload, check_upload, save_attachment
 from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record, subscribe_current_user
@@ -72,14 +72,6 @@ def _render_form(values: dict, errors: dict, *, title: str, action: str, revid: 
     )
 
 
-def _login_first():
-    """Anonymous visitors are sent to the login page (and back here afterwards)."""
-    if flaskg.user.valid:
-        return None
-    flash("Bitte melden Sie sich an, um Werkzeuge vorzuschlagen oder zu bearbeiten.", "info")
-    return redirect(url_for("frontend.login", nexturl=request.full_path))
-
-
 def _check_long_text(values: dict, errors: dict) -> None:
     if len(values["langtext"]) > MAX_LONG_TEXT:
         errors["langtext"] = f"Der ausführliche Text darf höchstens {MAX_LONG_TEXT:,} Zeichen lang sein.".replace(",", ".")
@@ -87,7 +79,7 @@ def _check_long_text(values: dict, errors: dict) -> None:
 
 @gaa.route("/werkzeug/neu", methods=["GET", "POST"])
 def propose_tool():
-    if (login := _login_first()) is not None:
+    if (login := login_first()) is not None:
         return login
     title = "Werkzeug vorschlagen"
     if request.method == "GET":
@@ -178,7 +170,7 @@ def _stored_tool(titel: str) -> tuple[Tool, dict, str]:
 
 @gaa.route("/werkzeug/bearbeiten/<path:titel>", methods=["GET", "POST"])
 def edit_tool(titel: str):
-    if (login := _login_first()) is not None:
+    if (login := login_first()) is not None:
         return login
     tool, meta, text = _stored_tool(titel)
     if not flaskg.storage.may(tool.item_name, "write"):

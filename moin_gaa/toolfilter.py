@@ -14,7 +14,7 @@ from whoosh.query import And, Or, Query, Term
 
 from .catalog import FACET_PREFIX, Catalog
 from .tools import FIRST_YEAR, PUBLISHED, STATUS_LABELS, TOOL_TYPE
-from .vocabulary import Vocabulary, VocabularyError
+from .vocabulary import Vocabulary
 
 ALL_STATUSES = "alle"
 MAX_QUERY = 200
@@ -61,14 +61,7 @@ def parse_filter(
     this_year = (today or date.today()).year
 
     def term(name: str, list_name: str) -> str:
-        value = (args.get(name) or "").strip()
-        if not value:
-            return ""
-        try:
-            return vocabulary.term(list_name, value).key
-        except VocabularyError as e:
-            errors.append(str(e))
-            return ""
+        return vocabulary.key_from_query(args, name, list_name, errors)
 
     status = (args.get("status") or "").strip()
     if status and not may_see_all:

@@ -147,6 +147,17 @@ class Vocabulary:
                 checked.append(key)
         return checked
 
+    def key_from_query(self, args: Mapping[str, str], name: str, list_name: str, errors: list[str]) -> str:
+        """The key given as ``args[name]``, or "" – a value not in the list adds its German message to ``errors``."""
+        value = (args.get(name) or "").strip()
+        if not value:
+            return ""
+        try:
+            return self.term(list_name, value).key
+        except VocabularyError as e:
+            errors.append(str(e))
+            return ""
+
     def label(self, list_name: str, key: str) -> str:
         return self.term(list_name, key).label
 
