@@ -1,0 +1,235 @@
+"""Termine of the Netzwerkkalender: fields, checks and recurrence (domain of issue 5).
+
+An event is a record (``gaa_type = "termin"``) under ``Termine/<…>``.  Times are wall-clock
+times in the event's time zone (default Europe/Berlin), so summer and winter dates never shift;
+all-day events are plain dates.  Recurrence is one RRULE (weekly, monthly by weekday such as
+„jeden 2. Mittwoch“, yearly, or a custom rule), with cancelled dates (EXDATE) and moved single
+dates (overrides, RECURRENCE-ID in ICS).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+
+EVENT_TYPE = "termin"
+EVENT_PREFIX = "Termine/"
+DEFAULT_TZ = "Europe/Berlin"
+STATUS_LABELS = {"bestaetigt": "bestätigt", "vorlaeufig": "vorläufig", "abgesagt": "abgesagt"}
+RECURRENCE_LABELS = {
+    "": "keine",
+    "woechentlich": "wöchentlich",
+    "monatlich": "monatlich am gleichen Wochentag (z. B. jeden 2. Mittwoch)",
+    "jaehrlich": "jährlich",
+    "eigene": "eigene Regel (RRULE)",
+}
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+MAX_DURATION = timedelta(days=31)
+
+
+class EventError(ValueError):
+    """Field errors in German (``errors`` maps field names to messages)."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class Override:
+    """One occurrence moved: the original date (RECURRENCE-ID) and its new start and end."""
+
+    datum: str
+    start: str
+    ende: str
+
+
+@dataclass(frozen=True)
+class Event:
+    titel: str
+    start: str  # ISO date (all-day) or ISO datetime without offset (wall clock in ``zeitzone``)
+    ende: str
+    ganztaegig: bool = False
+    zeitzone: str = DEFAULT_TZ
+    wiederholung: str = ""
+    rrule: str = ""  # the effective rule (derived for the named kinds)
+    ausfaelle: tuple[str, ...] = ()  # ISO dates of cancelled occurrences
+    verschiebungen: tuple[Override, ...] = ()
+    ort: str = ""
+    beschreibung: str = ""
+    veranstalter: str = ""
+    kontakt: str = ""
+    status: str = "bestaetigt"
+    kalender: tuple[str, ...] = ("alle",)
+    agenda: str = ""
+    protokoll: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ausfaelle"] = list(self.ausfaelle)
+        data["kalender"] = list(self.kalender)
+        data["verschiebungen"] = [asdict(o) for o in self.verschiebungen]
+        data["startjahr"] = int(self.start[:4])
+        return data
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zeitzone)
+
+    def start_value(self) -> date | datetime:
+        return parse_value(self.start, self.ganztaegig, self.tz)
+
+    def end_value(self) -> date | datetime:
+        return parse_value(self.ende, self.ganztaegig, self.tz)
+
+
+def parse_value(iso: str, all_day: bool, tz: ZoneInfo) -> date | datetime:
+    if all_day:
+        return date.fromisoformat(iso)
+    return datetime.fromisoformat(iso).replace(tzinfo=tz)
+
+
+def _text(value: Any, limit: int = 500) -> str:
+    return " ".join(str(value or "").split())[:limit]
+
+
+def parse_date(raw: str) -> date:
+    """``TT.MM.JJJJ`` or ``JJJJ-MM-TT``; ValueError (German) otherwise, e.g. for 31.02."""
+    m = GERMAN_DATE.match(raw)
+    try:
+        if m:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        return date.fromisoformat(raw)
+    except ValueError as e:
+        raise ValueError(f"„{raw}“ ist kein gültiges Datum (TT.MM.JJJJ).") from e
+
+
+def parse_time(raw: str) -> time:
+    try:
+        return time.fromisoformat(raw if len(raw) > 2 else raw + ":00")
+    except ValueError as e:
+        raise ValueError(f"„{raw}“ ist keine gültige Uhrzeit (HH:MM).") from e
+
+
+def monthly_by_weekday(start: date) -> str:
+    """„jeden n. <Wochentag>“ of the start date; the last one of a month becomes ``-1``."""
+    nth = (start.day - 1) // 7 + 1
+    if (start + timedelta(days=7)).month != start.month and nth >= 4:
+        nth = -1
+    return f"FREQ=MONTHLY;BYDAY={nth}{WEEKDAYS[start.weekday()]}"
+
+
+def rule_for(kind: str, start: date, custom: str) -> str:
+    if kind == "woechentlich":
+        return f"FREQ=WEEKLY;BYDAY={WEEKDAYS[start.weekday()]}"
+    if kind == "monatlich":
+        return monthly_by_weekday(start)
+    if kind == "jaehrlich":
+        return "FREQ=YEARLY"
+    if kind == "eigene":
+        return custom
+    return ""
+
+
+def check_rrule(rule: str, start: datetime) -> str | None:
+    """None for a rule dateutil (and so every calendar client) can expand, else the German reason."""
+    if not re.fullmatch(r"[A-Z0-9=;,+\-:]+", rule or "") or "FREQ=" not in rule:
+        return f"„{rule}“ ist keine gültige Wiederholungsregel (z. B. FREQ=WEEKLY;BYDAY=WE)."
+    try:
+        rrulestr(rule, dtstart=start.replace(tzinfo=None))
+    except (ValueError, TypeError) as e:
+        return f"Die Wiederholungsregel „{rule}“ ist ungültig ({e})."
+    return None
+
+
+def event_from_input(data: Mapping[str, Any], *, known_calendars: tuple[str, ...] = ()) -> Event:
+    """A checked :class:`Event` from form-like data; :class:`EventError` lists every problem.
+
+    Dates come as ``startdatum``/``enddatum`` (TT.MM.JJJJ or ISO), times as ``startzeit``/``endzeit``.
+    """
+    errors: dict[str, str] = {}
+    titel = _text(data.get("titel"), 200)
+    if not titel:
+        errors["titel"] = "Bitte einen Titel angeben."
+    zone = _text(data.get("zeitzone"), 60) or DEFAULT_TZ
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["zeitzone"] = f"„{zone}“ ist keine bekannte Zeitzone (z. B. Europe/Berlin)."
+    all_day = str(data.get("ganztaegig", "")).lower() in ("1", "true", "ja", "on")
+    start = end = None
+    try:
+        start_day = parse_date(_text(data.get("startdatum"), 20))
+    except ValueError as e:
+        errors["startdatum"] = str(e)
+        start_day = None
+    end_raw = _text(data.get("enddatum"), 20)
+    try:
+        end_day = parse_date(end_raw) if end_raw else start_day
+    except ValueError as e:
+        errors["enddatum"] = str(e)
+        end_day = None
+    if start_day and end_day:
+        if all_day:
+            start, end = start_day, end_day
+        else:
+            try:
+                start = datetime.combine(start_day, parse_time(_text(data.get("startzeit"), 8) or "00:00"))
+                end = datetime.combine(end_day, parse_time(_text(data.get("endzeit"), 8) or _text(data.get("startzeit"), 8) or "00:00"))
+            except ValueError as e:
+                errors["startzeit"] = str(e)
+        if start is not None and end is not None:
+            if end < start:
+                errors["enddatum"] = "Das Ende liegt vor dem Beginn."
+            elif end - start > MAX_DURATION:
+                errors["enddatum"] = "Ein Termin darf höchstens 31 Tage dauern – für Reihen gibt es die Wiederholung."
+    kind = _text(data.get("wiederholung"), 20)
+    if kind not in RECURRENCE_LABELS:
+        errors["wiederholung"] = f"„{kind}“ ist keine Wiederholungsart."
+        kind = ""
+    rule = ""
+    if kind and start_day:
+        rule = rule_for(kind, start_day, _text(data.get("rrule"), 300).upper())
+        if message := check_rrule(rule, datetime.combine(start_day, time())):
+            errors["rrule"] = message
+    cancelled = []
+    for raw in data.get("ausfaelle") or ():
+        try:
+            cancelled.append(parse_date(_text(raw, 20)).isoformat())
+        except ValueError as e:
+            errors["ausfaelle"] = str(e)
+    status = _text(data.get("status"), 20) or "bestaetigt"
+    if status not in STATUS_LABELS:
+        errors["status"] = f"„{status}“ ist kein Status (bestaetigt, vorlaeufig, abgesagt)."
+    calendars = tuple(dict.fromkeys(_text(c, 60) for c in data.get("kalender") or ("alle",) if _text(c, 60)))
+    unknown = [c for c in calendars if known_calendars and c not in known_calendars]
+    if unknown:
+        errors["kalender"] = f"Unbekannte Kalender: {', '.join(unknown)}."
+    if errors:
+        raise EventError(errors)
+    assert start is not None and end is not None
+    return Event(
+        titel=titel,
+        start=start.isoformat(),
+        ende=end.isoformat(),
+        ganztaegig=all_day,
+        zeitzone=zone,
+        wiederholung=kind,
+        rrule=rule,
+        ausfaelle=tuple(sorted(set(cancelled))),
+        verschiebungen=tuple(Override(**o) for o in data.get("verschiebungen") or ()),
+        ort=_text(data.get("ort"), 300),
+        beschreibung=str(data.get("beschreibung") or "")[:5000],
+        veranstalter=_text(data.get("veranstalter"), 200),
+        kontakt=_text(data.get("kontakt"), 200),
+        status=status,
+        kalender=calendars or ("alle",),
+        agenda=_text(data.get("agenda"), 300),
+        protokoll=_text(data.get("protokoll"), 300),
+    )

@@ -1,0 +1,105 @@
+"""Events and their ICS: checks, recurrence, and feeds that icalendar and recurring-ical-events read back."""
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import recurring_ical_events
+from icalendar import Calendar
+
+from moin_gaa.events import EventError, Override, event_from_input, monthly_by_weekday
+from moin_gaa.ics import FeedEvent, build_calendar, plain_text
+
+BERLIN = ZoneInfo("Europe/Berlin")
+STAMP = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+NETWORK_MEETING = {
+    "titel": "Netzwerktreffen Frühe Hilfen – monatlicher Austausch der Koordinierungsstellen über Übergänge",
+    "startdatum": "14.01.2026",  # the 2nd Wednesday
+    "startzeit": "14:00",
+    "endzeit": "16:00",
+    "wiederholung": "monatlich",
+    "ausfaelle": ["11.03.2026"],
+    "ort": "Online (Videokonferenz)",
+    "beschreibung": "== Tagesordnung ==\n'''Bitte''' vorher [[Termine/Agenda|die Agenda]] lesen. Grüße, Ä Ö Ü ß",
+}
+
+
+def feed(*events, sequence=3):
+    items = [
+        FeedEvent(e, f"item{i}", sequence, datetime(2026, 1, 1, tzinfo=timezone.utc), f"http://localhost/Termine/{i}")
+        for i, e in enumerate(events)
+    ]
+    return build_calendar("alle", "PartnerWiki – Netzwerkkalender", items, stamp=STAMP)
+
+
+def test_monthly_by_weekday_rules():
+    assert monthly_by_weekday(date(2026, 1, 14)) == "FREQ=MONTHLY;BYDAY=2WE"
+    assert monthly_by_weekday(date(2026, 1, 28)) == "FREQ=MONTHLY;BYDAY=-1WE"  # the last Wednesday
+
+
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"startdatum": "31.02.2026"}, "startdatum", "kein gültiges Datum"),
+        ({"endzeit": "13:00", "wiederholung": ""}, "enddatum", "Das Ende liegt vor dem Beginn."),
+        ({"zeitzone": "Europe/Atlantis"}, "zeitzone", "keine bekannte Zeitzone"),
+        ({"wiederholung": "eigene", "rrule": "FREQ=SOMETIMES"}, "rrule", "ungültig"),
+        ({"wiederholung": "eigene", "rrule": "<script>"}, "rrule", "keine gültige Wiederholungsregel"),
+        ({"startzeit": "25:99"}, "startzeit", "keine gültige Uhrzeit"),
+        ({"status": "vielleicht"}, "status", "kein Status"),
+    ],
+)
+def test_bad_event_input(changes, field, message):
+    with pytest.raises(EventError) as e:
+        event_from_input({**NETWORK_MEETING, **changes})
+    assert message in e.value.errors[field]
+
+
+def test_feed_structure_and_text():
+    event = event_from_input(NETWORK_MEETING)
+    ics = feed(event)
+    text = ics.decode()
+    assert "BEGIN:VTIMEZONE" in text and "TZID:Europe/Berlin" in text
+    assert "DTSTART;TZID=Europe/Berlin:20260114T140000" in text
+    assert "DTSTAMP:20261123T120000Z" in text and "SEQUENCE:3" in text
+    assert "RRULE:FREQ=MONTHLY;BYDAY=2WE" in text
+    assert "EXDATE;TZID=Europe/Berlin:20260311T140000" in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n")), "lines are folded at 75 octets"
+    description = str(Calendar.from_ical(ics).walk("VEVENT")[0]["DESCRIPTION"])
+    assert "'''" not in description and "[[" not in description and "die Agenda lesen" in description
+    assert "Ä Ö Ü ß" in description and description.endswith("http://localhost/Termine/0")
+
+
+def test_occurrences_across_the_dst_change_keep_their_wall_clock_time():
+    event = event_from_input(NETWORK_MEETING)
+    cal = Calendar.from_ical(feed(event))
+    starts = [e["DTSTART"].dt for e in recurring_ical_events.of(cal).between(date(2026, 1, 1), date(2026, 6, 1))]
+    assert [s.date() for s in starts] == [date(2026, 1, 14), date(2026, 2, 11), date(2026, 4, 8), date(2026, 5, 13)]
+    assert {(s.hour, s.minute) for s in starts} == {(14, 0)}  # 11.03. cancelled; summer time from 29.03.
+    assert {s.utcoffset().total_seconds() / 3600 for s in starts} == {1.0, 2.0}
+
+
+def test_a_moved_occurrence_replaces_the_original():
+    event = event_from_input(
+        {**NETWORK_MEETING, "verschiebungen": [{"datum": "2026-02-11", "start": "2026-02-12T10:00:00", "ende": "2026-02-12T12:00:00"}]}
+    )
+    assert event.verschiebungen == (Override("2026-02-11", "2026-02-12T10:00:00", "2026-02-12T12:00:00"),)
+    cal = Calendar.from_ical(feed(event))
+    starts = [e["DTSTART"].dt for e in recurring_ical_events.of(cal).between(date(2026, 2, 1), date(2026, 3, 1))]
+    assert starts == [datetime(2026, 2, 12, 10, 0, tzinfo=BERLIN)]
+
+
+def test_all_day_and_cancelled_events():
+    event = event_from_input(
+        {"titel": "9. Kooperationstreffen", "startdatum": "30.11.2011", "ganztaegig": "ja", "status": "abgesagt",
+         "ort": "Kalkscheune, Johannisstraße 2, 10117 Berlin"}
+    )
+    text = feed(event).decode()
+    assert "DTSTART;VALUE=DATE:20111130" in text and "DTEND;VALUE=DATE:20111201" in text
+    assert "STATUS:CANCELLED" in text
+    assert "LOCATION:Kalkscheune\\, Johannisstraße 2\\, 10117 Berlin" in text
+
+
+def test_plain_text_drops_markup():
+    assert plain_text("= Titel =\n[[Seite|Text]] und <<ToolCard>> '''fett'''") == "Titel\nText und  fett"
