@@ -233,3 +233,35 @@ def event_from_input(data: Mapping[str, Any], *, known_calendars: tuple[str, ...
         agenda=_text(data.get("agenda"), 300),
         protokoll=_text(data.get("protokoll"), 300),
     )
+
+
+def event_from_fields(fields: Mapping[str, Any]) -> Event:
+    """A stored event (``gaa_fields``); :class:`EventError` if it cannot be used any more."""
+    try:
+        event = Event(
+            titel=str(fields["titel"]),
+            start=str(fields["start"]),
+            ende=str(fields["ende"]),
+            ganztaegig=bool(fields.get("ganztaegig")),
+            zeitzone=str(fields.get("zeitzone") or DEFAULT_TZ),
+            wiederholung=str(fields.get("wiederholung") or ""),
+            rrule=str(fields.get("rrule") or ""),
+            ausfaelle=tuple(fields.get("ausfaelle") or ()),
+            verschiebungen=tuple(Override(**o) for o in fields.get("verschiebungen") or ()),
+            ort=str(fields.get("ort") or ""),
+            beschreibung=str(fields.get("beschreibung") or ""),
+            veranstalter=str(fields.get("veranstalter") or ""),
+            kontakt=str(fields.get("kontakt") or ""),
+            status=str(fields.get("status") or "bestaetigt"),
+            kalender=tuple(fields.get("kalender") or ("alle",)),
+            agenda=str(fields.get("agenda") or ""),
+            protokoll=str(fields.get("protokoll") or ""),
+        )
+        event.start_value(), event.end_value()
+        if event.status not in STATUS_LABELS:
+            raise ValueError(f"Status {event.status}")
+        if event.rrule and (message := check_rrule(event.rrule, datetime.fromisoformat(event.start[:10]))):
+            raise ValueError(message)
+    except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as e:
+        raise EventError({"_": f"Der Termin ist fehlerhaft gespeichert ({e})."}) from e
+    return event

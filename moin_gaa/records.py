@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from moin.constants.keys import ACL, ITEMID, MTIME, NAME, NAMESPACE, REVID, SUMMARY, TRASH
+from moin.constants.keys import ACL, ITEMID, MTIME, NAME, NAMESPACE, REV_NUMBER, REVID, SUMMARY, TRASH
 
 RECORD_TYPE = "gaa_type"
 RECORD_FIELDS = "gaa_fields"
@@ -30,6 +30,7 @@ class Record:
     summary: str = ""
     text: str = ""
     mtime: int = 0
+    rev_number: int = 0  # moin's revision number: rises with every edit (ICS SEQUENCE)
 
     @property
     def name(self) -> str:
@@ -64,4 +65,5 @@ def record_from_meta(meta: Mapping[str, Any], text: str = "") -> Record | None:
         summary=meta.get(SUMMARY, "") or "",
         text=text,
         mtime=int(meta.get(MTIME, 0)),
+        rev_number=int(meta.get(REV_NUMBER, 0) or 0),
     )

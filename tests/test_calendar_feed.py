@@ -1,0 +1,60 @@
+"""The ICS feed through HTTP: content, SEQUENCE, 304s, broken events, read rights."""
+
+from icalendar import Calendar
+
+from conftest import ADMIN, MODERATOR, acting_as, login, save_page
+from moin_gaa.events import event_from_input
+
+
+def put_event(wiki, name, **data):
+    event = event_from_input({"startzeit": "10:00", "endzeit": "12:00", **data})
+    with acting_as(wiki, ADMIN):
+        save_page(name, "Termin", gaa_type="termin", gaa_fields=event.fields())
+
+
+def events_in(response):
+    return {str(e["SUMMARY"]): e for e in Calendar.from_ical(response.get_data()).walk("VEVENT")}
+
+
+def test_feed_serves_events_with_stable_uid_and_rising_sequence(wiki, client):
+    put_event(wiki, "Termine/Feedtest Treffen", titel="Feedtest Treffen", startdatum="05.03.2026", kalender=["feedtest"])
+    response = client.get("/+gaa/calendar/feedtest.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    first = events_in(response)["Feedtest Treffen"]
+    assert str(first["UID"]).endswith("@partnerwiki") and str(first["URL"]).endswith("/Termine/Feedtest%20Treffen")
+    put_event(wiki, "Termine/Feedtest Treffen", titel="Feedtest Treffen", startdatum="06.03.2026", kalender=["feedtest"])
+    second = events_in(client.get("/+gaa/calendar/feedtest.ics"))["Feedtest Treffen"]
+    assert str(second["UID"]) == str(first["UID"]) and int(second["SEQUENCE"]) == int(first["SEQUENCE"]) + 1
+
+
+def test_conditional_requests_get_304(wiki, client):
+    put_event(wiki, "Termine/Etag Treffen", titel="Etag Treffen", startdatum="05.03.2026", kalender=["etagtest"])
+    response = client.get("/+gaa/calendar/etagtest.ics")
+    etag, modified = response.headers["ETag"], response.headers["Last-Modified"]
+    assert client.get("/+gaa/calendar/etagtest.ics", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/+gaa/calendar/etagtest.ics", headers={"If-Modified-Since": modified}).status_code == 304
+    put_event(wiki, "Termine/Etag Treffen", titel="Etag Treffen", startdatum="07.03.2026", kalender=["etagtest"])
+    assert client.get("/+gaa/calendar/etagtest.ics", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_a_broken_event_is_left_out_and_logged(wiki, client, caplog):
+    put_event(wiki, "Termine/Heil", titel="Heil", startdatum="05.03.2026", kalender=["bruchtest"])
+    with acting_as(wiki, ADMIN):
+        save_page("Termine/Kaputt", "Termin", gaa_type="termin", gaa_fields={"titel": "Kaputt", "kalender": ["bruchtest"]})
+    response = client.get("/+gaa/calendar/bruchtest.ics")
+    assert response.status_code == 200 and set(events_in(response)) == {"Heil"}
+    assert "Termine/Kaputt left out" in caplog.text
+
+
+def test_private_events_stay_out_of_feeds_for_outsiders(wiki, client):
+    with acting_as(wiki, ADMIN):
+        save_page("Gruppen/Kalendertresor", "privat", acl="Moderatoren:read,write,create All:")
+    put_event(wiki, "Gruppen/Kalendertresor/Geheimtermin", titel="Geheimtermin", startdatum="05.03.2026", kalender=["alle"])
+    assert "Geheimtermin" not in events_in(client.get("/+gaa/calendar/alle.ics"))
+    login(client, MODERATOR)
+    assert "Geheimtermin" in events_in(client.get("/+gaa/calendar/alle.ics"))
+
+
+def test_bad_calendar_names_are_404(client):
+    assert client.get("/+gaa/calendar/..%2Fetc.ics").status_code == 404
+    assert client.get("/+gaa/calendar/Gross.ics").status_code == 404
