@@ -265,3 +265,45 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event:
     except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as e:
         raise EventError({"_": f"Der Termin ist fehlerhaft gespeichert ({e})."}) from e
     return event
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    event: Event
+    start: date | datetime
+    end: date | datetime
+    moved: bool = False
+
+
+def occurrences(event: Event, first: date, last: date) -> list[Occurrence]:
+    """The event's occurrences that start between ``first`` and ``last`` (inclusive), in order.
+
+    Cancelled dates (EXDATE) are left out, moved ones (overrides) appear at their new time.
+    """
+    start, end = event.start_value(), event.end_value()
+    duration = end - start
+    if not event.rrule:
+        starts = [start]
+    else:
+        naive = datetime.combine(start, time()) if event.ganztaegig else start.replace(tzinfo=None)
+        rule = rrulestr(event.rrule, dtstart=naive)
+        window_end = datetime.combine(last, time.max)
+        starts = []
+        for when in rule.between(datetime.combine(first, time()) - duration, window_end, inc=True):
+            starts.append(when.date() if event.ganztaegig else when.replace(tzinfo=event.tz))
+    cancelled = set(event.ausfaelle)
+    moved = {o.datum: o for o in event.verschiebungen}
+    found = []
+    for begin in starts:
+        day = begin if isinstance(begin, date) and not isinstance(begin, datetime) else begin.date()
+        key = day.isoformat()
+        if key in cancelled:
+            continue
+        if key in moved:
+            o = moved[key]
+            found.append(Occurrence(event, parse_value(o.start, event.ganztaegig, event.tz), parse_value(o.ende, event.ganztaegig, event.tz), True))
+        else:
+            found.append(Occurrence(event, begin, begin + duration))
+    def day_of(value):
+        return value if not isinstance(value, datetime) else value.date()
+    return [o for o in found if first <= day_of(o.start) <= last]

@@ -103,3 +103,20 @@ def test_all_day_and_cancelled_events():
 
 def test_plain_text_drops_markup():
     assert plain_text("= Titel =\n[[Seite|Text]] und <<ToolCard>> '''fett'''") == "Titel\nText und  fett"
+
+
+def test_occurrences_in_a_window():
+    from moin_gaa.events import occurrences
+
+    event = event_from_input(
+        {**NETWORK_MEETING, "verschiebungen": [{"datum": "2026-02-11", "start": "2026-02-12T10:00:00", "ende": "2026-02-12T12:00:00"}]}
+    )
+    found = occurrences(event, date(2026, 1, 1), date(2026, 4, 30))
+    assert [(o.start.date(), o.start.hour, o.moved) for o in found] == [
+        (date(2026, 1, 14), 14, False),
+        (date(2026, 2, 12), 10, True),
+        (date(2026, 4, 8), 14, False),
+    ]
+    single = event_from_input({"titel": "Einmalig", "startdatum": "05.03.2013", "ganztaegig": "ja"})
+    assert [o.start for o in occurrences(single, date(2013, 1, 1), date(2013, 12, 31))] == [date(2013, 3, 5)]
+    assert occurrences(single, date(2014, 1, 1), date(2014, 12, 31)) == []
