@@ -17,6 +17,7 @@ from typing import Any
 from .app import partnerwiki
 from .records import RECORD_FIELDS, RECORD_TYPE
 from .storage import PageSpec, Progress, StoreResult, store_pages
+from .events import EVENT_TYPE, EventError, event_from_fields
 from .municipalities import PROFILE_TYPE, ProfileError, profile_from_fields
 from .tools import TOOL_TYPE, ToolError, tool_from_fields
 from .vocabulary import Vocabulary
@@ -109,6 +110,11 @@ def check_record(page: PageSpec, vocabulary: Vocabulary) -> PageSpec:
         if len(profile.phasen_verlauf) != len(fields.get("phasen_verlauf") or ()):
             raise SeedError(where, "„phasen_verlauf“ muss mit der aktuellen „strategiephase“ enden")
         return replace(page, meta={**page.meta, RECORD_FIELDS: profile.fields()})
+    elif record_type == EVENT_TYPE:
+        try:
+            event_from_fields(fields)
+        except EventError as e:
+            raise SeedError(where, " ".join(e.errors.values())) from e
     return page
 
 

@@ -58,3 +58,21 @@ def test_private_events_stay_out_of_feeds_for_outsiders(wiki, client):
 def test_bad_calendar_names_are_404(client):
     assert client.get("/+gaa/calendar/..%2Fetc.ics").status_code == 404
     assert client.get("/+gaa/calendar/Gross.ics").status_code == 404
+
+
+def test_calendar_page_lists_month_view_and_subscribe_links(wiki, client):
+    from datetime import date, timedelta
+
+    soon = date.today() + timedelta(days=10)
+    put_event(wiki, "Termine/Seitentest", titel="Seitentest Werkstatt", startdatum=soon.isoformat(), kalender=["seitentest"],
+              ort="Online")
+    with acting_as(wiki, ADMIN):
+        save_page("Kalender Seitentest", "<<NetworkCalendar(kalender=seitentest)>>\n\n<<NetworkCalendar(monate=99)>>\n")
+    body = client.get("/Kalender Seitentest").get_data(as_text=True)
+    assert "Seitentest Werkstatt" in body and soon.strftime("%d.%m.%Y") + ", 10:00–12:00 Uhr" in body
+    assert "webcal://localhost:8080/+gaa/calendar/seitentest.ics" in body and "calendar.google.com" in body
+    assert "„monate“ ist 1 bis 36" in body
+    month = client.get(f"/Kalender Seitentest?ansicht=monat&monat={soon:%Y-%m}").get_data(as_text=True)
+    assert "gaa-month" in month and "Seitentest Werkstatt" in month
+    empty = client.get("/Kalender Seitentest?ansicht=monat&monat=2001-01").get_data(as_text=True)
+    assert "Seitentest Werkstatt" not in empty.split("gaa-month", 1)[1].split("</table>", 1)[0]

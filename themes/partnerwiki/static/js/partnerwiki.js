@@ -25,3 +25,15 @@
         }
     }
 }());
+
+/* "Adresse kopieren" next to calendar feed URLs (the URL field stays selectable without JS). */
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button.gaa-copy");
+  if (!button) { return; }
+  var field = document.getElementById(button.getAttribute("data-copy"));
+  if (!field) { return; }
+  field.select();
+  var done = function () { button.textContent = "Kopiert"; };
+  if (navigator.clipboard) { navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); }); }
+  else { document.execCommand("copy"); done(); }
+});

@@ -1,0 +1,141 @@
+"""NetworkCalendar – the dates of a network calendar as a list and a month view, with feeds.
+
+Shows the coming dates (list view) or one month (``?ansicht=monat&monat=2026-12``), chosen in the
+page's query string (works without JavaScript), and the calendar's ICS feed with subscribe
+links for Outlook, Apple/Thunderbird (webcal) and Google Calendar.
+
+Parameters:
+    kalender: the calendar (default: alle); also ``?kalender=`` in the page address
+    monate: how many months the list view covers (default 12)
+
+Usage:
+    <<NetworkCalendar>>
+    <<NetworkCalendar(kalender=nw)>>
+"""
+
+from __future__ import annotations
+
+import calendar as month_grid
+import re
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from flask import request, url_for
+from moin.macros._base import MacroBlockBase, fail_message
+
+from moin_gaa.access import ReadRights
+from moin_gaa.app import partnerwiki
+from moin_gaa.calendar import calendar_occurrences
+from moin_gaa.events import STATUS_LABELS
+
+from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
+from ._html import E
+from ._tools_html import item_url
+
+PARAMS = (Param("kalender", default="alle"), Param("monate", default="12"))
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember")
+DAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
+
+
+def when(o) -> str:
+    start, end = o.start, o.end
+    if not isinstance(start, datetime):
+        last = end
+        return start.strftime("%d.%m.%Y") + (f" – {last.strftime('%d.%m.%Y')}" if last != start else "") + " (ganztägig)"
+    day = start.strftime("%d.%m.%Y, %H:%M")
+    return f"{day}–{end.strftime('%H:%M')} Uhr" if end.date() == start.date() else f"{day} – {end.strftime('%d.%m.%Y, %H:%M')} Uhr"
+
+
+def entry(o, name):
+    status = o.event.status
+    return E(
+        "li",
+        E("a", o.event.titel, href=item_url(name)),
+        E("br"),
+        E("span", when(o), class_="gaa-when"),
+        f" · {o.event.ort}" if o.event.ort else None,
+        E("strong", f" – {STATUS_LABELS[status]}", class_=f"gaa-status-{status}") if status != "bestaetigt" else None,
+        E("em", " (verschoben)") if o.moved else None,
+        class_="gaa-event" + (" gaa-cancelled" if status == "abgesagt" else ""),
+    )
+
+
+def subscribe(name: str):
+    feed = url_for("gaa.calendar_feed", name=name, _external=True)
+    webcal = "webcal://" + feed.split("://", 1)[1]
+    google = "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal})
+    outlook = "https://outlook.live.com/calendar/0/addfromweb?" + urlencode({"url": feed, "name": f"PartnerWiki {name}"})
+    return E(
+        "section",
+        E("h3", "Kalender abonnieren"),
+        E("label", "Adresse des Kalender-Feeds (ICS)", for_=f"feed-{name}"),
+        E("input", id=f"feed-{name}", value=feed, readonly=True, class_="gaa-feed-url", size="60"),
+        E("button", "Adresse kopieren", type="button", class_="gaa-button gaa-copy", data_copy=f"feed-{name}"),
+        E("p", E("a", "Apple Kalender / Thunderbird (webcal)", href=webcal), " · ", E("a", "Google Kalender", href=google),
+          " · ", E("a", "Outlook", href=outlook)),
+        class_="gaa-subscribe",
+    )
+
+
+def list_view(found):
+    if not found:
+        return E("p", "In diesem Zeitraum stehen keine Termine im Kalender.", class_="gaa-empty")
+    return E("ul", [entry(o, name) for o, name in found], class_="gaa-events")
+
+
+def month_view(found, year: int, month: int):
+    by_day = {}
+    for o, name in found:
+        day = o.start if not isinstance(o.start, datetime) else o.start.date()
+        by_day.setdefault(day, []).append((o, name))
+    weeks = []
+    for week in month_grid.Calendar().monthdatescalendar(year, month):
+        cells = []
+        for day in week:
+            items = by_day.get(day, [])
+            cells.append(E("td", E("span", str(day.day), class_="gaa-day"),
+                           E("ul", [E("li", E("a", o.event.titel, href=item_url(n))) for o, n in items]) if items else None,
+                           class_="gaa-other-month" if day.month != month else None))
+        weeks.append(E("tr", cells))
+    return E("table", E("caption", f"{MONTHS[month - 1]} {year}"), E("thead", E("tr", [E("th", d, scope="col") for d in DAYS])),
+             E("tbody", weeks), class_="gaa-month")
+
+
+class Macro(MacroBlockBase):
+    def macro(self, content, arguments, page_url, alternative):
+        try:
+            args = parse_args("NetworkCalendar", arguments, PARAMS)
+        except MacroArgumentError as e:
+            log_bad_arguments("NetworkCalendar", arguments, e)
+            return fail_message(str(e), alternative)
+        name = request.args.get("kalender") or args["kalender"]
+        months = args["monate"]
+        if not NAME.match(name or "") or not (months or "").isdigit() or not 1 <= int(months) <= 36:
+            return fail_message("NetworkCalendar: „kalender“ besteht aus a–z, 0–9 und -, „monate“ ist 1 bis 36.", alternative)
+        today = date.today()
+        view = request.args.get("ansicht", "liste")
+        message = None
+        if view == "monat":
+            try:
+                year, month = (int(x) for x in request.args.get("monat", today.strftime("%Y-%m")).split("-"))
+                first = date(year, month, 1)
+            except ValueError:
+                message = E("p", "„monat“ muss die Form JJJJ-MM haben; gezeigt wird der aktuelle Monat.", role="alert", class_="gaa-messages")
+                year, month, first = today.year, today.month, today.replace(day=1)
+            last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        else:
+            first, last = today, today + timedelta(days=31 * int(months))
+        with partnerwiki().catalog.reader(ReadRights()) as reader:
+            found = calendar_occurrences(reader, name, first, last)
+        if view == "monat":
+            prev_month = (first - timedelta(days=1)).strftime("%Y-%m")
+            next_month = (last + timedelta(days=1)).strftime("%Y-%m")
+            nav = E("p", E("a", "« Vormonat", href=request.path + "?" + urlencode({"ansicht": "monat", "monat": prev_month, "kalender": name})),
+                    " · ", E("a", "Liste", href=request.path + "?" + urlencode({"kalender": name})), " · ",
+                    E("a", "Folgemonat »", href=request.path + "?" + urlencode({"ansicht": "monat", "monat": next_month, "kalender": name})))
+            body = [nav, month_view(found, year, month)]
+        else:
+            nav = E("p", E("a", "Monatsansicht", href=request.path + "?" + urlencode({"ansicht": "monat", "kalender": name})))
+            body = [E("h3", f"Die nächsten Termine ({'alle Kalender' if name == 'alle' else name})"), nav, list_view(found)]
+        return E("div", message, body, subscribe(name), class_="gaa-calendar", id="gaa-kalender")

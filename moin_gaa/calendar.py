@@ -1,0 +1,31 @@
+"""Calendar pages: the readable events of a calendar and their occurrences in a date window."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from whoosh.query import And, Term
+
+from .catalog import FACET_PREFIX, CatalogReader
+from .events import EVENT_TYPE, EventError, Occurrence, event_from_fields, occurrences
+
+log = logging.getLogger(__name__)
+
+
+def calendar_occurrences(reader: CatalogReader, name: str, first: date, last: date) -> list[tuple[Occurrence, str]]:
+    """(occurrence, item name) of every readable event in calendar ``name``, by start time."""
+    docs = reader.docs(And([Term("record_type", EVENT_TYPE), Term(FACET_PREFIX + "kalender", name)]))
+    found = []
+    for record in reader.records(docs):
+        try:
+            event = event_from_fields(record.fields)
+        except EventError as e:
+            log.warning("calendar %s: %s left out: %s", name, record.name, e)
+            continue
+        found += [(o, record.name) for o in occurrences(event, first, last)]
+    return sorted(found, key=lambda pair: (_sort_key(pair[0]), pair[1]))
+
+
+def _sort_key(o: Occurrence) -> str:
+    return o.start.isoformat()[:16]
