@@ -27,11 +27,11 @@ setup: $(STAMP)
 admin: $(STAMP)
 	$(BIN)/partnerwiki gaa-create-admin
 
-## Debian packages the tests drive: chromium (browser tests)
+## Debian packages the tests drive: chromium (browser tests), khal and calcurse (ICS read by real clients)
 system-deps:
-	@if ! command -v chromium >/dev/null; then \
-		echo "Installing Debian packages: chromium"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core; \
+	@if ! command -v chromium >/dev/null || ! command -v khal >/dev/null || ! command -v calcurse >/dev/null; then \
+		echo "Installing Debian packages: chromium khal calcurse"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core khal calcurse; \
 	fi
 
 ## make test: install what the tests need, then run them all
