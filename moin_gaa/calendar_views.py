@@ -12,17 +12,32 @@ import logging
 import re
 from datetime import datetime, timezone
 
-from flask import Response, abort, request
+from dataclasses import replace
+from datetime import date
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask import g as flaskg
+from moin.themes import render_template
 from werkzeug.http import http_date, parse_date
 from whoosh.query import And, Term
 
+from . import csrf
 from .access import ReadRights
 from .app import partnerwiki
-from .blueprint import gaa
+from .blueprint import gaa, login_first
 from .catalog import FACET_PREFIX
-from .events import EVENT_TYPE, EventError, event_from_fields
+from .events import (
+    EVENT_PREFIX,
+    EVENT_TYPE,
+    RECURRENCE_LABELS,
+    STATUS_LABELS,
+    EventError,
+    event_from_fields,
+    event_from_input,
+)
 from .export import page_url_prefix
 from .ics import FeedEvent, build_calendar
+from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record
 
 log = logging.getLogger(__name__)
 CALENDAR_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
@@ -61,3 +76,115 @@ def calendar_feed(name: str):
 def _not_modified_since(modified: datetime | None) -> bool:
     since = parse_date(request.headers.get("If-Modified-Since"))
     return bool(since and modified and not request.if_none_match and modified.replace(microsecond=0) <= since)
+
+
+EVENT_TEXT = "<<EventCard>>\n"
+
+
+def _event_form_values(event=None) -> dict:
+    if event is None:
+        return {"kalender": ["alle"], "zeitzone": "Europe/Berlin", "status": "bestaetigt"}
+    start, end = event.start_value(), event.end_value()
+    values = event.fields()
+    values.update(
+        startdatum=start.strftime("%d.%m.%Y"),
+        enddatum=end.strftime("%d.%m.%Y"),
+        startzeit="" if event.ganztaegig else start.strftime("%H:%M"),
+        endzeit="" if event.ganztaegig else end.strftime("%H:%M"),
+        ausfaelle=", ".join(date.fromisoformat(d).strftime("%d.%m.%Y") for d in event.ausfaelle),
+        ganztaegig="ja" if event.ganztaegig else "",
+    )
+    return values
+
+
+def _submitted_event() -> dict:
+    form = request.form
+    data = {k: form.get(k, "") for k in ("titel", "startdatum", "startzeit", "enddatum", "endzeit", "zeitzone", "wiederholung",
+                                          "rrule", "ort", "beschreibung", "veranstalter", "kontakt", "status", "agenda", "protokoll")}
+    data["ganztaegig"] = form.get("ganztaegig", "")
+    data["ausfaelle"] = [d.strip() for d in form.get("ausfaelle", "").replace(";", ",").split(",") if d.strip()]
+    data["kalender"] = form.getlist("kalender") or ["alle"]
+    return data
+
+
+def _known_calendars() -> tuple[str, ...]:
+    return ("alle",) + tuple(t.key for t in partnerwiki().vocabulary.laender)
+
+
+def _render_event_form(values, errors, *, title, action, revid="", status=200):
+    form_values = dict(values)
+    if isinstance(form_values.get("ausfaelle"), list):
+        form_values["ausfaelle"] = ", ".join(form_values["ausfaelle"])
+    return (
+        render_template("gaa/event_form.html", title_name=title, heading=title, values=form_values, errors=errors,
+                        action=action, revid=revid, recurrences=RECURRENCE_LABELS, statuses=STATUS_LABELS,
+                        laender=partnerwiki().vocabulary.laender),
+        status,
+    )
+
+
+def _save_event(event, name: str, comment: str, **kwargs) -> None:
+    save_record(name, kwargs.pop("text", EVENT_TEXT), record_type=EVENT_TYPE, fields=event.fields(),
+                summary=event.titel, comment=comment, **kwargs)
+
+
+@gaa.route("/termin/neu", methods=["GET", "POST"])
+def new_event():
+    if (login := login_first()) is not None:
+        return login
+    title, action = "Termin eintragen", url_for("gaa.new_event")
+    if request.method == "GET":
+        return _render_event_form(_event_form_values(), {}, title=title, action=action)
+    csrf.require_csrf()
+    data = _submitted_event()
+    try:
+        event = event_from_input(data, known_calendars=_known_calendars())
+        name = EVENT_PREFIX + f"{event.start[:10]} {event.titel}".replace("/", "-").replace(",", " ")
+        _save_event(event, name, "Termin eingetragen", new=True)
+    except EventError as e:
+        return _render_event_form(data, e.errors, title=title, action=action, status=400)
+    except AlreadyExists:
+        return _render_event_form(data, {"titel": "Diesen Termin gibt es schon (gleicher Tag und Titel)."}, title=title, action=action, status=400)
+    except AccessDenied:
+        abort(403)
+    flash("Der Termin ist eingetragen.", "info")
+    return redirect(url_for("frontend.show_item", item_name=name))
+
+
+@gaa.route("/termin/bearbeiten/<path:name>", methods=["GET", "POST"])
+def edit_event(name: str):
+    if (login := login_first()) is not None:
+        return login
+    item_name = EVENT_PREFIX + name
+    try:
+        stored = current(item_name)
+    except AccessDenied:
+        abort(403)
+    if stored is None or stored[0].get("gaa_type") != EVENT_TYPE:
+        abort(404)
+    if not flaskg.storage.may(item_name, "write"):
+        abort(403)
+    meta, text = stored
+    title, action = f"Termin bearbeiten: {meta['gaa_fields'].get('titel', name)}", url_for("gaa.edit_event", name=name)
+    if request.method == "GET":
+        try:
+            values = _event_form_values(event_from_fields(meta["gaa_fields"]))
+        except EventError as e:
+            return _render_event_form(dict(meta["gaa_fields"]), e.errors, title=title, action=action, revid=meta["revid"])
+        return _render_event_form(values, {}, title=title, action=action, revid=meta["revid"])
+    csrf.require_csrf()
+    data = _submitted_event()
+    try:
+        event = event_from_input(data, known_calendars=_known_calendars())
+        old = meta["gaa_fields"].get("verschiebungen") or []
+        event = replace(event, verschiebungen=event_from_fields({**meta["gaa_fields"], "verschiebungen": old}).verschiebungen)
+        _save_event(event, item_name, "Termin bearbeitet", base_revid=request.form.get("revid") or None, text=text)
+    except EventError as e:
+        return _render_event_form(data, e.errors, title=title, action=action, revid=request.form.get("revid", ""), status=400)
+    except EditConflict:
+        errors = {"_": "Jemand anderes hat diesen Termin inzwischen geändert. Bitte laden Sie die Seite neu."}
+        return _render_event_form(data, errors, title=title, action=action, revid=request.form.get("revid", ""), status=400)
+    except AccessDenied:
+        abort(403)
+    flash("Der Termin ist gespeichert.", "info")
+    return redirect(url_for("frontend.show_item", item_name=item_name))
