@@ -107,6 +107,10 @@ class Config(DefaultConfig):
     # PartnerWiki vocabulary overrides, see moin_gaa.vocabulary.vocabulary_from_config, e.g.
     # gaa_vocabulary = {"life_phases": {"extend": [("erwachsene", "Erwachsene"), ("aeltere", "Ältere")]}}
     gaa_vocabulary: dict = {}
+    # ICS feeds carry events from this many days back (cancelled ones as STATUS:CANCELLED) to this
+    # many days ahead; a bounded feed stays under the ~1 MB that Google Calendar accepts.
+    gaa_calendar_past_days = 365
+    gaa_calendar_future_days = 730
 
     mod_names = ["font_awesome", "svgedit_moin", "pygments", "jquery"]
     serve_files.update(get_xstatic_module_path_map(mod_names))

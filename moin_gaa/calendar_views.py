@@ -1,7 +1,8 @@
 """ICS feeds under ``/+gaa/calendar/<name>.ics`` (``alle`` = every public event).
 
 The ETag comes from the catalog generation and the readable matches, so a client asking again
-with If-None-Match (or If-Modified-Since) gets 304 before any event is read or any ICS built.
+with If-None-Match (or If-Modified-Since) gets 304 before any event is read or any ICS built,
+and a built feed can be reused from the cache for everybody who gets the same ETag.
 A broken event is left out of the feed and logged; it never breaks the feed.
 """
 
@@ -13,9 +14,9 @@ import re
 from datetime import datetime, timezone
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask import g as flaskg
 from moin.themes import render_template
 from werkzeug.http import http_date, parse_date
@@ -41,6 +42,10 @@ from .items import AccessDenied, AlreadyExists, EditConflict, current, save_reco
 
 log = logging.getLogger(__name__)
 CALENDAR_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
+# Built feeds are cached under their ETag: it changes with every catalog commit and with the set
+# of readable matches, so a cached body is never stale and never shown to someone who may not read it.
+CACHE_PREFIX = "gaa-ics:"
+CACHE_SECONDS = 3600
 
 
 @gaa.route("/calendar/<name>.ics")
@@ -49,12 +54,38 @@ def calendar_feed(name: str):
         abort(404)
     with partnerwiki().catalog.reader(ReadRights()) as reader:
         docs = reader.docs(And([Term("record_type", EVENT_TYPE), Term(FACET_PREFIX + "kalender", name)]))
-        etag = hashlib.sha256(f"{reader.generation()}:{name}:{sorted(docs)}".encode()).hexdigest()[:32]
+        # today is part of the tag: the feed's date window moves every day
+        etag = hashlib.sha256(f"{reader.generation()}:{name}:{date.today()}:{sorted(docs)}".encode()).hexdigest()[:32]
         modified = datetime.fromtimestamp(reader.newest_mtime(docs), timezone.utc) if docs else None
         if request.if_none_match.contains(etag) or _not_modified_since(modified):
             return Response(status=304, headers={"ETag": f'"{etag}"'})
-        records = reader.records(docs)
+        body = current_app.cache.get(CACHE_PREFIX + etag)
+        if body is None:
+            body = _build_feed(name, reader.records(docs))
+            current_app.cache.set(CACHE_PREFIX + etag, body, timeout=CACHE_SECONDS)
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=900"}
+    if modified:
+        headers["Last-Modified"] = http_date(modified)
+    return Response(body, mimetype="text/calendar", headers=headers, content_type="text/calendar; charset=utf-8")
+
+
+def in_window(event, today: date, past_days: int, future_days: int) -> bool:
+    """Whether the event belongs in a feed: it (or its series) touches [today - past, today + future].
+
+    Cancelled events stay in this window too, as STATUS:CANCELLED, so clients remove their copies.
+    """
+    start = date.fromisoformat(event.start[:10])
+    end = date.fromisoformat(event.ende[:10])
+    if start > today + timedelta(days=future_days):
+        return False
+    return bool(event.rrule) or end >= today - timedelta(days=past_days)
+
+
+def _build_feed(name: str, records) -> bytes:
     page_url = page_url_prefix()
+    cfg = current_app.cfg
+    past, future = getattr(cfg, "gaa_calendar_past_days", 365), getattr(cfg, "gaa_calendar_future_days", 730)
+    today = date.today()
     items = []
     for record in sorted(records, key=lambda r: r.name):
         try:
@@ -62,15 +93,13 @@ def calendar_feed(name: str):
         except EventError as e:
             log.warning("calendar %s: %s left out: %s", name, record.name, e)
             continue
+        if not in_window(event, today, past, future):
+            continue
         items.append(
             FeedEvent(event, record.itemid, record.rev_number, datetime.fromtimestamp(record.mtime, timezone.utc), page_url(record.name))
         )
     title = "PartnerWiki – Netzwerkkalender" + ("" if name == "alle" else f" ({name})")
-    body = build_calendar(name, title, items)
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=900"}
-    if modified:
-        headers["Last-Modified"] = http_date(modified)
-    return Response(body, mimetype="text/calendar", headers=headers, content_type="text/calendar; charset=utf-8")
+    return build_calendar(name, title, items)
 
 
 def _not_modified_since(modified: datetime | None) -> bool:

@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+from datetime import date, timedelta
 
 import pytest
 
@@ -17,6 +18,7 @@ MEETING = dict(
     verschiebungen=[{"datum": "2026-02-11", "start": "2026-02-12T10:00:00", "ende": "2026-02-12T12:00:00"}],
     kalender=["clienttest"],
 )
+ALL_DAY = date.today() + timedelta(days=60)  # inside the feed window whenever the test runs
 KHAL_CONFIG = """[calendars]
 [[pw]]
 path = {path}
@@ -35,8 +37,8 @@ default_timezone = Europe/Berlin
 @pytest.fixture(scope="module")
 def feed_file(wiki, tmp_path_factory):
     put_event(wiki, "Termine/Clienttest Netzwerktreffen", **MEETING)
-    put_event(wiki, "Termine/Clienttest Jahrestreffen", titel="Clienttest Jahrestreffen", startdatum="26.11.2026",
-              enddatum="27.11.2026", ganztaegig="ja", kalender=["clienttest"])
+    put_event(wiki, "Termine/Clienttest Jahrestreffen", titel="Clienttest Jahrestreffen", startdatum=ALL_DAY.isoformat(),
+              enddatum=(ALL_DAY + timedelta(days=1)).isoformat(), ganztaegig="ja", kalender=["clienttest"])
     with wiki.test_client() as client:
         response = client.get("/+gaa/calendar/clienttest.ics")
     assert response.status_code == 200
@@ -65,8 +67,9 @@ def test_khal_shows_the_series_with_cancelled_and_moved_dates_across_dst(feed_fi
         "2026-04-08 14:00 2026-04-08 16:00 Clienttest Netzwerktreffen",  # 11.03. cancelled; summer time
         "2026-05-13 14:00 2026-05-13 16:00 Clienttest Netzwerktreffen",
     ]
-    all_day = run(["khal", "-c", str(config), "list", "--format", "{start} {end} {title}", "2026-11-25", "2026-11-30"], env)
-    assert "2026-11-26 2026-11-27 Clienttest Jahrestreffen" in all_day
+    window = [(ALL_DAY - timedelta(days=1)).isoformat(), (ALL_DAY + timedelta(days=4)).isoformat()]
+    all_day = run(["khal", "-c", str(config), "list", "--format", "{start} {end} {title}", *window], env)
+    assert f"{ALL_DAY} {ALL_DAY + timedelta(days=1)} Clienttest Jahrestreffen" in all_day
 
 
 def test_calcurse_imports_times_recurrence_and_cancellation(feed_file, tmp_path):

@@ -1,9 +1,18 @@
 """The ICS feed through HTTP: content, SEQUENCE, 304s, broken events, read rights."""
 
+from datetime import date, timedelta
+
 from icalendar import Calendar
 
 from conftest import ADMIN, MODERATOR, acting_as, login, save_page
 from moin_gaa.events import event_from_input
+
+
+SOON = date.today() + timedelta(days=20)  # dates inside the feed window whenever the tests run
+
+
+def day(offset: int = 0) -> str:
+    return (SOON + timedelta(days=offset)).isoformat()
 
 
 def put_event(wiki, name, **data):
@@ -17,28 +26,28 @@ def events_in(response):
 
 
 def test_feed_serves_events_with_stable_uid_and_rising_sequence(wiki, client):
-    put_event(wiki, "Termine/Feedtest Treffen", titel="Feedtest Treffen", startdatum="05.03.2026", kalender=["feedtest"])
+    put_event(wiki, "Termine/Feedtest Treffen", titel="Feedtest Treffen", startdatum=day(), kalender=["feedtest"])
     response = client.get("/+gaa/calendar/feedtest.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     first = events_in(response)["Feedtest Treffen"]
     assert str(first["UID"]).endswith("@partnerwiki") and str(first["URL"]).endswith("/Termine/Feedtest%20Treffen")
-    put_event(wiki, "Termine/Feedtest Treffen", titel="Feedtest Treffen", startdatum="06.03.2026", kalender=["feedtest"])
+    put_event(wiki, "Termine/Feedtest Treffen", titel="Feedtest Treffen", startdatum=day(1), kalender=["feedtest"])
     second = events_in(client.get("/+gaa/calendar/feedtest.ics"))["Feedtest Treffen"]
     assert str(second["UID"]) == str(first["UID"]) and int(second["SEQUENCE"]) == int(first["SEQUENCE"]) + 1
 
 
 def test_conditional_requests_get_304(wiki, client):
-    put_event(wiki, "Termine/Etag Treffen", titel="Etag Treffen", startdatum="05.03.2026", kalender=["etagtest"])
+    put_event(wiki, "Termine/Etag Treffen", titel="Etag Treffen", startdatum=day(), kalender=["etagtest"])
     response = client.get("/+gaa/calendar/etagtest.ics")
     etag, modified = response.headers["ETag"], response.headers["Last-Modified"]
     assert client.get("/+gaa/calendar/etagtest.ics", headers={"If-None-Match": etag}).status_code == 304
     assert client.get("/+gaa/calendar/etagtest.ics", headers={"If-Modified-Since": modified}).status_code == 304
-    put_event(wiki, "Termine/Etag Treffen", titel="Etag Treffen", startdatum="07.03.2026", kalender=["etagtest"])
+    put_event(wiki, "Termine/Etag Treffen", titel="Etag Treffen", startdatum=day(2), kalender=["etagtest"])
     assert client.get("/+gaa/calendar/etagtest.ics", headers={"If-None-Match": etag}).status_code == 200
 
 
 def test_a_broken_event_is_left_out_and_logged(wiki, client, caplog):
-    put_event(wiki, "Termine/Heil", titel="Heil", startdatum="05.03.2026", kalender=["bruchtest"])
+    put_event(wiki, "Termine/Heil", titel="Heil", startdatum=day(), kalender=["bruchtest"])
     with acting_as(wiki, ADMIN):
         save_page("Termine/Kaputt", "Termin", gaa_type="termin", gaa_fields={"titel": "Kaputt", "kalender": ["bruchtest"]})
     response = client.get("/+gaa/calendar/bruchtest.ics")
@@ -49,7 +58,7 @@ def test_a_broken_event_is_left_out_and_logged(wiki, client, caplog):
 def test_private_events_stay_out_of_feeds_for_outsiders(wiki, client):
     with acting_as(wiki, ADMIN):
         save_page("Gruppen/Kalendertresor", "privat", acl="Moderatoren:read,write,create All:")
-    put_event(wiki, "Gruppen/Kalendertresor/Geheimtermin", titel="Geheimtermin", startdatum="05.03.2026", kalender=["alle"])
+    put_event(wiki, "Gruppen/Kalendertresor/Geheimtermin", titel="Geheimtermin", startdatum=day(), kalender=["alle"])
     assert "Geheimtermin" not in events_in(client.get("/+gaa/calendar/alle.ics"))
     login(client, MODERATOR)
     assert "Geheimtermin" in events_in(client.get("/+gaa/calendar/alle.ics"))
@@ -105,3 +114,20 @@ def test_registered_users_enter_events_with_a_checked_form(wiki, client):
     assert client.post(edit_path, data=edited).status_code == 400  # the same old revision again: conflict
     ics = client.get("/+gaa/calendar/nw.ics").get_data(as_text=True)
     assert "DTSTART;TZID=Europe/Berlin:20270316T090000" in ics
+
+
+def test_the_feed_window_is_bounded(wiki, client):
+    from datetime import date, timedelta
+
+    old = date.today() - timedelta(days=400)
+    far = date.today() + timedelta(days=800)
+    recent = date.today() - timedelta(days=30)
+    put_event(wiki, "Termine/Fenster alt", titel="Fenster alt", startdatum=old.isoformat(), kalender=["fenster"])
+    put_event(wiki, "Termine/Fenster fern", titel="Fenster fern", startdatum=far.isoformat(), kalender=["fenster"])
+    put_event(wiki, "Termine/Fenster abgesagt", titel="Fenster abgesagt", startdatum=recent.isoformat(), status="abgesagt",
+              kalender=["fenster"])
+    put_event(wiki, "Termine/Fenster Reihe", titel="Fenster Reihe", startdatum=old.isoformat(), wiederholung="woechentlich",
+              kalender=["fenster"])
+    found = events_in(client.get("/+gaa/calendar/fenster.ics"))
+    assert set(found) == {"Fenster abgesagt", "Fenster Reihe"}
+    assert str(found["Fenster abgesagt"]["STATUS"]) == "CANCELLED"
