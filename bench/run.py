@@ -5,7 +5,8 @@ instance); every ``…_ratio`` is against a plain moin page rendered in the same
 figures compare across machines.  Run with ``make bench``; never part of ``make test``.
 
 Targets (issues): matrix and filtered matrix with 10,000 published tools ≤ 2× a plain page;
-CSV export of all 10,000 ≤ 1 s.  With 11,000 municipality profiles: the directory filtered by
+CSV export of all 10,000 ≤ 1 s.  A feed of 5,000 events: cold ≤ 1.2× the raw icalendar
+serialisation of the same events, repeated ≤ 1.5× a plain page, 304 without building.  With 11,000 municipality profiles: the directory filtered by
 Land and the nationwide heat map ≤ 2× a plain page; the CSV export ≤ 1 s.
 """
 
@@ -16,7 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]
@@ -28,12 +29,15 @@ from moin_gaa.accounts import ensure_role_groups  # noqa: E402
 from moin_gaa.app import partnerwiki  # noqa: E402
 from moin_gaa.cli import SEED_DIR  # noqa: E402
 from moin_gaa.seeding import load_seed_pages  # noqa: E402
+from moin_gaa.events import event_from_fields, event_from_input  # noqa: E402
+from moin_gaa.ics import FeedEvent, build_calendar  # noqa: E402
 from moin_gaa.municipalities import profile_from_input  # noqa: E402
 from moin_gaa.storage import PageSpec, store_pages  # noqa: E402
 
 REPEAT = 15
 BULK_TOOLS = 10_000
 BULK_PROFILES = 11_000  # about the number of German Gemeinden
+FEED_EVENTS = 5_000
 PLAIN_TEXT = "= Eine einfache Seite =\n\n" + "Ein Absatz ohne Makros, wie ihn jede Wikiseite hat. " * 40 + "\n"
 
 
@@ -126,6 +130,54 @@ def profile_specs(vocabulary, count: int) -> list[PageSpec]:
     return specs
 
 
+def event_specs(count: int) -> list[PageSpec]:
+    """``count`` events in the next year (some weekly series, some cancelled) in one calendar."""
+    start = date.today()
+    specs = []
+    for i in range(count):
+        day = start + timedelta(days=i % 365)
+        event = event_from_input(
+            {
+                "titel": f"Benchtermin {i:05d} – Austausch über Übergänge und Beteiligung",
+                "startdatum": day.isoformat(),
+                "startzeit": f"{8 + i % 10:02d}:00",
+                "endzeit": f"{9 + i % 10:02d}:30",
+                "wiederholung": "woechentlich" if i % 25 == 0 else "",
+                "status": "abgesagt" if i % 40 == 0 else "bestaetigt",
+                "ort": "Online",
+                "beschreibung": "Ein '''Termin''' mit [[Startseite|Link]] und Umlauten: äöü ß. " * 3,
+                "kalender": ["benchfeed"],
+            }
+        )
+        specs.append(PageSpec(f"Termine/Benchtermin {i:05d}", "<<EventCard>>\n", {"gaa_type": "termin", "gaa_fields": event.fields()}))
+    return specs
+
+
+def feed_figures(app, client, plain: float) -> None:
+    """A feed of FEED_EVENTS events: cold (built) vs. raw icalendar, repeated (cached) and 304 vs. a plain page."""
+    specs = event_specs(FEED_EVENTS)
+    with acting_as(app, None):
+        store_pages(specs)
+    now = datetime.now(timezone.utc)
+    items = [FeedEvent(event_from_fields(s.meta["gaa_fields"]), f"bench{i}", 1, now, f"http://localhost/{s.name}") for i, s in enumerate(specs)]
+    raw = median_seconds(lambda: build_calendar("benchfeed", "Bench", items), repeat=3)
+    emit("ics_raw_icalendar_5000_seconds", raw)
+
+    def cold():
+        app.cache.clear()
+        get(client, "/+gaa/calendar/benchfeed.ics")()
+
+    emit("ics_cold_5000_vs_raw_ratio", median_seconds(cold, repeat=3) / raw)
+    emit("ics_repeated_5000_ratio", median_seconds(get(client, "/+gaa/calendar/benchfeed.ics")) / plain)
+    etag = client.get("/+gaa/calendar/benchfeed.ics").headers["ETag"]
+
+    def not_modified():
+        assert client.get("/+gaa/calendar/benchfeed.ics", headers={"If-None-Match": etag}).status_code == 304
+
+    emit("ics_304_ratio", median_seconds(not_modified) / plain)
+    emit("ics_5000_feed_megabytes", len(client.get("/+gaa/calendar/benchfeed.ics").get_data()) / 1_000_000)
+
+
 def main() -> None:
     app = make_app(os.path.join(os.environ["PARTNERWIKI_INSTANCE"], "instance"))
     create_people(app)
@@ -162,6 +214,8 @@ def main() -> None:
         emit("export_csv_10000_seconds", export)
         rows = client.get("/+gaa/export/werkzeugkiste.csv").get_data(as_text=True).count("\n") - 1
         emit("export_csv_rows", rows)
+
+        feed_figures(app, client, plain)
 
     with acting_as(app, None):
         store_pages(profile_specs(vocabulary, BULK_PROFILES))
