@@ -34,7 +34,7 @@ from moin_gaa.tools import STATUS_LABELS
 from moin_gaa.toolfilter import ALL_STATUSES, ToolFilter, parse_filter
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
-from ._html import E, filter_select
+from ._html import E, filter_select, get_filter_form
 from ._tools_html import count_tools, propose_link, tool_list
 
 
@@ -73,18 +73,7 @@ def filter_form(f: ToolFilter, vocabulary, moderator: bool, fixed_art: str):
         options = [("", "veröffentlicht"), (ALL_STATUSES, "alle Status")] + list(STATUS_LABELS.items())
         controls.append(_select("status", "Status", options, f.status))
     hidden = [E("input", type="hidden", name=k, value=v) for k, v in f.args().items() if k in ("lebensphase", "empfehlung")]
-    return E(
-        "form",
-        E("fieldset", E("legend", "Filter"), controls, hidden),
-        E("button", "Filter anwenden", type="submit", class_="gaa-button"),
-        " ",
-        E("a", "Filter zurücksetzen", href=request.path),
-        method="get",
-        action=request.path,
-        class_="gaa-matrix-filters",
-        role="search",
-        aria_label="Werkzeuge filtern",
-    )
+    return get_filter_form("Werkzeuge filtern", controls, hidden)
 
 
 def matrix_table(matrix, f: ToolFilter):

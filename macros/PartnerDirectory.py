@@ -27,7 +27,7 @@ from moin_gaa.app import partnerwiki
 from moin_gaa.directory import SORTS, counts_per_land, directory_query, parse_directory_filter, sort_profiles
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
-from ._html import E, filter_select
+from ._html import E, filter_select, get_filter_form
 from ._tools_html import item_url, labels
 
 PARAMS = (Param("filter", ("ja", "nein"), "ja"), Param("diagramm", ("ja", "nein"), "ja"))
@@ -50,28 +50,16 @@ def filter_form(f, vocabulary):
         return [("", empty)] + [(t.key, t.label) for t in vocabulary.terms(list_name)]
 
     years = [("", "alle Jahre")] + [(str(y), str(y)) for y in range(2011, date.today().year + 1)]
-    return E(
-        "form",
-        E(
-            "fieldset",
-            E("legend", "Filter"),
-            _select("land", "Land", options("laender", "alle Länder"), f.land),
-            _select("art", "Art", options("municipality_kinds", "alle Arten"), f.art),
-            _select("phase", "Strategiephase", options("lewin_phases", "alle Phasen"), f.phase),
-            _select("seit", "Partner seit", years, str(f.seit or "")),
-            _select("lebensphase", "aktiv in Lebensphase", options("life_phases", "alle Lebensphasen"), f.lebensphase),
-            _select("empfehlung", "aktiv zu Handlungsempfehlung", options("recommendations", "alle Handlungsempfehlungen"), f.empfehlung),
-            E("div", E("label", "Volltext", for_="verzeichnis-q"), E("input", id="verzeichnis-q", name="q", type="search", value=f.q), class_="gaa-filter"),
-            E("input", type="hidden", name="sort", value=f.sort) if f.sort != "name" else None,
-        ),
-        E("button", "Filter anwenden", type="submit", class_="gaa-button"),
-        " ",
-        E("a", "Filter zurücksetzen", href=request.path),
-        method="get",
-        action=request.path,
-        class_="gaa-matrix-filters",
-        role="search",
-        aria_label="Partnerkommunen filtern",
+    return get_filter_form(
+        "Partnerkommunen filtern",
+        _select("land", "Land", options("laender", "alle Länder"), f.land),
+        _select("art", "Art", options("municipality_kinds", "alle Arten"), f.art),
+        _select("phase", "Strategiephase", options("lewin_phases", "alle Phasen"), f.phase),
+        _select("seit", "Partner seit", years, str(f.seit or "")),
+        _select("lebensphase", "aktiv in Lebensphase", options("life_phases", "alle Lebensphasen"), f.lebensphase),
+        _select("empfehlung", "aktiv zu Handlungsempfehlung", options("recommendations", "alle Handlungsempfehlungen"), f.empfehlung),
+        E("div", E("label", "Volltext", for_="verzeichnis-q"), E("input", id="verzeichnis-q", name="q", type="search", value=f.q), class_="gaa-filter"),
+        E("input", type="hidden", name="sort", value=f.sort) if f.sort != "name" else None,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from flask import request
 from moin.utils.tree import html
 
 
@@ -54,4 +55,21 @@ def filter_select(prefix: str, name: str, label: str, options, selected):
         E("label", label, for_=f"{prefix}-{name}"),
         E("select", [E("option", text, value=value, selected=value == selected) for value, text in options], id=f"{prefix}-{name}", name=name),
         class_="gaa-filter",
+    )
+
+
+def get_filter_form(aria_label: str, *controls):
+    """The GET filter form of a list page: a fieldset of controls, apply and reset (works without JS)."""
+    path = request.path
+    return E(
+        "form",
+        E("fieldset", E("legend", "Filter"), controls),
+        E("button", "Filter anwenden", type="submit", class_="gaa-button"),
+        " ",
+        E("a", "Filter zurücksetzen", href=path),
+        method="get",
+        action=path,
+        class_="gaa-matrix-filters",
+        role="search",
+        aria_label=aria_label,
     )
