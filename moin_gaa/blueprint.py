@@ -16,6 +16,7 @@ from . import csrf
 from .access import ReadRights
 from .app import partnerwiki
 from .catalog import check
+from .items import AccessDenied, current
 from .municipalities import PROFILE_TYPE, visible_fields
 from .storage import read_records
 from .vocabulary import LIST_NAMES
@@ -49,6 +50,25 @@ def login_first():
         return None
     flash("Bitte melden Sie sich an, um diese Seite zu nutzen.", "info")
     return redirect(url_for("frontend.login", nexturl=request.full_path))
+
+
+def stored_record_or_abort(name: str, record_type: str) -> tuple[dict, str]:
+    """(meta, text) of the record ``name`` for a form view: 403 without read right, 404 if it is none."""
+    try:
+        stored = current(name)
+    except AccessDenied:
+        abort(403)
+    if stored is None or stored[0].get("gaa_type") != record_type:
+        abort(404)
+    return stored
+
+
+def render_form(template: str, values: dict, errors: dict, *, title: str, action: str, revid: str = "", status: int = 200, **extra):
+    """A form page of ours: German title, the submitted (or stored) values and the field errors."""
+    page = render_template(
+        template, title_name=title, heading=title, values=values, errors=errors, action=action, revid=revid, **extra
+    )
+    return page, status
 
 
 def require_superuser() -> None:

@@ -18,14 +18,13 @@ from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask import g as flaskg
-from moin.themes import render_template
 from werkzeug.http import http_date, parse_date
 from whoosh.query import And, Term
 
 from . import csrf
 from .access import ReadRights
 from .app import partnerwiki
-from .blueprint import gaa, login_first
+from .blueprint import gaa, login_first, render_form, stored_record_or_abort
 from .catalog import FACET_PREFIX
 from .events import (
     EVENT_PREFIX,
@@ -38,7 +37,7 @@ from .events import (
 )
 from .export import page_url_prefix
 from .ics import FeedEvent, build_calendar
-from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record
+from .items import AccessDenied, AlreadyExists, EditConflict, save_record
 
 log = logging.getLogger(__name__)
 CALENDAR_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
@@ -144,11 +143,9 @@ def _render_event_form(values, errors, *, title, action, revid="", status=200):
     form_values = dict(values)
     if isinstance(form_values.get("ausfaelle"), list):
         form_values["ausfaelle"] = ", ".join(form_values["ausfaelle"])
-    return (
-        render_template("gaa/event_form.html", title_name=title, heading=title, values=form_values, errors=errors,
-                        action=action, revid=revid, recurrences=RECURRENCE_LABELS, statuses=STATUS_LABELS,
-                        laender=partnerwiki().vocabulary.laender),
-        status,
+    return render_form(
+        "gaa/event_form.html", form_values, errors, title=title, action=action, revid=revid, status=status,
+        recurrences=RECURRENCE_LABELS, statuses=STATUS_LABELS, laender=partnerwiki().vocabulary.laender,
     )
 
 
@@ -185,15 +182,9 @@ def edit_event(name: str):
     if (login := login_first()) is not None:
         return login
     item_name = EVENT_PREFIX + name
-    try:
-        stored = current(item_name)
-    except AccessDenied:
-        abort(403)
-    if stored is None or stored[0].get("gaa_type") != EVENT_TYPE:
-        abort(404)
+    meta, text = stored_record_or_abort(item_name, EVENT_TYPE)
     if not flaskg.storage.may(item_name, "write"):
         abort(403)
-    meta, text = stored
     title, action = f"Termin bearbeiten: {meta['gaa_fields'].get('titel', name)}", url_for("gaa.edit_event", name=name)
     if request.method == "GET":
         try:

@@ -11,16 +11,15 @@ from whoosh.query import Term
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask import g as flaskg
-from moin.themes import render_template
 
 from . import csrf
 from .access import ReadRights, is_moderator
 from .app import partnerwiki
-from .blueprint import gaa, login_first
+from .blueprint import gaa, login_first, render_form, stored_record_or_abort
 from .directory import directory_query, parse_directory_filter, sort_profiles
 from .export import csv_response, page_url_prefix
 from .attachments import IMAGE_TYPES, AttachmentError, Upload, check_upload, save_attachment
-from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record
+from .items import AccessDenied, AlreadyExists, EditConflict, save_record
 from .municipalities import (
     DEPARTMENTS,
     PROFILE_PREFIX,
@@ -107,34 +106,26 @@ def _render(values: dict, errors: dict, *, title: str, action: str, revid: str =
     values = dict(values)
     values["kontakte"] = list(values.get("kontakte") or []) or [{}] * EMPTY_ROWS
     values["aktivitaeten"] = list(values.get("aktivitaeten") or []) or [{}] * EMPTY_ROWS
-    return (
-        render_template(
-            "gaa/profile_form.html",
-            title_name=title,
-            heading=title,
-            values=values,
-            errors=errors,
-            action=action,
-            revid=revid,
-            new=new,
-            moderator=is_moderator(),
-            departments=DEPARTMENTS,
-            visibility=VISIBILITY_LABELS,
-            vocabulary=partnerwiki().vocabulary,
-        ),
-        status,
+    return render_form(
+        "gaa/profile_form.html",
+        values,
+        errors,
+        title=title,
+        action=action,
+        revid=revid,
+        status=status,
+        new=new,
+        moderator=is_moderator(),
+        departments=DEPARTMENTS,
+        visibility=VISIBILITY_LABELS,
+        vocabulary=partnerwiki().vocabulary,
     )
 
 
-def _stored_profile(name: str) -> tuple[Profile, dict]:
+def _stored_profile(name: str) -> tuple[Profile, dict, str]:
+    stored = stored_record_or_abort(PROFILE_PREFIX + name, PROFILE_TYPE)
     try:
-        stored = current(PROFILE_PREFIX + name)
-    except AccessDenied:
-        abort(403)
-    if stored is None or stored[0].get("gaa_type") != PROFILE_TYPE:
-        abort(404)
-    try:
-        return profile_from_fields(stored[0].get("gaa_fields") or {}, partnerwiki().vocabulary), stored[0]
+        return profile_from_fields(stored[0].get("gaa_fields") or {}, partnerwiki().vocabulary), stored[0], stored[1]
     except ProfileError:
         abort(409, description="Die gespeicherten Angaben dieses Profils sind unvollständig.")
 
@@ -208,7 +199,7 @@ def new_profile():
 def edit_profile(name: str):
     if (login := login_first()) is not None:
         return login
-    profile, meta = _stored_profile(name)
+    profile, meta, text = _stored_profile(name)
     if not _may_edit(profile):
         abort(403)
     title = f"Profil bearbeiten: {profile.name}"
@@ -227,7 +218,6 @@ def edit_profile(name: str):
         edited, logo = _with_logo(edited, errors)
         if errors:
             raise ProfileError(errors)
-        _, text = current(profile.item_name)
         _save_profile(edited, "Profil bearbeitet", base_revid=request.form.get("revid") or None, text=text)
         if logo is not None:
             save_attachment(edited.logo, logo, comment="Logo")

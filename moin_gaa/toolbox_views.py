@@ -11,7 +11,7 @@ from moin.themes import render_template
 from . import csrf
 from .access import ReadRights, is_moderator
 from .app import partnerwiki
-from .blueprint import gaa, login_first
+from .blueprint import gaa, login_first, render_form, stored_record_or_abort
 from .export import csv_response, page_url_prefix
 from .attachments import AttachmentError, Upload, check_upload, save_attachment
 from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record, subscribe_current_user
@@ -57,18 +57,9 @@ def _submitted() -> dict:
 
 
 def _render_form(values: dict, errors: dict, *, title: str, action: str, revid: str = "", status: int = 200):
-    return (
-        render_template(
-            "gaa/tool_form.html",
-            title_name=title,
-            heading=title,
-            values=values,
-            errors=errors,
-            action=action,
-            revid=revid,
-            vocabulary=partnerwiki().vocabulary,
-        ),
-        status,
+    return render_form(
+        "gaa/tool_form.html", values, errors, title=title, action=action, revid=revid, status=status,
+        vocabulary=partnerwiki().vocabulary,
     )
 
 
@@ -153,14 +144,7 @@ def _store_upload(tool: Tool, upload: Upload | None) -> Tool:
 
 
 def _stored_tool(titel: str) -> tuple[Tool, dict, str]:
-    name = TOOL_PREFIX + titel
-    try:
-        stored = current(name)
-    except AccessDenied:
-        abort(403)
-    if stored is None or stored[0].get("gaa_type") != TOOL_TYPE:
-        abort(404)
-    meta, text = stored
+    meta, text = stored_record_or_abort(TOOL_PREFIX + titel, TOOL_TYPE)
     try:
         tool = tool_from_fields(meta.get(RECORD_FIELDS) or {}, partnerwiki().vocabulary)
     except ToolError:
