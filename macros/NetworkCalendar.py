@@ -6,6 +6,7 @@ links for Outlook, Apple/Thunderbird (webcal) and Google Calendar.
 
 Parameters:
     kalender: the calendar (default: alle); also ``?kalender=`` in the page address
+    (the page's filter form also offers ``?land=`` and ``?art=``, the kind of event)
     monate: how many months the list view covers (default 12)
 
 Usage:
@@ -26,10 +27,10 @@ from moin.macros._base import MacroBlockBase, fail_message
 from moin_gaa.access import ReadRights
 from moin_gaa.app import partnerwiki
 from moin_gaa.calendar import calendar_occurrences
-from moin_gaa.events import STATUS_LABELS
+from moin_gaa.events import KIND_LABELS, STATUS_LABELS
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
-from ._html import E
+from ._html import E, filter_select, get_filter_form
 from ._tools_html import item_url
 
 PARAMS = (Param("kalender", default="alle"), Param("monate", default="12"))
@@ -102,6 +103,25 @@ def month_view(found, year: int, month: int):
              E("tbody", weeks), class_="gaa-month")
 
 
+def filter_form(name: str, land: str, kind: str, view: str, month: str):
+    laender = partnerwiki().vocabulary.laender
+    calendars = [("alle", "Netzwerkkalender (alle)")] + [(t.key, f"Koordinierungsstelle {t.label}") for t in laender]
+    if name not in dict(calendars):
+        calendars.append((name, name))
+    return get_filter_form(
+        "Termine filtern",
+        filter_select("termine", "kalender", "Kalender", calendars, name),
+        filter_select("termine", "land", "Land", [("", "alle Länder")] + [(t.key, t.label) for t in laender], land),
+        filter_select("termine", "art", "Art", [("", "alle Arten")] + list(KIND_LABELS.items()), kind),
+        E("input", type="hidden", name="ansicht", value=view) if view == "monat" else None,
+        E("input", type="hidden", name="monat", value=month) if view == "monat" and month else None,
+    )
+
+
+def page_link(text: str, **params: str):
+    return E("a", text, href=request.path + "?" + urlencode({k: v for k, v in params.items() if v}))
+
+
 class Macro(MacroBlockBase):
     def macro(self, content, arguments, page_url, alternative):
         try:
@@ -113,29 +133,36 @@ class Macro(MacroBlockBase):
         months = args["monate"]
         if not NAME.match(name or "") or not (months or "").isdigit() or not 1 <= int(months) <= 36:
             return fail_message("NetworkCalendar: „kalender“ besteht aus a–z, 0–9 und -, „monate“ ist 1 bis 36.", alternative)
+        problems: list[str] = []
+        land = partnerwiki().vocabulary.key_from_query(request.args, "land", "laender", problems)
+        kind = request.args.get("art", "")
+        if kind and kind not in KIND_LABELS:
+            problems.append(f"„{kind}“ ist keine Veranstaltungsart; gezeigt werden alle Arten.")
+            kind = ""
         today = date.today()
         view = request.args.get("ansicht", "liste")
-        message = None
         if view == "monat":
             try:
                 year, month = (int(x) for x in request.args.get("monat", today.strftime("%Y-%m")).split("-"))
                 first = date(year, month, 1)
             except ValueError:
-                message = E("p", "„monat“ muss die Form JJJJ-MM haben; gezeigt wird der aktuelle Monat.", role="alert", class_="gaa-messages")
+                problems.append("„monat“ muss die Form JJJJ-MM haben; gezeigt wird der aktuelle Monat.")
                 year, month, first = today.year, today.month, today.replace(day=1)
             last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         else:
             first, last = today, today + timedelta(days=31 * int(months))
         with partnerwiki().catalog.reader(ReadRights()) as reader:
-            found = calendar_occurrences(reader, name, first, last)
+            found = calendar_occurrences(reader, name, first, last, {"land": land, "art": kind})
+        keep = {"kalender": name, "land": land, "art": kind}
         if view == "monat":
             prev_month = (first - timedelta(days=1)).strftime("%Y-%m")
             next_month = (last + timedelta(days=1)).strftime("%Y-%m")
-            nav = E("p", E("a", "« Vormonat", href=request.path + "?" + urlencode({"ansicht": "monat", "monat": prev_month, "kalender": name})),
-                    " · ", E("a", "Liste", href=request.path + "?" + urlencode({"kalender": name})), " · ",
-                    E("a", "Folgemonat »", href=request.path + "?" + urlencode({"ansicht": "monat", "monat": next_month, "kalender": name})))
+            nav = E("p", page_link("« Vormonat", ansicht="monat", monat=prev_month, **keep), " · ", page_link("Liste", **keep),
+                    " · ", page_link("Folgemonat »", ansicht="monat", monat=next_month, **keep))
             body = [nav, month_view(found, year, month)]
         else:
-            nav = E("p", E("a", "Monatsansicht", href=request.path + "?" + urlencode({"ansicht": "monat", "kalender": name})))
+            nav = E("p", page_link("Monatsansicht", ansicht="monat", **keep))
             body = [E("h3", f"Die nächsten Termine ({'alle Kalender' if name == 'alle' else name})"), nav, list_view(found)]
-        return E("div", message, body, subscribe(name), class_="gaa-calendar", id="gaa-kalender")
+        message = E("div", [E("p", p) for p in problems], role="alert", class_="gaa-messages") if problems else None
+        form = filter_form(name, land, kind, view, f"{first:%Y-%m}")
+        return E("div", message, form, body, subscribe(name), class_="gaa-calendar", id="gaa-kalender")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Mapping
 
 from whoosh.query import And, Term
 
@@ -13,9 +14,16 @@ from .events import EVENT_TYPE, EventError, Occurrence, event_from_fields, occur
 log = logging.getLogger(__name__)
 
 
-def calendar_occurrences(reader: CatalogReader, name: str, first: date, last: date) -> list[tuple[Occurrence, str]]:
-    """(occurrence, item name) of every readable event in calendar ``name``, by start time."""
-    docs = reader.docs(And([Term("record_type", EVENT_TYPE), Term(FACET_PREFIX + "kalender", name)]))
+def calendar_occurrences(
+    reader: CatalogReader, name: str, first: date, last: date, filters: Mapping[str, str] | None = None
+) -> list[tuple[Occurrence, str]]:
+    """(occurrence, item name) of every readable event in calendar ``name``, by start time.
+
+    ``filters`` maps event fields (``land``, ``art``) to one required value each.
+    """
+    terms = [Term("record_type", EVENT_TYPE), Term(FACET_PREFIX + "kalender", name)]
+    terms += [Term(FACET_PREFIX + key, value) for key, value in (filters or {}).items() if value]
+    docs = reader.docs(And(terms))
     found = []
     for record in reader.records(docs):
         try:

@@ -13,7 +13,6 @@ import logging
 import re
 from datetime import datetime, timezone
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
@@ -29,11 +28,13 @@ from .catalog import FACET_PREFIX
 from .events import (
     EVENT_PREFIX,
     EVENT_TYPE,
+    KIND_LABELS,
     RECURRENCE_LABELS,
     STATUS_LABELS,
     EventError,
     event_from_fields,
     event_from_input,
+    moved_lines,
 )
 from .export import page_url_prefix
 from .ics import FeedEvent, build_calendar
@@ -120,6 +121,7 @@ def _event_form_values(event=None) -> dict:
         startzeit="" if event.ganztaegig else start.strftime("%H:%M"),
         endzeit="" if event.ganztaegig else end.strftime("%H:%M"),
         ausfaelle=", ".join(date.fromisoformat(d).strftime("%d.%m.%Y") for d in event.ausfaelle),
+        verschiebungen=moved_lines(event),
         ganztaegig="ja" if event.ganztaegig else "",
     )
     return values
@@ -128,7 +130,8 @@ def _event_form_values(event=None) -> dict:
 def _submitted_event() -> dict:
     form = request.form
     data = {k: form.get(k, "") for k in ("titel", "startdatum", "startzeit", "enddatum", "endzeit", "zeitzone", "wiederholung",
-                                          "rrule", "ort", "beschreibung", "veranstalter", "kontakt", "status", "agenda", "protokoll")}
+                                          "rrule", "ort", "beschreibung", "veranstalter", "kontakt", "status", "agenda", "protokoll",
+                                          "art", "land", "verschiebungen")}
     data["ganztaegig"] = form.get("ganztaegig", "")
     data["ausfaelle"] = [d.strip() for d in form.get("ausfaelle", "").replace(";", ",").split(",") if d.strip()]
     data["kalender"] = form.getlist("kalender") or ["alle"]
@@ -139,13 +142,18 @@ def _known_calendars() -> tuple[str, ...]:
     return ("alle",) + tuple(t.key for t in partnerwiki().vocabulary.laender)
 
 
+def _checked_event(data: dict):
+    laender = tuple(t.key for t in partnerwiki().vocabulary.laender)
+    return event_from_input(data, known_calendars=_known_calendars(), known_laender=laender)
+
+
 def _render_event_form(values, errors, *, title, action, revid="", status=200):
     form_values = dict(values)
     if isinstance(form_values.get("ausfaelle"), list):
         form_values["ausfaelle"] = ", ".join(form_values["ausfaelle"])
     return render_form(
         "gaa/event_form.html", form_values, errors, title=title, action=action, revid=revid, status=status,
-        recurrences=RECURRENCE_LABELS, statuses=STATUS_LABELS, laender=partnerwiki().vocabulary.laender,
+        recurrences=RECURRENCE_LABELS, statuses=STATUS_LABELS, kinds=KIND_LABELS, laender=partnerwiki().vocabulary.laender,
     )
 
 
@@ -164,7 +172,7 @@ def new_event():
     csrf.require_csrf()
     data = _submitted_event()
     try:
-        event = event_from_input(data, known_calendars=_known_calendars())
+        event = _checked_event(data)
         name = EVENT_PREFIX + f"{event.start[:10]} {event.titel}".replace("/", "-").replace(",", " ")
         _save_event(event, name, "Termin eingetragen", new=True)
     except EventError as e:
@@ -195,9 +203,7 @@ def edit_event(name: str):
     csrf.require_csrf()
     data = _submitted_event()
     try:
-        event = event_from_input(data, known_calendars=_known_calendars())
-        old = meta["gaa_fields"].get("verschiebungen") or []
-        event = replace(event, verschiebungen=event_from_fields({**meta["gaa_fields"], "verschiebungen": old}).verschiebungen)
+        event = _checked_event(data)
         _save_event(event, item_name, "Termin bearbeitet", base_revid=request.form.get("revid") or None, text=text)
     except EventError as e:
         return _render_event_form(data, e.errors, title=title, action=action, revid=request.form.get("revid", ""), status=400)

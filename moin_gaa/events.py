@@ -28,8 +28,18 @@ RECURRENCE_LABELS = {
     "jaehrlich": "jährlich",
     "eigene": "eigene Regel (RRULE)",
 }
+KIND_LABELS = {
+    "netzwerktreffen": "Netzwerktreffen",
+    "kooperationstreffen": "Kooperationstreffen",
+    "fachtagung": "Fachtag / Kongress",
+    "werkstatt": "Werkstatt / Arbeitsgruppe",
+    "online": "Online-Veranstaltung",
+    "sonstiges": "Sonstiges",
+}
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# „11.03.2026 -> 18.03.2026 18:00-20:00“ (times optional: the series' times are kept)
+MOVED_LINE = re.compile(r"^(\S+)\s*(?:->|→)\s*(\S+)(?:\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2}))?$")
 MAX_DURATION = timedelta(days=31)
 
 
@@ -67,6 +77,8 @@ class Event:
     kontakt: str = ""
     status: str = "bestaetigt"
     kalender: tuple[str, ...] = ("alle",)
+    art: str = "sonstiges"
+    land: str = ""
     agenda: str = ""
     protokoll: str = ""
 
@@ -148,10 +160,13 @@ def check_rrule(rule: str, start: datetime) -> str | None:
     return None
 
 
-def event_from_input(data: Mapping[str, Any], *, known_calendars: tuple[str, ...] = ()) -> Event:
+def event_from_input(
+    data: Mapping[str, Any], *, known_calendars: tuple[str, ...] = (), known_laender: tuple[str, ...] = ()
+) -> Event:
     """A checked :class:`Event` from form-like data; :class:`EventError` lists every problem.
 
-    Dates come as ``startdatum``/``enddatum`` (TT.MM.JJJJ or ISO), times as ``startzeit``/``endzeit``.
+    Dates come as ``startdatum``/``enddatum`` (TT.MM.JJJJ or ISO), times as ``startzeit``/``endzeit``;
+    moved dates as lines „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ (or as stored overrides).
     """
     errors: dict[str, str] = {}
     titel = _text(data.get("titel"), 200)
@@ -211,6 +226,18 @@ def event_from_input(data: Mapping[str, Any], *, known_calendars: tuple[str, ...
     unknown = [c for c in calendars if known_calendars and c not in known_calendars]
     if unknown:
         errors["kalender"] = f"Unbekannte Kalender: {', '.join(unknown)}."
+    kind_of_event = _text(data.get("art"), 30) or "sonstiges"
+    if kind_of_event not in KIND_LABELS:
+        errors["art"] = f"„{kind_of_event}“ ist keine Veranstaltungsart."
+    land = _text(data.get("land"), 10)
+    if land and known_laender and land not in known_laender:
+        errors["land"] = f"„{land}“ ist kein Land."
+    moved: tuple[Override, ...] = ()
+    if start is not None and end is not None and "rrule" not in errors:
+        try:
+            moved = parse_moved(data.get("verschiebungen") or (), start, end, rule, set(cancelled))
+        except ValueError as e:
+            errors["verschiebungen"] = str(e)
     if errors:
         raise EventError(errors)
     assert start is not None and end is not None
@@ -223,16 +250,71 @@ def event_from_input(data: Mapping[str, Any], *, known_calendars: tuple[str, ...
         wiederholung=kind,
         rrule=rule,
         ausfaelle=tuple(sorted(set(cancelled))),
-        verschiebungen=tuple(Override(**o) for o in data.get("verschiebungen") or ()),
+        verschiebungen=moved,
         ort=_text(data.get("ort"), 300),
         beschreibung=str(data.get("beschreibung") or "")[:5000],
         veranstalter=_text(data.get("veranstalter"), 200),
         kontakt=_text(data.get("kontakt"), 200),
         status=status,
         kalender=calendars or ("alle",),
+        art=kind_of_event,
+        land=land,
         agenda=_text(data.get("agenda"), 300),
         protokoll=_text(data.get("protokoll"), 300),
     )
+
+
+def parse_moved(
+    entries: Any, start: date | datetime, end: date | datetime, rule: str, cancelled: set[str]
+) -> tuple[Override, ...]:
+    """Moved occurrences from form lines (or stored overrides), checked against the series.
+
+    The original date must be one of the series' dates (and not cancelled); without new times a
+    moved date keeps the series' times.  ValueError (German) names the first bad line.
+    """
+    lines = entries.splitlines() if isinstance(entries, str) else list(entries)
+    all_day = not isinstance(start, datetime)
+    moved = []
+    for entry in lines:
+        if isinstance(entry, Mapping):
+            entry = f"{entry['datum']} -> {entry['start'][:10]} {entry['start'][11:16]}-{entry['ende'][11:16]}".strip(" -")
+        line = " ".join(str(entry).split())
+        if not line:
+            continue
+        if not rule:
+            raise ValueError("Nur Termine mit Wiederholung haben verschobene Termine.")
+        m = MOVED_LINE.match(line)
+        if not m:
+            raise ValueError(f"„{line}“: bitte als „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ angeben.")
+        original, new_day = parse_date(m.group(1)), parse_date(m.group(2))
+        series_start = datetime.combine(start, time()) if all_day else start
+        on_day = rrulestr(rule, dtstart=series_start).between(
+            datetime.combine(original, time()), datetime.combine(original, time.max), inc=True
+        )
+        if not on_day or original.isoformat() in cancelled:
+            raise ValueError(f"Am {original:%d.%m.%Y} findet die Reihe nicht statt – nur eigene Termine lassen sich verschieben.")
+        if all_day:
+            new_start, new_end = new_day, new_day + (end - start)
+        else:
+            first = parse_time(m.group(3)) if m.group(3) else start.time()
+            last = parse_time(m.group(4)) if m.group(4) else end.time()
+            new_start, new_end = datetime.combine(new_day, first), datetime.combine(new_day, last)
+            if new_end < new_start:
+                raise ValueError(f"„{line}“: das Ende liegt vor dem Beginn.")
+        moved.append(Override(original.isoformat(), new_start.isoformat(), new_end.isoformat()))
+    return tuple(sorted(moved, key=lambda o: o.datum))
+
+
+def moved_lines(event: Event) -> str:
+    """The event's moved dates as the form shows them (one per line)."""
+    def line(o: Override) -> str:
+        new_start = parse_value(o.start, event.ganztaegig, event.tz)
+        text = f"{date.fromisoformat(o.datum):%d.%m.%Y} -> {new_start:%d.%m.%Y}"
+        if not event.ganztaegig:
+            text += f" {new_start:%H:%M}-{parse_value(o.ende, False, event.tz):%H:%M}"
+        return text
+
+    return "\n".join(line(o) for o in event.verschiebungen)
 
 
 def event_from_fields(fields: Mapping[str, Any]) -> Event:
@@ -254,12 +336,14 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event:
             kontakt=str(fields.get("kontakt") or ""),
             status=str(fields.get("status") or "bestaetigt"),
             kalender=tuple(fields.get("kalender") or ("alle",)),
+            art=str(fields.get("art") or "sonstiges"),
+            land=str(fields.get("land") or ""),
             agenda=str(fields.get("agenda") or ""),
             protokoll=str(fields.get("protokoll") or ""),
         )
         event.start_value(), event.end_value()
-        if event.status not in STATUS_LABELS:
-            raise ValueError(f"Status {event.status}")
+        if event.status not in STATUS_LABELS or event.art not in KIND_LABELS:
+            raise ValueError(f"Status {event.status} / Art {event.art}")
         if event.rrule and (message := check_rrule(event.rrule, datetime.fromisoformat(event.start[:10]))):
             raise ValueError(message)
     except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as e:

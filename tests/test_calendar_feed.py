@@ -131,3 +131,54 @@ def test_the_feed_window_is_bounded(wiki, client):
     found = events_in(client.get("/+gaa/calendar/fenster.ics"))
     assert set(found) == {"Fenster abgesagt", "Fenster Reihe"}
     assert str(found["Fenster abgesagt"]["STATUS"]) == "CANCELLED"
+
+
+def test_calendar_page_filters_by_land_and_kind(wiki, client):
+    put_event(wiki, "Termine/Filter Werkstatt NW", titel="Filter Werkstatt NW", startdatum=day(3), kalender=["filtertest"],
+              art="werkstatt", land="nw")
+    put_event(wiki, "Termine/Filter Fachtag BY", titel="Filter Fachtag BY", startdatum=day(4), kalender=["filtertest"],
+              art="fachtagung", land="by")
+    with acting_as(wiki, ADMIN):
+        save_page("Kalender Filtertest", "<<NetworkCalendar(kalender=filtertest)>>\n")
+
+    def shown(query=""):
+        body = client.get("/Kalender Filtertest" + query).get_data(as_text=True)
+        return {t for t in ("Filter Werkstatt NW", "Filter Fachtag BY") if t in body}, body
+
+    assert shown()[0] == {"Filter Werkstatt NW", "Filter Fachtag BY"}
+    assert shown("?land=nw")[0] == {"Filter Werkstatt NW"}
+    assert shown("?art=fachtagung")[0] == {"Filter Fachtag BY"}
+    assert shown("?land=nw&art=fachtagung")[0] == set()
+    found, body = shown("?art=party&land=atlantis")
+    assert found == {"Filter Werkstatt NW", "Filter Fachtag BY"}
+    assert "„party“ ist keine Veranstaltungsart" in body and "atlantis" in body
+    month = client.get(f"/Kalender Filtertest?ansicht=monat&monat={day(3)[:7]}&land=by").get_data(as_text=True)
+    assert 'name="ansicht" type="hidden" value="monat"' in month and "&amp;land=by" in month  # filters survive the navigation
+    assert "Filter Fachtag BY" in month and "Filter Werkstatt NW" not in month
+
+
+def test_moved_dates_are_edited_in_the_form(wiki, client):
+    import re
+
+    from conftest import CSRF_RE
+
+    start = date.today() + timedelta(days=40)
+    put_event(wiki, "Termine/Verschiebetest", titel="Verschiebetest", startdatum=start.isoformat(), wiederholung="woechentlich",
+              kalender=["sh"])
+    login(client, MODERATOR)
+    form = client.get("/+gaa/termin/bearbeiten/Verschiebetest").get_data(as_text=True)
+    revid = re.search(r'name="revid" value="([0-9a-f]+)"', form).group(1)
+    token = CSRF_RE.search(form).group(1)
+    second, moved_to = start + timedelta(days=7), start + timedelta(days=8)
+    data = {"titel": "Verschiebetest", "startdatum": start.isoformat(), "startzeit": "10:00", "endzeit": "12:00",
+            "wiederholung": "woechentlich", "status": "bestaetigt", "kalender": ["sh"], "art": "werkstatt",
+            "csrf_token": token, "revid": revid}
+    wrong = client.post("/+gaa/termin/bearbeiten/Verschiebetest",
+                        data={**data, "verschiebungen": f"{start + timedelta(days=1):%d.%m.%Y} -> {moved_to:%d.%m.%Y}"})
+    assert wrong.status_code == 400 and "findet die Reihe nicht statt" in wrong.get_data(as_text=True)
+    line = f"{second:%d.%m.%Y} -> {moved_to:%d.%m.%Y} 15:00-17:00"
+    assert client.post("/+gaa/termin/bearbeiten/Verschiebetest", data={**data, "verschiebungen": line}).status_code == 302
+    assert line.replace(">", "&gt;") in client.get("/+gaa/termin/bearbeiten/Verschiebetest").get_data(as_text=True)
+    ics = client.get("/+gaa/calendar/sh.ics").get_data(as_text=True)
+    assert f"RECURRENCE-ID;TZID=Europe/Berlin:{second:%Y%m%d}T100000" in ics
+    assert f"DTSTART;TZID=Europe/Berlin:{moved_to:%Y%m%d}T150000" in ics

@@ -48,6 +48,13 @@ def test_monthly_by_weekday_rules():
         ({"wiederholung": "eigene", "rrule": "<script>"}, "rrule", "keine gültige Wiederholungsregel"),
         ({"startzeit": "25:99"}, "startzeit", "keine gültige Uhrzeit"),
         ({"status": "vielleicht"}, "status", "kein Status"),
+        ({"art": "party"}, "art", "keine Veranstaltungsart"),
+        ({"verschiebungen": "12.02.2026 -> 13.02.2026"}, "verschiebungen", "Am 12.02.2026 findet die Reihe nicht statt"),
+        ({"verschiebungen": "11.03.2026 -> 12.03.2026"}, "verschiebungen", "findet die Reihe nicht statt"),  # cancelled
+        ({"verschiebungen": "11.02.2026 nach 12.02."}, "verschiebungen", "bitte als „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“"),
+        ({"verschiebungen": "11.02.2026 -> 12.02.2026 16:00-15:00"}, "verschiebungen", "das Ende liegt vor dem Beginn"),
+        ({"verschiebungen": "11.02.2026 -> 30.02.2026"}, "verschiebungen", "kein gültiges Datum"),
+        ({"wiederholung": "", "verschiebungen": "11.02.2026 -> 12.02.2026"}, "verschiebungen", "Nur Termine mit Wiederholung"),
     ],
 )
 def test_bad_event_input(changes, field, message):
@@ -88,6 +95,19 @@ def test_a_moved_occurrence_replaces_the_original():
     cal = Calendar.from_ical(feed(event))
     starts = [e["DTSTART"].dt for e in recurring_ical_events.of(cal).between(date(2026, 2, 1), date(2026, 3, 1))]
     assert starts == [datetime(2026, 2, 12, 10, 0, tzinfo=BERLIN)]
+
+
+def test_moved_dates_from_form_lines_round_trip():
+    from moin_gaa.events import moved_lines
+
+    lines = "11.02.2026 -> 12.02.2026 10:00-12:00\n\n13.05.2026 → 20.05.2026"
+    event = event_from_input({**NETWORK_MEETING, "verschiebungen": lines})
+    assert event.verschiebungen == (
+        Override("2026-02-11", "2026-02-12T10:00:00", "2026-02-12T12:00:00"),
+        Override("2026-05-13", "2026-05-20T14:00:00", "2026-05-20T16:00:00"),  # without times: the series' times
+    )
+    assert moved_lines(event) == "11.02.2026 -> 12.02.2026 10:00-12:00\n13.05.2026 -> 20.05.2026 14:00-16:00"
+    assert event_from_input({**NETWORK_MEETING, "verschiebungen": moved_lines(event)}) == event
 
 
 def test_all_day_and_cancelled_events():
