@@ -21,10 +21,11 @@ import re
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
+from flask import g as flaskg
 from flask import request, url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.access import ReadRights
+from moin_gaa.access import ReadRights, is_moderator
 from moin_gaa.app import partnerwiki
 from moin_gaa.calendar import calendar_occurrences
 from moin_gaa.events import KIND_LABELS, STATUS_LABELS
@@ -118,6 +119,16 @@ def filter_form(name: str, land: str, kind: str, view: str, month: str):
     )
 
 
+def actions():
+    """What the visitor may do here: enter an event (registered), import a file (moderators)."""
+    if not flaskg.user.valid:
+        return E("p", "Termine eintragen können angemeldete Mitglieder.", class_="gaa-hint")
+    links = [E("a", "Termin eintragen", href=url_for("gaa.new_event"), class_="gaa-button")]
+    if is_moderator():
+        links += [" ", E("a", "Termine importieren (.ics)", href=url_for("gaa.import_events"), class_="gaa-button")]
+    return E("p", links, class_="gaa-actions")
+
+
 def page_link(text: str, **params: str):
     return E("a", text, href=request.path + "?" + urlencode({k: v for k, v in params.items() if v}))
 
@@ -165,4 +176,4 @@ class Macro(MacroBlockBase):
             body = [E("h3", f"Die nächsten Termine ({'alle Kalender' if name == 'alle' else name})"), nav, list_view(found)]
         message = E("div", [E("p", p) for p in problems], role="alert", class_="gaa-messages") if problems else None
         form = filter_form(name, land, kind, view, f"{first:%Y-%m}")
-        return E("div", message, form, body, subscribe(name), class_="gaa-calendar", id="gaa-kalender")
+        return E("div", message, actions(), form, body, subscribe(name), class_="gaa-calendar", id="gaa-kalender")

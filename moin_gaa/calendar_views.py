@@ -34,6 +34,7 @@ from .events import (
     EventError,
     event_from_fields,
     event_from_input,
+    event_name,
     moved_lines,
 )
 from .export import page_url_prefix
@@ -138,13 +139,13 @@ def _submitted_event() -> dict:
     return data
 
 
-def _known_calendars() -> tuple[str, ...]:
+def known_calendars() -> tuple[str, ...]:
     return ("alle",) + tuple(t.key for t in partnerwiki().vocabulary.laender)
 
 
-def _checked_event(data: dict):
+def checked_event(data: dict):
     laender = tuple(t.key for t in partnerwiki().vocabulary.laender)
-    return event_from_input(data, known_calendars=_known_calendars(), known_laender=laender)
+    return event_from_input(data, known_calendars=known_calendars(), known_laender=laender)
 
 
 def _render_event_form(values, errors, *, title, action, revid="", status=200):
@@ -172,8 +173,8 @@ def new_event():
     csrf.require_csrf()
     data = _submitted_event()
     try:
-        event = _checked_event(data)
-        name = EVENT_PREFIX + f"{event.start[:10]} {event.titel}".replace("/", "-").replace(",", " ")
+        event = checked_event(data)
+        name = event_name(event)
         _save_event(event, name, "Termin eingetragen", new=True)
     except EventError as e:
         return _render_event_form(data, e.errors, title=title, action=action, status=400)
@@ -203,7 +204,7 @@ def edit_event(name: str):
     csrf.require_csrf()
     data = _submitted_event()
     try:
-        event = _checked_event(data)
+        event = checked_event(data)
         _save_event(event, item_name, "Termin bearbeitet", base_revid=request.form.get("revid") or None, text=text)
     except EventError as e:
         return _render_event_form(data, e.errors, title=title, action=action, revid=request.form.get("revid", ""), status=400)

@@ -39,6 +39,7 @@ KIND_LABELS = {
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 # „11.03.2026 -> 18.03.2026 18:00-20:00“ (times optional: the series' times are kept)
+UTC_UNTIL = re.compile(r"UNTIL=\d{8}T\d{6}Z")
 MOVED_LINE = re.compile(r"^(\S+)\s*(?:->|→)\s*(\S+)(?:\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2}))?$")
 MAX_DURATION = timedelta(days=31)
 
@@ -101,6 +102,11 @@ class Event:
         return parse_value(self.ende, self.ganztaegig, self.tz)
 
 
+def event_name(event: Event) -> str:
+    """The item name of a new event: ``Termine/<JJJJ-MM-TT Titel>``."""
+    return EVENT_PREFIX + f"{event.start[:10]} {event.titel}".replace("/", "-").replace(",", " ")
+
+
 def parse_value(iso: str, all_day: bool, tz: ZoneInfo) -> date | datetime:
     if all_day:
         return date.fromisoformat(iso)
@@ -149,12 +155,25 @@ def rule_for(kind: str, start: date, custom: str) -> str:
     return ""
 
 
+def series_starts(rule: str, start: datetime, after: datetime, before: datetime, tz: ZoneInfo | None = None) -> list[datetime]:
+    """The wall-clock starts (naive) of the series ``rule`` from ``start`` within [after, before].
+
+    A rule whose UNTIL is in UTC (as RFC 5545 wants for a DTSTART with TZID, and as Google and
+    Outlook write it) is expanded with zone-aware times; dateutil refuses to mix the two.
+    """
+    zone = tz or ZoneInfo(DEFAULT_TZ)
+    if UTC_UNTIL.search(rule):
+        found = rrulestr(rule, dtstart=start.replace(tzinfo=zone)).between(after.replace(tzinfo=zone), before.replace(tzinfo=zone), inc=True)
+        return [d.replace(tzinfo=None) for d in found]
+    return rrulestr(rule, dtstart=start).between(after, before, inc=True)
+
+
 def check_rrule(rule: str, start: datetime) -> str | None:
     """None for a rule dateutil (and so every calendar client) can expand, else the German reason."""
     if not re.fullmatch(r"[A-Z0-9=;,+\-:]+", rule or "") or "FREQ=" not in rule:
         return f"„{rule}“ ist keine gültige Wiederholungsregel (z. B. FREQ=WEEKLY;BYDAY=WE)."
     try:
-        rrulestr(rule, dtstart=start.replace(tzinfo=None))
+        series_starts(rule, start.replace(tzinfo=None), start.replace(tzinfo=None), start.replace(tzinfo=None))
     except (ValueError, TypeError) as e:
         return f"Die Wiederholungsregel „{rule}“ ist ungültig ({e})."
     return None
@@ -174,8 +193,9 @@ def event_from_input(
         errors["titel"] = "Bitte einen Titel angeben."
     zone = _text(data.get("zeitzone"), 60) or DEFAULT_TZ
     try:
-        ZoneInfo(zone)
+        zone_info = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
+        zone_info = None
         errors["zeitzone"] = f"„{zone}“ ist keine bekannte Zeitzone (z. B. Europe/Berlin)."
     all_day = str(data.get("ganztaegig", "")).lower() in ("1", "true", "ja", "on")
     start = end = None
@@ -235,7 +255,7 @@ def event_from_input(
     moved: tuple[Override, ...] = ()
     if start is not None and end is not None and "rrule" not in errors:
         try:
-            moved = parse_moved(data.get("verschiebungen") or (), start, end, rule, set(cancelled))
+            moved = parse_moved(data.get("verschiebungen") or (), start, end, rule, set(cancelled), zone_info)
         except ValueError as e:
             errors["verschiebungen"] = str(e)
     if errors:
@@ -265,7 +285,7 @@ def event_from_input(
 
 
 def parse_moved(
-    entries: Any, start: date | datetime, end: date | datetime, rule: str, cancelled: set[str]
+    entries: Any, start: date | datetime, end: date | datetime, rule: str, cancelled: set[str], tz: ZoneInfo | None = None
 ) -> tuple[Override, ...]:
     """Moved occurrences from form lines (or stored overrides), checked against the series.
 
@@ -288,9 +308,7 @@ def parse_moved(
             raise ValueError(f"„{line}“: bitte als „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ angeben.")
         original, new_day = parse_date(m.group(1)), parse_date(m.group(2))
         series_start = datetime.combine(start, time()) if all_day else start
-        on_day = rrulestr(rule, dtstart=series_start).between(
-            datetime.combine(original, time()), datetime.combine(original, time.max), inc=True
-        )
+        on_day = series_starts(rule, series_start, datetime.combine(original, time()), datetime.combine(original, time.max), tz)
         if not on_day or original.isoformat() in cancelled:
             raise ValueError(f"Am {original:%d.%m.%Y} findet die Reihe nicht statt – nur eigene Termine lassen sich verschieben.")
         if all_day:
@@ -370,10 +388,9 @@ def occurrences(event: Event, first: date, last: date) -> list[Occurrence]:
         starts = [start]
     else:
         naive = datetime.combine(start, time()) if event.ganztaegig else start.replace(tzinfo=None)
-        rule = rrulestr(event.rrule, dtstart=naive)
         window_end = datetime.combine(last, time.max)
         starts = []
-        for when in rule.between(datetime.combine(first, time()) - duration, window_end, inc=True):
+        for when in series_starts(event.rrule, naive, datetime.combine(first, time()) - duration, window_end, event.tz):
             starts.append(when.date() if event.ganztaegig else when.replace(tzinfo=event.tz))
     cancelled = set(event.ausfaelle)
     moved = {o.datum: o for o in event.verschiebungen}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from icalendar import Calendar, Event as VEvent, Timezone
+from icalendar import Calendar, Event as VEvent, Timezone, vRecur
 
 from .events import Event, parse_value
 
@@ -68,7 +68,7 @@ def vevents(item: FeedEvent, stamp: datetime) -> list[VEvent]:
     if event.ort:
         main.add("location", event.ort)
     if event.rrule:
-        main.add("rrule", _rrule_dict(event.rrule))
+        main.add("rrule", vRecur.from_ical(event.rrule))
         for day in event.ausfaelle:
             main.add("exdate", _occurrence(event, day))
     components.append(main)
@@ -93,14 +93,6 @@ def _occurrence(event: Event, day: str) -> date | datetime:
         return date.fromisoformat(day)
     start = event.start_value()
     return datetime.combine(date.fromisoformat(day), start.timetz())
-
-
-def _rrule_dict(rule: str) -> dict[str, list[str]]:
-    parts = {}
-    for part in rule.split(";"):
-        key, _, value = part.partition("=")
-        parts[key] = value.split(",")
-    return parts
 
 
 def build_calendar(name: str, title: str, items: list[FeedEvent], *, stamp: datetime | None = None) -> bytes:
