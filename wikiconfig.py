@@ -76,8 +76,8 @@ class Config(DefaultConfig):
     mail_smarthost = os.environ.get("PARTNERWIKI_SMTP")
 
     acl_functions = f"{ADMIN_GROUP}:superuser"
-    # Wiki group items: the two role groups and the member groups of group spaces („<Name>-Mitglieder“).
-    item_group_regex = rf"(?P<all>(?P<key>{ADMIN_GROUP}|{MODERATOR_GROUP}|\S+-Mitglieder))"
+    # Wiki group items: the two role groups and the member lists of group spaces („Gruppen/<Name>/Mitglieder“).
+    item_group_regex = rf"(?P<all>(?P<key>{ADMIN_GROUP}|{MODERATOR_GROUP}|Gruppen/[^/]+/Mitglieder))"
 
     uri = f"stores:fs:{data_dir}/%(backend)s/%(kind)s"
     namespaces = {NAMESPACE_DEFAULT: "default", NAMESPACE_USERS: "users", NAMESPACE_USERPROFILES: "userprofiles"}

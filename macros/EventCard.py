@@ -16,7 +16,6 @@ from flask import url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
 from moin_gaa.events import (
-    EVENT_PREFIX,
     EVENT_TYPE,
     RECURRENCE_LABELS,
     STATUS_LABELS,
@@ -40,9 +39,9 @@ def _row(label, *value):
 class Macro(MacroBlockBase):
     def macro(self, content, arguments, page_url, alternative):
         name = current_item_name(page_url)
-        stored = current(name) if name.startswith(EVENT_PREFIX) else None
+        stored = current(name)
         if stored is None or stored[0].get("gaa_type") != EVENT_TYPE:
-            return fail_message("EventCard gehört auf eine Terminseite (Termine/…).", alternative)
+            return fail_message("EventCard gehört auf eine Terminseite (Termine/… oder Gruppen/…/Termine/…).", alternative)
         try:
             event = event_from_fields(stored[0].get("gaa_fields") or {})
         except EventError as e:
@@ -70,5 +69,5 @@ class Macro(MacroBlockBase):
                 rows.append(_row(label, E("a", page, href=item_url(page))))
         edit = None
         if flaskg.user.valid and flaskg.storage.may(name, "write"):
-            edit = E("p", E("a", "Termin bearbeiten", href=url_for("gaa.edit_event", name=name[len(EVENT_PREFIX):]), class_="gaa-button"))
+            edit = E("p", E("a", "Termin bearbeiten", href=url_for("gaa.edit_event", name=name), class_="gaa-button"))
         return E("section", E("dl", rows, class_="gaa-fields"), edit, class_="gaa-card", aria_label="Termin")

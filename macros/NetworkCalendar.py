@@ -29,6 +29,7 @@ from moin_gaa.access import ReadRights, is_moderator
 from moin_gaa.app import partnerwiki
 from moin_gaa.calendar import calendar_occurrences
 from moin_gaa.events import KIND_LABELS, STATUS_LABELS
+from moin_gaa.groups import CALENDAR_PREFIX
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._html import E, filter_select, get_filter_form
@@ -76,6 +77,9 @@ def subscribe(name: str):
         E("button", "Adresse kopieren", type="button", class_="gaa-button gaa-copy", data_copy=f"feed-{name}"),
         E("p", E("a", "Apple Kalender / Thunderbird (webcal)", href=webcal), " · ", E("a", "Google Kalender", href=google),
           " · ", E("a", "Outlook", href=outlook)),
+        E("p", "Für den Kalender einer privaten Gruppe braucht Ihr Kalenderprogramm Ihren ",
+          E("a", "persönlichen Kalender-Schlüssel", href=url_for("gaa.calendar_key")), ".", class_="gaa-hint")
+        if name.startswith(CALENDAR_PREFIX) else None,
         class_="gaa-subscribe",
     )
 

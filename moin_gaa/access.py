@@ -22,10 +22,13 @@ def acl_key(record: Record) -> str:
 
 
 class ReadRights:
-    """``rights(record)``: may the current request's user read it?  One moin check per key."""
+    """``rights(record)``: may the current request's user read it?  One moin check per key.
 
-    def __init__(self) -> None:
-        self.storage = flaskg.storage
+    ``storage`` is moin's protecting middleware of another user (a calendar key's owner).
+    """
+
+    def __init__(self, storage=None) -> None:
+        self.storage = storage if storage is not None else flaskg.storage
         self.decided: dict[str, bool] = {}
 
     def __call__(self, record: Record) -> bool:

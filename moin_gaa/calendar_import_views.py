@@ -38,7 +38,7 @@ def import_events():
         return _page(error=f"Die Datei ist zu groß (höchstens {MAX_IMPORT_BYTES // (1024 * 1024)} MB).", calendars=("alle",), status=413)
     csrf.require_csrf()
     calendars = tuple(request.form.getlist("kalender")) or ("alle",)
-    unknown = [c for c in calendars if c not in known_calendars()]
+    unknown = [c for c in calendars if c not in known_calendars(groups=False)]  # imports are public events
     if unknown:
         return _page(error=f"Unbekannte Kalender: {', '.join(unknown)}.", calendars=calendars, status=400)
     if "ics" in request.form:

@@ -1,4 +1,8 @@
-"""ICS feeds under ``/+gaa/calendar/<name>.ics`` (``alle`` = every public event).
+"""ICS feeds under ``/+gaa/calendar/<name>.ics`` (``alle`` = every public event) and the event form.
+
+A feed shows what the asking user may read: the session's user, or – for calendar programs,
+which cannot log in – the owner of a personal key (``?token=…``, see :mod:`moin_gaa.feed_tokens`).
+A group's calendar (``gruppe-…``) is 404 for everybody who may not read the group.
 
 The ETag comes from the catalog generation and the readable matches, so a client asking again
 with If-None-Match (or If-Modified-Since) gets 304 before any event is read or any ICS built,
@@ -11,12 +15,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import datetime, timezone
-
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask import g as flaskg
+from moin.storage.middleware.protecting import ProtectingMiddleware
 from werkzeug.http import http_date, parse_date
 from whoosh.query import And, Term
 
@@ -26,7 +29,6 @@ from .app import partnerwiki
 from .blueprint import gaa, login_first, render_form, stored_record_or_abort
 from .catalog import FACET_PREFIX
 from .events import (
-    EVENT_PREFIX,
     EVENT_TYPE,
     KIND_LABELS,
     RECURRENCE_LABELS,
@@ -38,6 +40,8 @@ from .events import (
     moved_lines,
 )
 from .export import page_url_prefix
+from .feed_tokens import user_for_token
+from .groups import CALENDAR_PREFIX, GROUP_PREFIX, GROUP_TYPE
 from .ics import FeedEvent, build_calendar
 from .items import AccessDenied, AlreadyExists, EditConflict, save_record
 
@@ -53,7 +57,16 @@ CACHE_SECONDS = 3600
 def calendar_feed(name: str):
     if not CALENDAR_NAME.match(name):
         abort(404)
-    with partnerwiki().catalog.reader(ReadRights()) as reader:
+    reader_rights, personal = ReadRights(), bool(flaskg.user.valid)
+    if "token" in request.args:
+        owner = user_for_token(request.args["token"])
+        if owner is None:
+            return Response("Dieser Kalender-Schlüssel ist ungültig oder wurde widerrufen.", status=403, mimetype="text/plain")
+        reader_rights = ReadRights(ProtectingMiddleware(current_app.storage, owner, current_app.cfg.acl_mapping))
+        personal = True
+    with partnerwiki().catalog.reader(reader_rights) as reader:
+        if name.startswith(CALENDAR_PREFIX) and not reader.docs(And([Term("record_type", GROUP_TYPE), Term(FACET_PREFIX + "kalender", name)])):
+            abort(404)  # a group calendar exists only for those who may read the group: nothing to learn here
         docs = reader.docs(And([Term("record_type", EVENT_TYPE), Term(FACET_PREFIX + "kalender", name)]))
         # today is part of the tag: the feed's date window moves every day
         etag = hashlib.sha256(f"{reader.generation()}:{name}:{date.today()}:{sorted(docs)}".encode()).hexdigest()[:32]
@@ -64,7 +77,7 @@ def calendar_feed(name: str):
         if body is None:
             body = _build_feed(name, reader.records(docs))
             current_app.cache.set(CACHE_PREFIX + etag, body, timeout=CACHE_SECONDS)
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=900"}
+    headers = {"ETag": f'"{etag}"', "Cache-Control": ("private" if personal else "public") + ", max-age=900"}
     if modified:
         headers["Last-Modified"] = http_date(modified)
     return Response(body, mimetype="text/calendar", headers=headers, content_type="text/calendar; charset=utf-8")
@@ -139,8 +152,28 @@ def _submitted_event() -> dict:
     return data
 
 
-def known_calendars() -> tuple[str, ...]:
-    return ("alle",) + tuple(t.key for t in partnerwiki().vocabulary.laender)
+def readable_group_calendars() -> list[tuple[str, str, str]]:
+    """(calendar key, group name, visibility) of the groups the current user may read."""
+    with partnerwiki().catalog.reader(ReadRights()) as reader:
+        records = reader.records(reader.docs(Term("record_type", GROUP_TYPE)))
+    return sorted((str(r.fields.get("kalender")), r.title, str(r.fields.get("sichtbarkeit"))) for r in records)
+
+
+def known_calendars(*, groups: bool = True) -> tuple[str, ...]:
+    """The calendars an event may join: alle, the Länder and (``groups``) the groups the user can read."""
+    public = ("alle",) + tuple(t.key for t in partnerwiki().vocabulary.laender)
+    return public + (tuple(key for key, _name, _visibility in readable_group_calendars()) if groups else ())
+
+
+def event_space(event) -> str:
+    """The group space a new event goes into (its group calendar's group), or "" for ``Termine/``.
+
+    EventError if it names calendars of two groups: one page can only be inside one space.
+    """
+    spaces = {name for key, name, _visibility in readable_group_calendars() if key in event.kalender}
+    if len(spaces) > 1:
+        raise EventError({"kalender": "Ein Termin kann nur zu einer Gruppe gehören."})
+    return GROUP_PREFIX + spaces.pop() if spaces else ""
 
 
 def checked_event(data: dict):
@@ -155,6 +188,7 @@ def _render_event_form(values, errors, *, title, action, revid="", status=200):
     return render_form(
         "gaa/event_form.html", form_values, errors, title=title, action=action, revid=revid, status=status,
         recurrences=RECURRENCE_LABELS, statuses=STATUS_LABELS, kinds=KIND_LABELS, laender=partnerwiki().vocabulary.laender,
+        groups=readable_group_calendars(),
     )
 
 
@@ -174,7 +208,7 @@ def new_event():
     data = _submitted_event()
     try:
         event = checked_event(data)
-        name = event_name(event)
+        name = event_name(event, event_space(event))
         _save_event(event, name, "Termin eingetragen", new=True)
     except EventError as e:
         return _render_event_form(data, e.errors, title=title, action=action, status=400)
@@ -190,7 +224,7 @@ def new_event():
 def edit_event(name: str):
     if (login := login_first()) is not None:
         return login
-    item_name = EVENT_PREFIX + name
+    item_name = name
     meta, text = stored_record_or_abort(item_name, EVENT_TYPE)
     if not flaskg.storage.may(item_name, "write"):
         abort(403)

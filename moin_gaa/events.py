@@ -102,9 +102,12 @@ class Event:
         return parse_value(self.ende, self.ganztaegig, self.tz)
 
 
-def event_name(event: Event) -> str:
-    """The item name of a new event: ``Termine/<JJJJ-MM-TT Titel>``."""
-    return EVENT_PREFIX + f"{event.start[:10]} {event.titel}".replace("/", "-").replace(",", " ")
+def event_name(event: Event, space: str = "") -> str:
+    """The item name of a new event: ``Termine/<JJJJ-MM-TT Titel>``, in a group ``Gruppen/<Name>/Termine/…``.
+
+    An event of a group lives inside the group's space, so the space's ACL covers it.
+    """
+    return (f"{space}/" if space else "") + EVENT_PREFIX + f"{event.start[:10]} {event.titel}".replace("/", "-").replace(",", " ")
 
 
 def parse_value(iso: str, all_day: bool, tz: ZoneInfo) -> date | datetime:

@@ -166,19 +166,19 @@ def test_moved_dates_are_edited_in_the_form(wiki, client):
     put_event(wiki, "Termine/Verschiebetest", titel="Verschiebetest", startdatum=start.isoformat(), wiederholung="woechentlich",
               kalender=["sh"])
     login(client, MODERATOR)
-    form = client.get("/+gaa/termin/bearbeiten/Verschiebetest").get_data(as_text=True)
+    form = client.get("/+gaa/termin/bearbeiten/Termine/Verschiebetest").get_data(as_text=True)
     revid = re.search(r'name="revid" value="([0-9a-f]+)"', form).group(1)
     token = CSRF_RE.search(form).group(1)
     second, moved_to = start + timedelta(days=7), start + timedelta(days=8)
     data = {"titel": "Verschiebetest", "startdatum": start.isoformat(), "startzeit": "10:00", "endzeit": "12:00",
             "wiederholung": "woechentlich", "status": "bestaetigt", "kalender": ["sh"], "art": "werkstatt",
             "csrf_token": token, "revid": revid}
-    wrong = client.post("/+gaa/termin/bearbeiten/Verschiebetest",
+    wrong = client.post("/+gaa/termin/bearbeiten/Termine/Verschiebetest",
                         data={**data, "verschiebungen": f"{start + timedelta(days=1):%d.%m.%Y} -> {moved_to:%d.%m.%Y}"})
     assert wrong.status_code == 400 and "findet die Reihe nicht statt" in wrong.get_data(as_text=True)
     line = f"{second:%d.%m.%Y} -> {moved_to:%d.%m.%Y} 15:00-17:00"
-    assert client.post("/+gaa/termin/bearbeiten/Verschiebetest", data={**data, "verschiebungen": line}).status_code == 302
-    assert line.replace(">", "&gt;") in client.get("/+gaa/termin/bearbeiten/Verschiebetest").get_data(as_text=True)
+    assert client.post("/+gaa/termin/bearbeiten/Termine/Verschiebetest", data={**data, "verschiebungen": line}).status_code == 302
+    assert line.replace(">", "&gt;") in client.get("/+gaa/termin/bearbeiten/Termine/Verschiebetest").get_data(as_text=True)
     ics = client.get("/+gaa/calendar/sh.ics").get_data(as_text=True)
     assert f"RECURRENCE-ID;TZID=Europe/Berlin:{second:%Y%m%d}T100000" in ics
     assert f"DTSTART;TZID=Europe/Berlin:{moved_to:%Y%m%d}T150000" in ics
