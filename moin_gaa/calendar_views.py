@@ -51,6 +51,7 @@ CALENDAR_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
 # of readable matches, so a cached body is never stale and never shown to someone who may not read it.
 CACHE_PREFIX = "gaa-ics:"
 CACHE_SECONDS = 3600
+GOOGLE_FEED_LIMIT = 1_000_000
 
 
 @gaa.route("/calendar/<name>.ics")
@@ -76,6 +77,9 @@ def calendar_feed(name: str):
         body = current_app.cache.get(CACHE_PREFIX + etag)
         if body is None:
             body = _build_feed(name, reader.records(docs))
+            if len(body) > GOOGLE_FEED_LIMIT:
+                log.warning("calendar %s: feed is %d bytes, more than Google Calendar accepts (~1 MB); narrow "
+                            "gaa_calendar_past_days/gaa_calendar_future_days", name, len(body))
             current_app.cache.set(CACHE_PREFIX + etag, body, timeout=CACHE_SECONDS)
     headers = {"ETag": f'"{etag}"', "Cache-Control": ("private" if personal else "public") + ", max-age=900"}
     if modified:
