@@ -27,14 +27,12 @@ from moin_gaa.app import partnerwiki
 from moin_gaa.directory import SORTS, counts_per_land, directory_query, parse_directory_filter, sort_profiles
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
+from ._charts import bar_chart
 from ._html import E, filter_select, get_filter_form
 from ._tools_html import item_url, labels
 
 PARAMS = (Param("filter", ("ja", "nein"), "ja"), Param("diagramm", ("ja", "nein"), "ja"))
 PAGE_SIZE = 50
-BAR_HEIGHT = 22
-LABEL_WIDTH = 190
-CHART_WIDTH = 560
 
 
 def _link(args: dict) -> str:
@@ -64,43 +62,10 @@ def filter_form(f, vocabulary):
 
 
 def land_chart(counts: dict[str, int], vocabulary):
-    """A horizontal bar chart (SVG) plus the same numbers as a table."""
-    most = max(counts.values(), default=0) or 1
-    bars = []
-    for i, term in enumerate(vocabulary.laender):
-        y = i * BAR_HEIGHT
-        width = int((CHART_WIDTH - LABEL_WIDTH - 40) * counts[term.key] / most)
-        bars.append(
-            E(
-                "g",
-                E("text", term.label, x=str(LABEL_WIDTH - 6), y=str(y + 15), text_anchor="end", font_size="13"),
-                E("rect", x=str(LABEL_WIDTH), y=str(y + 3), width=str(max(width, 1)), height=str(BAR_HEIGHT - 6), fill="#005a66"),
-                E("text", str(counts[term.key]), x=str(LABEL_WIDTH + max(width, 1) + 5), y=str(y + 15), font_size="13"),
-            )
-        )
-    height = BAR_HEIGHT * len(vocabulary.laender)
-    chart = E(
-        "svg",
-        E("title", "Partnerkommunen je Land", id="verzeichnis-diagramm-titel"),
-        bars,
-        xmlns="http://www.w3.org/2000/svg",
-        viewBox=f"0 0 {CHART_WIDTH} {height}",
-        width="100%",
-        role="img",
-        aria_labelledby="verzeichnis-diagramm-titel",
-        class_="gaa-chart",
-    )
-    table = E(
-        "details",
-        E("summary", "Zahlen als Tabelle"),
-        E(
-            "table",
-            E("caption", "Partnerkommunen je Land"),
-            E("thead", E("tr", E("th", "Land", scope="col"), E("th", "Kommunen", scope="col"))),
-            E("tbody", [E("tr", E("th", t.label, scope="row"), E("td", str(counts[t.key]))) for t in vocabulary.laender]),
-        ),
-    )
-    return E("figure", chart, E("figcaption", "Partnerkommunen je Land (aktuelle Filter ohne Land)"), table, class_="gaa-figure")
+    """Partnerkommunen je Land: SVG bars plus the same numbers as a table."""
+    rows = [(term.label, counts[term.key]) for term in vocabulary.laender]
+    return bar_chart("verzeichnis-diagramm", "Partnerkommunen je Land", "Partnerkommunen je Land (aktuelle Filter ohne Land)",
+                     ("Land", "Kommunen"), rows)
 
 
 def page_number(total: int) -> tuple[int, int]:

@@ -6,10 +6,13 @@ escaped on output, so user data placed here can never become markup.
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from typing import Any, Iterable
 
 from flask import request
 from moin.utils.tree import html
+
+from moin_gaa.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 
 def E(tag: str, *children: Any, **attrs: Any):
@@ -73,3 +76,47 @@ def get_filter_form(aria_label: str, *controls):
         role="search",
         aria_label=aria_label,
     )
+
+
+class _CleanHtmlBuilder(HTMLParser):
+    """Builds E() elements from sanitiser output; only the sanitiser's tags and attributes pass."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root: list[Any] = []
+        self.stack: list[tuple[str, dict, list]] = []
+
+    def _children(self) -> list[Any]:
+        return self.stack[-1][2] if self.stack else self.root
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            return
+        allowed = ALLOWED_ATTRIBUTES.get(tag, ())
+        kept = {name: value for name, value in attrs if name in allowed and value is not None}
+        if tag == "br":
+            self._children().append(E("br"))
+        else:
+            self.stack.append((tag, kept, []))
+
+    def handle_endtag(self, tag):
+        if tag == "br" or tag not in ALLOWED_TAGS:
+            return
+        while self.stack:
+            name, attrs, children = self.stack.pop()
+            self._children().append(E(name, *children, **attrs))
+            if name == tag:
+                break
+
+    def handle_data(self, data):
+        self._children().append(data)
+
+
+def from_clean_html(markup: str) -> list[Any]:
+    """HTML from :func:`moin_gaa.sanitize.clean_html` as moin DOM elements (text escaped on output)."""
+    builder = _CleanHtmlBuilder()
+    builder.feed(markup)
+    builder.close()
+    while builder.stack:
+        builder.handle_endtag(builder.stack[-1][0])
+    return builder.root

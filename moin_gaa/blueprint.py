@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, jsonify, redirect, request, url_for
 from flask import g as flaskg
+from markupsafe import Markup
 from moin.i18n import _
 from moin.themes import render_template
 
@@ -18,6 +19,7 @@ from .app import partnerwiki
 from .catalog import check
 from .items import AccessDenied, current
 from .municipalities import PROFILE_TYPE, visible_fields
+from .sanitize import clean_html, render_post
 from .storage import read_records
 from .vocabulary import LIST_NAMES
 
@@ -25,8 +27,14 @@ gaa = Blueprint("gaa", __name__, template_folder="templates")
 
 
 def install_template_globals(app: Flask) -> None:
-    """Make ``csrf_token()`` available in every template and guard moin's own POST forms."""
+    """Make ``csrf_token()`` and the post filters available in every template; guard moin's own POST forms.
+
+    ``gaa_clean_html`` cleans stored post HTML again on output (it was cleaned when written),
+    ``gaa_markdown`` renders Markdown through the same sanitiser.
+    """
     app.jinja_env.globals["gaa_csrf_token"] = csrf.csrf_token
+    app.jinja_env.filters["gaa_clean_html"] = lambda html: Markup(clean_html(str(html or "")))
+    app.jinja_env.filters["gaa_markdown"] = lambda text: Markup(render_post(str(text or "")))
     app.before_request(reject_cross_origin_posts)
 
 

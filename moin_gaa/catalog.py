@@ -25,10 +25,15 @@ from .records import Record
 
 WRITE_LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's whoosh lock
 FACET_PREFIX = "f_"
-SCHEMA_VERSION = "4"  # bump when what is indexed changes: an older catalog is rebuilt
+SCHEMA_VERSION = "5"  # bump when what is indexed changes: an older catalog is rebuilt
 # Bulky fields that lists and exports never show stay in the item only; a smaller stored
 # document makes reading 10,000 of them for an export noticeably cheaper.
-NOT_STORED_FIELDS = {"kommune": ("aktivitaeten", "phasen_verlauf", "strategie")}
+NOT_STORED_FIELDS = {
+    "kommune": ("aktivitaeten", "phasen_verlauf", "strategie"),
+    "beitrag": ("text",),  # the Markdown source: lists show the cleaned HTML, the edit form reads the item
+    "thema": ("text",),
+}
+FACET_MAX_CHARS = 200  # longer texts (post bodies, descriptions) are no filter values
 VERSION_FILE = "schema_version"
 
 
@@ -79,8 +84,8 @@ def facet_values(value: Any) -> list[str]:
     if value is None or isinstance(value, (dict, float)):
         return []
     if isinstance(value, (list, tuple, set)):
-        return [str(v) for v in value if isinstance(v, (str, int, bool)) and str(v)]
-    return [str(value)] if str(value) else []
+        return [str(v) for v in value if isinstance(v, (str, int, bool)) and str(v) and len(str(v)) <= FACET_MAX_CHARS]
+    return [str(value)] if str(value) and len(str(value)) <= FACET_MAX_CHARS else []
 
 
 def stored_fields(record: Record) -> dict[str, Any]:

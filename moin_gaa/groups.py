@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
 from .accounts import MODERATORS
+from .discussions import GROUP_AREA, RESULTS_PAGE, results_template
 
 GROUP_TYPE = "gruppe"
 GROUP_PREFIX = "Gruppen/"
@@ -24,7 +25,7 @@ VISIBILITY_LABELS = {"offen": "offen – alle Angemeldeten lesen mit", "privat":
 JOIN_LABELS = {"offen": "offen – Angemeldete treten selbst bei", "anfrage": "auf Anfrage – die Moderation bestätigt",
                "einladung": "nur auf Einladung der Moderation"}
 NAME_RULE = re.compile(r"^[^/,:\s][^/,:]{1,78}[^/,:\s]$")
-SPACE_PARTS = ("Diskussion", "Dokumente", "Termine")  # created with the group, so no page below it lacks a parent
+SPACE_PARTS = (GROUP_AREA, "Dokumente", "Termine")  # created with the group, so no page below it lacks a parent
 
 
 class GroupError(ValueError):
@@ -98,6 +99,18 @@ def members_acl(group: Group) -> str:
     return acl + (" Known:read" if group.sichtbarkeit == "offen" else "")
 
 
+def discussion_acl(group: Group) -> str:
+    """``Gruppen/<Name>/Diskussion``: members read threads and posts; they post through our forms."""
+    curators = ",".join((MODERATORS, *group.moderatoren))
+    acl = f"{curators}:read,write,create,destroy,admin {group.members_item}:read"
+    return acl + (" Known:read" if group.sichtbarkeit == "offen" else "")
+
+
+def curators_acl(group_moderators: tuple[str, ...]) -> str:
+    """Only the moderation reads it: a hidden post."""
+    return f"{','.join((MODERATORS, *group_moderators))}:read,write,create,destroy,admin"
+
+
 def group_from_input(data: Mapping[str, Any], *, known_users=lambda name: True) -> Group:
     """A checked :class:`Group` from form-like data; :class:`GroupError` lists every problem."""
     errors: dict[str, str] = {}
@@ -139,3 +152,23 @@ def group_from_fields(fields: Mapping[str, Any]) -> Group:
         moderatoren=tuple(fields.get("moderatoren") or ()),
         anfragen=tuple(fields.get("anfragen") or ()),
     )
+
+
+def space_pages(group: Group, members: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, text, metadata) of the pages below a group page, parents before children.
+
+    Creating them with the group means no page of the space lacks its parent – moin's hierarchic
+    ACLs only look at an existing parent, so a gap would let the default ACL through.
+    """
+    texts = {
+        "Diskussion": ("<<DiscussionSpace>>\n\n<<DiscussionSummary>>\n", {"acl": discussion_acl(group)}),
+        "Dokumente": (f"= Dokumente der Gruppe {group.name} =\n\nHier legen Mitglieder Seiten und Dateien an, die sie gemeinsam "
+                      "bearbeiten: „Neue Unterseite“ bzw. Datei hochladen. Frühere Fassungen bleiben in der Historie.\n\n"
+                      "<<ItemList(display=\"ChildName\")>>\n", {}),
+        "Termine": (f"= Termine der Gruppe {group.name} =\n\n<<NetworkCalendar(kalender={group.calendar})>>\n", {}),
+    }
+    pages = [(group.members_item, f"= Mitglieder der Gruppe {group.name} =\n\nDie Mitglieder stehen in den Metadaten "
+              "(usergroup); die Moderation pflegt sie im Gesprächsraum.\n", {"acl": members_acl(group), "usergroup": list(members)})]
+    pages += [(f"{group.page}/{part}", *texts[part]) for part in SPACE_PARTS]
+    pages.append((f"{group.page}/{GROUP_AREA}/{RESULTS_PAGE}", results_template(group.name), {}))
+    return pages

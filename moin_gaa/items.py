@@ -6,12 +6,15 @@ from, and a save on top of a newer revision is refused as a conflict instead of 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
+from flask import current_app
 from flask import g as flaskg
 from moin.constants.keys import CURRENT, ITEMID, NAMESPACE, REVID
 from moin.items import Item
 from moin.storage.middleware.exceptions import AccessDenied  # noqa: F401 – re-exported for views
+from moin.storage.middleware.protecting import ProtectingMiddleware
 from moin.utils.names import split_fqname
 
 from .records import RECORD_FIELDS, RECORD_TYPE
@@ -38,6 +41,35 @@ def current(name: str) -> tuple[dict[str, Any], str] | None:
         rev.data.close()
 
 
+def save_item(
+    name: str,
+    text: str,
+    *,
+    meta_updates: Mapping[str, Any],
+    comment: str,
+    base_revid: str | None = None,
+    new: bool = False,
+    contenttype: str = MOINWIKI,
+) -> None:
+    """Write an item as a new revision with the current user's rights (AccessDenied if not allowed).
+
+    ``meta_updates`` go over the current metadata (``{"acl": "None"}`` removes the item's ACL);
+    ``new`` refuses an existing name; ``base_revid`` refuses a save over a newer revision.
+    """
+    stored = current(name)
+    if new and stored is not None:
+        raise AlreadyExists(name)
+    if stored is not None and base_revid is not None and stored[0][REVID] != base_revid:
+        raise EditConflict(name)
+    item = Item.create(name, contenttype=contenttype, itemtype="default")
+    if stored is None:
+        meta: dict[str, Any] = {"contenttype": contenttype, "itemtype": "default"}
+    else:
+        meta = item.prepare_meta_for_modify(stored[0])
+    meta.update(meta_updates)
+    item._save(meta, text, comment=comment)
+
+
 def save_record(
     name: str,
     text: str,
@@ -46,29 +78,36 @@ def save_record(
     fields: Mapping[str, Any],
     summary: str,
     comment: str,
-    base_revid: str | None = None,
-    new: bool = False,
     acl: str | None = None,
+    **options: Any,
 ) -> None:
-    """Write a record as a new revision with the current user's rights (AccessDenied if not allowed).
+    """Write a record (``gaa_type``/``gaa_fields``); ``acl`` sets the item's ACL (needs moin's admin right).
 
-    ``new`` refuses an existing name; ``base_revid`` refuses a save over a newer revision;
-    ``acl`` sets the item's ACL (moin requires the admin right to change it).
+    ``options`` are those of :func:`save_item` (``base_revid``, ``new``, ``contenttype``).
     """
-    stored = current(name)
-    if new and stored is not None:
-        raise AlreadyExists(name)
-    if stored is not None and base_revid is not None and stored[0][REVID] != base_revid:
-        raise EditConflict(name)
-    item = Item.create(name, contenttype=MOINWIKI, itemtype="default")
-    if stored is None:
-        meta: dict[str, Any] = {"contenttype": MOINWIKI, "itemtype": "default"}
-    else:
-        meta = item.prepare_meta_for_modify(stored[0])
-    meta.update({RECORD_TYPE: record_type, RECORD_FIELDS: dict(fields), "summary": summary})
+    updates: dict[str, Any] = {RECORD_TYPE: record_type, RECORD_FIELDS: dict(fields), "summary": summary}
     if acl is not None:
-        meta["acl"] = acl
-    item._save(meta, text, comment=comment)
+        updates["acl"] = acl
+    save_item(name, text, meta_updates=updates, comment=comment, **options)
+
+
+@contextmanager
+def workflow_rights() -> Iterator[None]:
+    """Write what our workflow has allowed, where moin's ACL lets users only read.
+
+    Discussion items are read-only for users in moin's editor; whether someone may post, edit,
+    hide, lock or move is decided by our views (membership, dates, locks, authorship).  Inside
+    this block moin's storage grants every right – still as the current user, so history, the
+    ``item_modified`` signal (catalog, moin's notification mails) and validation stay moin's.
+    """
+    app = current_app
+    everything = {"before": "All:read,write,create,destroy,admin", "default": "", "after": "", "hierarchic": False}
+    protected = flaskg.storage
+    flaskg.storage = ProtectingMiddleware(app.storage, flaskg.user, [(ns, everything) for ns, _acl in app.cfg.acl_mapping])
+    try:
+        yield
+    finally:
+        flaskg.storage = protected
 
 
 def subscribe_current_user(name: str) -> None:

@@ -1,0 +1,83 @@
+"""HTML pieces shared by the discussion macros (Discussion, DiscussionSpace, DiscussionSummary)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import g as flaskg
+from flask import request, url_for
+
+from moin_gaa.csrf import csrf_token
+from moin_gaa.discussion_views import is_subscribed
+from moin_gaa.summary import BERLIN
+
+from ._html import E
+from ._tools_html import item_url
+
+
+def local_time(iso: str) -> str:
+    """„26.11.2026, 14:30“ in German time."""
+    try:
+        return datetime.fromisoformat(iso).astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M")
+    except ValueError:
+        return iso
+
+
+def time_element(iso: str):
+    return E("time", local_time(iso), datetime=iso)
+
+
+def csrf_field():
+    return E("input", type="hidden", name="csrf_token", value=csrf_token())
+
+
+def post_form(action: str, label: str, submit: str, *, field_id: str, with_title: bool = False, hidden: dict | None = None):
+    """A post form (Markdown text, optional title) – a plain POST form, no JavaScript needed."""
+    hint_id = f"{field_id}-hinweis"
+    return E(
+        "form",
+        csrf_field(),
+        [E("input", type="hidden", name=k, value=v) for k, v in (hidden or {}).items()],
+        E("div", E("label", "Titel des Themas", for_=f"{field_id}-titel"),
+          E("input", id=f"{field_id}-titel", name="titel", maxlength="150", required=True), class_="gaa-field") if with_title else None,
+        E("div", E("label", label, for_=field_id),
+          E("p", "Formatierung: **fett**, *kursiv*, Listen mit „-“, Zitate mit „>“, Links als [Text](https://…) – ",
+            E("a", "Hilfe", href=item_url("Hilfe/Beiträge formatieren")), class_="gaa-hint", id=hint_id),
+          E("textarea", "", id=field_id, name="text", rows="6", required=True, aria_describedby=hint_id), class_="gaa-field"),
+        E("button", submit, type="submit", class_="gaa-button"),
+        method="post", action=action, class_="gaa-post-form",
+    )
+
+
+def subscription_form(name: str, what: str):
+    """Subscribe to (or cancel) mail about everything new below ``name``."""
+    if not flaskg.user.valid:
+        return None
+    subscribed = is_subscribed(name)
+    return E(
+        "form",
+        csrf_field(),
+        E("input", type="hidden", name="aktion", value="abbestellen" if subscribed else "abonnieren"),
+        E("input", type="hidden", name="zurueck", value=request.full_path.rstrip("?")),
+        E("button", f"E-Mail-Benachrichtigung für {what} abbestellen" if subscribed else f"{what} abonnieren (E-Mail bei neuen Beiträgen)",
+          type="submit", class_="gaa-button gaa-button-secondary"),
+        method="post", action=url_for("gaa.subscription_view", name=name), class_="gaa-inline-form",
+    )
+
+
+def thread_table(threads, counts: dict[str, int], caption: str):
+    if not threads:
+        return E("p", "Noch keine Themen – eröffnen Sie das erste.", class_="gaa-empty")
+    rows = [
+        E("tr",
+          E("th", E("a", t.title, href=item_url(t.name)), E("span", " (gesperrt)", class_="gaa-badge") if t.fields.get("gesperrt") else None,
+            scope="row"),
+          E("td", str(t.fields.get("autor", ""))),
+          E("td", time_element(str(t.fields.get("erstellt", "")))),
+          E("td", str(counts.get(t.itemid, 0))))
+        for t in threads
+    ]
+    return E("table", E("caption", caption),
+             E("thead", E("tr", E("th", "Thema", scope="col"), E("th", "eröffnet von", scope="col"), E("th", "am", scope="col"),
+                          E("th", "Antworten", scope="col"))),
+             E("tbody", rows), class_="gaa-table gaa-threads")

@@ -1,0 +1,298 @@
+"""Posting and moderating under ``/+gaa/diskussion/…`` (forms live on the thread and area pages).
+
+Each view: logged in, CSRF, the item readable (else 403/404), then the rule from
+:mod:`moin_gaa.areas` – and only then a write, with :func:`~moin_gaa.items.workflow_rights`
+because users cannot write discussion items with moin's editor.  A refused or invalid post
+shows the form again with the German reason and the text kept; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, request, url_for
+from flask import g as flaskg
+from moin.constants.keys import NAMERE
+from moin.items import Item
+from moin.themes import render_template
+from moin.user import assemble_subscription
+
+from . import csrf
+from .access import ReadRights
+from .app import partnerwiki
+from .areas import ONLINE_ACL, Area, area_for, may_moderate, posting_refusal
+from .blueprint import gaa, login_first, stored_record_or_abort
+from .discussion_index import posts_of, threads_of
+from .discussions import (
+    ONLINE_PREFIX,
+    RESULTS_PAGE,
+    ONLINE_TYPE,
+    POST_TYPE,
+    THREAD_TYPE,
+    DiscussionError,
+    area_of_thread,
+    edited_post,
+    may_edit,
+    new_post,
+    new_thread,
+    online_discussion_from_input,
+    results_template,
+    post_from_fields,
+    post_tree,
+    thread_from_fields,
+    thread_item_name,
+)
+from .groups import GROUP_TYPE, curators_acl
+from .items import AccessDenied, AlreadyExists, EditConflict, current, save_item, save_record, workflow_rights
+
+POST_CONTENTTYPE = "text/plain;charset=utf-8"
+THREAD_TEXT = "<<Discussion>>\n"
+ONLINE_TEXT = "<<DiscussionSpace>>\n\n<<DiscussionSummary>>\n"
+
+
+def message_page(title: str, message: str, status: int, back: str | None = None):
+    page = render_template("gaa/message.html", title_name=title, heading=title, message=message, back=back)
+    return page, status
+
+
+def post_form(title: str, action: str, values: dict, errors: dict, *, status: int = 400, with_title: bool = False, revid: str = ""):
+    page = render_template("gaa/post_form.html", title_name=title, heading=title, action=action, values=values,
+                           errors=errors, with_title=with_title, revid=revid)
+    return page, status
+
+
+def thread_posts(thread: str) -> list:
+    """The readable posts of a thread (hidden ones only for the moderation, by their ACL)."""
+    with partnerwiki().catalog.reader(ReadRights()) as reader:
+        return posts_of(reader, thread)
+
+
+def _readable_area(name: str) -> Area:
+    area = area_for(name)
+    if area is None:
+        abort(404)
+    return area
+
+
+def below(name: str) -> str:
+    """moin's subscription pattern for everything below ``name`` (a name prefix cannot end in „/“)."""
+    return "^" + re.escape(name + "/")
+
+
+def subscribe_below(name: str) -> None:
+    flaskg.user.subscribe(NAMERE, below(name), "")
+
+
+def is_subscribed(name: str) -> bool:
+    """Whether the current user gets mail for everything below ``name`` (a thread, area or space)."""
+    return flaskg.user.valid and assemble_subscription(NAMERE, below(name), "") in flaskg.user.subscriptions
+
+
+@gaa.route("/diskussion/thema/<path:area_name>", methods=["POST"])
+def new_thread_view(area_name: str):
+    if (login := login_first()) is not None:
+        return login
+    csrf.require_csrf()
+    area = _readable_area(area_name)
+    action = url_for("gaa.new_thread_view", area_name=area.name)
+    values = {"titel": request.form.get("titel", ""), "text": request.form.get("text", "")}
+    if refusal := posting_refusal(area):
+        return post_form("Neues Thema", action, values, {"_": refusal}, status=403, with_title=True)
+    try:
+        thread = new_thread(values["titel"], values["text"], flaskg.user.name0)
+        name = thread_item_name(area.name, thread.titel)
+        if name.rsplit("/", 1)[1] == RESULTS_PAGE:
+            raise DiscussionError({"titel": f"„{RESULTS_PAGE}“ ist für die Auswertung reserviert."})
+        with workflow_rights():
+            save_record(name, THREAD_TEXT, record_type=THREAD_TYPE, fields=thread.fields(), summary=thread.titel,
+                        comment="Thema eröffnet", new=True)
+    except DiscussionError as e:
+        return post_form("Neues Thema", action, values, e.errors, with_title=True)
+    except AlreadyExists:
+        return post_form("Neues Thema", action, values, {"titel": "Ein Thema mit diesem Titel gibt es hier schon."}, with_title=True)
+    subscribe_below(name)  # the author hears about answers
+    flash("Ihr Thema ist eröffnet.", "info")
+    return redirect(url_for("frontend.show_item", item_name=name))
+
+
+@gaa.route("/diskussion/antwort/<path:thread_name>", methods=["POST"])
+def reply_view(thread_name: str):
+    if (login := login_first()) is not None:
+        return login
+    csrf.require_csrf()
+    meta, _text = stored_record_or_abort(thread_name, THREAD_TYPE)
+    thread = thread_from_fields(meta["gaa_fields"])
+    area = _readable_area(area_of_thread(thread_name))
+    action = url_for("gaa.reply_view", thread_name=thread_name)
+    values = {"text": request.form.get("text", ""), "antwort_auf": request.form.get("antwort_auf", "")}
+    if refusal := posting_refusal(area, locked=thread.gesperrt):
+        return post_form(f"Antwort: {thread.titel}", action, values, {"_": refusal}, status=403)
+    try:
+        known = [r.fields.get("id") for r in thread_posts(thread_name)]
+        post = new_post(values["text"], flaskg.user.name0, values["antwort_auf"], known)
+        with workflow_rights():
+            save_record(f"{thread_name}/{post.id}", post.text, record_type=POST_TYPE, fields=post.fields(),
+                        summary=post.text[:120], comment="Antwort", new=True, contenttype=POST_CONTENTTYPE)
+    except DiscussionError as e:
+        return post_form(f"Antwort: {thread.titel}", action, values, e.errors)
+    return redirect(url_for("frontend.show_item", item_name=thread_name) + f"#{post.id}")
+
+
+@gaa.route("/diskussion/bearbeiten/<path:post_name>", methods=["GET", "POST"])
+def edit_post_view(post_name: str):
+    if (login := login_first()) is not None:
+        return login
+    meta, text = stored_record_or_abort(post_name, POST_TYPE)
+    post = post_from_fields(meta["gaa_fields"])
+    thread_name = area_of_thread(post_name)
+    thread_meta, _ = stored_record_or_abort(thread_name, THREAD_TYPE)
+    if not may_edit(post, flaskg.user.name0, locked=bool(thread_meta["gaa_fields"].get("gesperrt"))):
+        return message_page("Beitrag bearbeiten", "Sie können nur eigene Beiträge bearbeiten, und nur in der ersten Stunde "
+                            "nach dem Schreiben, solange das Thema nicht gesperrt ist.", 403,
+                            back=url_for("frontend.show_item", item_name=thread_name))
+    action = url_for("gaa.edit_post_view", post_name=post_name)
+    if request.method == "GET":
+        return post_form("Beitrag bearbeiten", action, {"text": post.text}, {}, status=200, revid=meta["revid"])
+    csrf.require_csrf()
+    values = {"text": request.form.get("text", "")}
+    try:
+        changed = edited_post(post, values["text"])
+        with workflow_rights():
+            save_record(post_name, changed.text, record_type=POST_TYPE, fields={**meta["gaa_fields"], **changed.fields()},
+                        summary=changed.text[:120], comment="Beitrag bearbeitet", base_revid=request.form.get("revid") or None,
+                        contenttype=POST_CONTENTTYPE)
+    except DiscussionError as e:
+        return post_form("Beitrag bearbeiten", action, values, e.errors, revid=request.form.get("revid", ""))
+    except EditConflict:
+        return post_form("Beitrag bearbeiten", action, values, {"_": "Der Beitrag wurde inzwischen geändert. Bitte laden Sie die Seite neu."},
+                         revid=request.form.get("revid", ""))
+    return redirect(url_for("frontend.show_item", item_name=thread_name) + f"#{post.id}")
+
+
+@gaa.route("/diskussion/moderation/<path:name>", methods=["POST"])
+def moderate_view(name: str):
+    """verbergen/einblenden (posts), sperren/entsperren/verschieben (threads) – the area's moderation only."""
+    if (login := login_first()) is not None:
+        return login
+    csrf.require_csrf()
+    action = request.form.get("aktion", "")
+    record_type = POST_TYPE if action in ("verbergen", "einblenden") else THREAD_TYPE
+    meta, text = stored_record_or_abort(name, record_type)
+    thread_name = area_of_thread(name) if record_type == POST_TYPE else name
+    area = _readable_area(area_of_thread(thread_name))
+    if not may_moderate(area):
+        abort(403)
+    fields = dict(meta["gaa_fields"])
+    back = url_for("frontend.show_item", item_name=thread_name)
+    acl = None
+    if action == "verbergen":
+        reason = " ".join(request.form.get("grund", "").split())[:300]
+        if not reason:
+            return message_page("Beitrag ausblenden", "Bitte geben Sie einen Grund an – er ist nur für die Moderation sichtbar.", 400, back)
+        fields.update(versteckt=True, grund=reason, versteckt_von=flaskg.user.name0)
+        acl = curators_acl(area.curators)  # from now on nobody else can read it, anywhere
+    elif action == "einblenden":
+        fields.update(versteckt=False, grund="", versteckt_von="")
+        acl = "None"  # moin: remove the item's own ACL, the area's applies again
+    elif action in ("sperren", "entsperren"):
+        fields["gesperrt"] = action == "sperren"
+    elif action == "verschieben":
+        return _move_thread(name, area, request.form.get("ziel", ""))
+    else:
+        abort(400)
+    with workflow_rights():
+        save_record(name, text, record_type=record_type, fields=fields, summary=meta.get("summary", ""),
+                    comment=f"Moderation: {action}", acl=acl, contenttype=meta.get("contenttype"))
+    flash({"verbergen": "Der Beitrag ist ausgeblendet.", "einblenden": "Der Beitrag ist wieder sichtbar.",
+           "sperren": "Das Thema ist gesperrt.", "entsperren": "Das Thema ist wieder offen."}[action], "info")
+    return redirect(back)
+
+
+def _move_thread(name: str, source: Area, target_name: str):
+    target = area_for(target_name)
+    back = url_for("frontend.show_item", item_name=name)
+    if target is None or not may_moderate(target):
+        return message_page("Thema verschieben", f"„{target_name}“ ist kein Diskussionsbereich, den Sie moderieren.", 400, back)
+    new_name = f"{target.name}/{name.rsplit('/', 1)[1]}"
+    if current(new_name) is not None:
+        return message_page("Thema verschieben", "Dort gibt es schon ein Thema mit diesem Titel.", 400, back)
+    with workflow_rights():
+        Item.create(name).rename(new_name, comment=f"Verschoben aus {source.title}")  # moin renames the posts with it
+    return redirect(url_for("frontend.show_item", item_name=new_name))
+
+
+@gaa.route("/diskussion/abo/<path:name>", methods=["POST"])
+def subscription_view(name: str):
+    """Mail for everything new below a thread, an area or a whole group space (moin's subscriptions)."""
+    if (login := login_first()) is not None:
+        return login
+    csrf.require_csrf()
+    try:
+        stored = current(name)
+    except AccessDenied:
+        stored = None  # not readable is the same as not there
+    kind = stored[0].get("gaa_type") if stored else None
+    if stored is None or (kind not in (THREAD_TYPE, ONLINE_TYPE, GROUP_TYPE) and area_for(name) is None):
+        abort(404)
+    if request.form.get("aktion") == "abbestellen":
+        flaskg.user.unsubscribe(NAMERE, below(name), "")
+        flash("Sie erhalten keine E-Mails mehr zu neuen Beiträgen hier.", "info")
+    else:
+        subscribe_below(name)
+        flash("Sie erhalten eine E-Mail, wenn hier etwas Neues geschrieben wird.", "info")
+    return redirect(request.form.get("zurueck") or url_for("frontend.show_item", item_name=name))
+
+
+@gaa.route("/diskussion/druck/<path:name>")
+def print_view(name: str):
+    """A whole area (or one thread) on one printable page: threads, posts nested, no forms."""
+    try:
+        stored = current(name)
+    except AccessDenied:
+        abort(403)
+    if stored is None:
+        abort(404)
+    if stored[0].get("gaa_type") == THREAD_TYPE:
+        threads = [(name, stored[0])]
+        area = _readable_area(area_of_thread(name))
+    else:
+        area = _readable_area(name)
+        with partnerwiki().catalog.reader(ReadRights()) as reader:
+            records = threads_of(reader, area.name)
+        threads = [(r.name, {"gaa_fields": dict(r.fields)}) for r in reversed(records)]
+    printed = []
+    for thread_name, meta in threads:
+        thread = thread_from_fields(meta["gaa_fields"])
+        posts = [post_from_fields(r.fields) for r in thread_posts(thread_name)]
+        printed.append((thread_name, thread, post_tree(posts)))
+    return render_template("gaa/discussion_print.html", title_name=f"Druckansicht: {area.title}", area=area, threads=printed,
+                           moderator=may_moderate(area))
+
+
+@gaa.route("/online-diskussion/neu", methods=["GET", "POST"])
+def new_online_discussion():
+    from .access import is_moderator
+
+    if (login := login_first()) is not None:
+        return login
+    if not is_moderator():
+        abort(403)
+    action = url_for("gaa.new_online_discussion")
+    if request.method == "GET":
+        return render_template("gaa/online_form.html", title_name="Online-Diskussion anlegen", values={}, errors={}, action=action)
+    csrf.require_csrf()
+    values = {k: request.form.get(k, "") for k in ("titel", "einleitung", "beginn", "ende", "termin")}
+    try:
+        online = online_discussion_from_input(values)
+        name = ONLINE_PREFIX + online.titel.replace("/", "-")
+        save_record(name, ONLINE_TEXT, record_type=ONLINE_TYPE, fields=online.fields(), summary=online.titel,
+                    comment="Online-Diskussion angelegt", new=True, acl=ONLINE_ACL)
+        save_item(f"{name}/{RESULTS_PAGE}", results_template(online.titel), meta_updates={}, comment="Ergebnissicherung angelegt",
+                  new=True)
+    except DiscussionError as e:
+        return render_template("gaa/online_form.html", title_name="Online-Diskussion anlegen", values=values, errors=e.errors,
+                               action=action), 400
+    except AlreadyExists:
+        return render_template("gaa/online_form.html", title_name="Online-Diskussion anlegen", values=values,
+                               errors={"titel": "Eine Online-Diskussion mit diesem Titel gibt es schon."}, action=action), 400
+    return redirect(url_for("frontend.show_item", item_name=name))

@@ -1,0 +1,233 @@
+"""Threads, posts and Online-Diskussionen (domain of issue 6).
+
+Every thread and every post is its own wiki item, so concurrent posts never touch the same
+item, edits keep moin's history and a private space's ACL covers them:
+
+* an **area** is where threads live: ``Gruppen/<Gruppe>/Diskussion`` or an Online-Diskussion
+  ``Online-Diskussionen/<Thema>``;
+* a **thread** (``gaa_type = "thema"``) is ``<area>/<Titel>``, its opening post in its fields;
+* a **post** (``gaa_type = "beitrag"``) is ``<thread>/<id>``; ``antwort_auf`` names the post it
+  answers (empty: the thread), which gives the nesting.  Its item content is the Markdown
+  source as plain text (moin shows it escaped, diffs it, searches it); the fields carry the
+  rendered, cleaned HTML.
+
+Users read these items but cannot write them with moin's editor (the areas' ACLs say so): our
+views decide who may post, edit, hide, lock and move, and then write with moin's Item API.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping
+
+from .sanitize import plain_title, render_post
+
+THREAD_TYPE = "thema"
+POST_TYPE = "beitrag"
+ONLINE_TYPE = "onlinediskussion"
+ONLINE_PREFIX = "Online-Diskussionen/"
+GROUP_AREA = "Diskussion"  # Gruppen/<Gruppe>/Diskussion
+MAX_POST_CHARS = 20_000
+MAX_TITLE_CHARS = 150
+EDIT_WINDOW = timedelta(hours=1)
+RESULTS_PAGE = "Ergebnissicherung"  # <area>/Ergebnissicherung: the moderation's versioned summary
+PHASE_LABELS = {"angekuendigt": "angekündigt", "offen": "offen", "abgeschlossen": "abgeschlossen"}
+
+
+class DiscussionError(ValueError):
+    """Field errors in German (``errors`` maps field names to messages)."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = dict(errors)
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def check_body(text: Any, field_name: str = "text") -> str:
+    """The Markdown source of a post, or DiscussionError: empty, or longer than MAX_POST_CHARS."""
+    body = str(text or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise DiscussionError({field_name: "Bitte schreiben Sie einen Text."})
+    if len(body) > MAX_POST_CHARS:
+        raise DiscussionError({field_name: f"Ein Beitrag hat höchstens {MAX_POST_CHARS:,} Zeichen; dieser hat {len(body):,}.".replace(",", ".")})
+    return body
+
+
+def check_title(text: Any) -> str:
+    title = plain_title(text, MAX_TITLE_CHARS + 1)
+    if len(title) < 3:
+        raise DiscussionError({"titel": "Der Titel braucht mindestens 3 Zeichen."})
+    if len(title) > MAX_TITLE_CHARS:
+        raise DiscussionError({"titel": f"Der Titel hat höchstens {MAX_TITLE_CHARS} Zeichen."})
+    return title
+
+
+def thread_item_name(area: str, title: str) -> str:
+    """``<area>/<Titel>``: „/“ would make a subpage, so it becomes „-“."""
+    return f"{area}/{title.replace('/', '-')}"
+
+
+def new_post_id(when: datetime | None = None) -> str:
+    """Sortable by time and unique without coordination: ``B20261126T143000-3f9a1c``."""
+    moment = (when or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S")
+    return f"B{moment}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class Thread:
+    titel: str
+    autor: str
+    erstellt: str
+    html: str
+    text: str = ""  # the Markdown source (not in the catalog: lists need only the HTML)
+    gesperrt: bool = False
+
+    def fields(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Post:
+    id: str
+    autor: str
+    erstellt: str
+    html: str
+    text: str = ""  # the Markdown source (not in the catalog: lists need only the HTML)
+    antwort_auf: str = ""
+    bearbeitet: str = ""
+    versteckt: bool = False
+    grund: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def new_thread(title: Any, body: Any, author: str) -> Thread:
+    errors: dict[str, str] = {}
+    try:
+        title = check_title(title)
+    except DiscussionError as e:
+        errors.update(e.errors)
+    try:
+        body = check_body(body)
+    except DiscussionError as e:
+        errors.update(e.errors)
+    if errors:
+        raise DiscussionError(errors)
+    return Thread(titel=title, autor=author, erstellt=now_utc(), text=body, html=render_post(body))
+
+
+def new_post(body: Any, author: str, reply_to: str = "", known_posts: Iterable[str] = ()) -> Post:
+    text = check_body(body)
+    if reply_to and reply_to not in set(known_posts):
+        raise DiscussionError({"antwort_auf": "Der Beitrag, auf den Sie antworten, gibt es in diesem Thema nicht."})
+    created = datetime.now(timezone.utc).replace(microsecond=0)
+    return Post(id=new_post_id(created), autor=author, erstellt=created.isoformat(), text=text, html=render_post(text),
+                antwort_auf=reply_to)
+
+
+def edited_post(post: Post, body: Any) -> Post:
+    text = check_body(body)
+    return replace(post, text=text, html=render_post(text), bearbeitet=now_utc())
+
+
+def post_from_fields(fields: Mapping[str, Any]) -> Post:
+    return Post(**{k: fields[k] for k in Post.__dataclass_fields__ if k in fields})
+
+
+def thread_from_fields(fields: Mapping[str, Any]) -> Thread:
+    return Thread(**{k: fields[k] for k in Thread.__dataclass_fields__ if k in fields})
+
+
+def may_edit(post: Post, user_name: str, *, locked: bool, at: datetime | None = None) -> bool:
+    """Authors edit their own visible posts for EDIT_WINDOW after posting, unless the thread is locked."""
+    moment = at or datetime.now(timezone.utc)
+    return (post.autor == user_name and not post.versteckt and not locked
+            and moment - datetime.fromisoformat(post.erstellt) <= EDIT_WINDOW)
+
+
+@dataclass
+class PostNode:
+    post: Post
+    replies: list["PostNode"] = field(default_factory=list)
+
+
+def post_tree(posts: Iterable[Post]) -> list[PostNode]:
+    """Posts nested by ``antwort_auf``, each level oldest first.
+
+    A reply whose post the reader cannot see (hidden by the moderation, so not readable) is
+    shown at the top level instead of being lost.
+    """
+    nodes = {p.id: PostNode(p) for p in sorted(posts, key=lambda p: (p.erstellt, p.id))}
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.post.antwort_auf)
+        (parent.replies if parent is not None else roots).append(node)
+    return roots
+
+
+@dataclass(frozen=True)
+class OnlineDiscussion:
+    """A public, moderated discussion with a topic, an introduction and opening and closing dates."""
+
+    titel: str
+    einleitung: str
+    beginn: str  # ISO date: open from this day …
+    ende: str  # … to this day (inclusive); afterwards read-only
+    termin: str = ""  # the event page in the network calendar, if any
+
+    def fields(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def phase(self, today: date | None = None) -> str:
+        day = today or date.today()
+        if day < date.fromisoformat(self.beginn):
+            return "angekuendigt"
+        if day > date.fromisoformat(self.ende):
+            return "abgeschlossen"
+        return "offen"
+
+
+def online_discussion_from_input(data: Mapping[str, Any]) -> OnlineDiscussion:
+    from .events import parse_date  # the same German date parsing as the event form
+
+    errors: dict[str, str] = {}
+    try:
+        title = check_title(data.get("titel"))
+    except DiscussionError as e:
+        errors.update(e.errors)
+        title = ""
+    days = {}
+    for key in ("beginn", "ende"):
+        try:
+            days[key] = parse_date(" ".join(str(data.get(key) or "").split()))
+        except ValueError as e:
+            errors[key] = str(e)
+    if len(days) == 2 and days["ende"] < days["beginn"]:
+        errors["ende"] = "Das Ende liegt vor dem Beginn."
+    intro = str(data.get("einleitung") or "").strip()
+    if not intro:
+        errors["einleitung"] = "Bitte eine Einleitung schreiben: worum geht es, was soll herauskommen?"
+    if errors:
+        raise DiscussionError(errors)
+    return OnlineDiscussion(titel=title, einleitung=intro[:MAX_POST_CHARS], beginn=days["beginn"].isoformat(),
+                            ende=days["ende"].isoformat(), termin=plain_title(data.get("termin"), 300))
+
+
+def online_discussion_from_fields(fields: Mapping[str, Any]) -> OnlineDiscussion:
+    return OnlineDiscussion(**{k: fields[k] for k in OnlineDiscussion.__dataclass_fields__ if k in fields})
+
+
+def area_of_thread(thread_name: str) -> str:
+    return thread_name.rsplit("/", 1)[0]
+
+
+def results_template(title: str) -> str:
+    """The first version of an „Ergebnissicherung“ page: the headings the moderation fills in."""
+    return (f"= Ergebnissicherung: {title} =\n\n== Beschlüsse und Ergebnisse ==\n\n * (noch offen)\n\n"
+            "== Offene Fragen ==\n\n * (noch offen)\n\n== Anregungen für die Praxis ==\n\n * (noch offen)\n")

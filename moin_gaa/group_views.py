@@ -1,0 +1,169 @@
+"""Gesprächsräume: create a group space, join or request to join, manage members (``/+gaa/gruppe/…``).
+
+Moderators (the wiki's ``Moderatoren``) create groups; a group's own moderators and the wiki's
+manage its members and approve requests.  Members are the moin group
+``Gruppen/<Name>/Mitglieder``, so every ACL in the space follows a change at once.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask import g as flaskg
+from moin import user as moin_user
+from moin.themes import render_template
+
+from . import csrf
+from .access import is_moderator
+from .areas import is_member
+from .blueprint import gaa, login_first, stored_record_or_abort
+from .discussion_views import message_page
+from .groups import (
+    GROUP_PREFIX,
+    GROUP_TYPE,
+    JOIN_LABELS,
+    VISIBILITY_LABELS,
+    Group,
+    GroupError,
+    group_from_fields,
+    group_from_input,
+    space_acl,
+    space_pages,
+)
+from .items import AlreadyExists, EditConflict, current, save_item, save_record, workflow_rights
+
+GROUP_TEXT = "<<DiscussionSpace>>\n"
+
+
+def user_exists(name: str) -> bool:
+    return moin_user.User(auth_username=name).exists()
+
+
+def create_space(group: Group, members: list[str]) -> None:
+    """The group page with its ACL, then every part below it (see :func:`~moin_gaa.groups.space_pages`)."""
+    with workflow_rights():
+        save_record(group.page, GROUP_TEXT, record_type=GROUP_TYPE, fields=group.fields(), summary=group.beschreibung[:200],
+                    comment="Gruppe angelegt", acl=space_acl(group), new=True)
+        for name, text, meta in space_pages(group, members):
+            save_item(name, text, meta_updates=meta, comment="Gesprächsraum angelegt", new=True)
+
+
+def _group_or_404(name: str) -> tuple[Group, dict]:
+    meta, _text = stored_record_or_abort(GROUP_PREFIX + name, GROUP_TYPE)
+    return group_from_fields(meta["gaa_fields"]), meta
+
+
+def _may_manage(group: Group) -> bool:
+    return is_moderator() or (flaskg.user.valid and flaskg.user.name0 in group.moderatoren)
+
+
+def change_members(group: Group, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:
+    """Add/remove members on the member list (retried once if two changes meet)."""
+    for attempt in range(2):
+        meta, text = current(group.members_item) or ({}, "")
+        members = [m for m in meta.get("usergroup", []) if m not in remove]
+        members += [m for m in add if m not in members]
+        try:
+            with workflow_rights():
+                save_item(group.members_item, text, meta_updates={"usergroup": members}, comment="Mitglieder geändert",
+                          base_revid=meta.get("revid"))
+            return
+        except EditConflict:
+            if attempt:
+                raise
+
+
+def _save_requests(group: Group, meta: dict, requests: tuple[str, ...]) -> None:
+    fields = {**meta["gaa_fields"], "anfragen": list(requests)}
+    with workflow_rights():
+        save_record(group.page, GROUP_TEXT, record_type=GROUP_TYPE, fields=fields, summary=meta.get("summary", ""),
+                    comment="Beitrittsanfragen geändert")
+
+
+@gaa.route("/gruppe/neu", methods=["GET", "POST"])
+def new_group():
+    if (login := login_first()) is not None:
+        return login
+    if not is_moderator():
+        abort(403)
+    values = {"sichtbarkeit": "privat", "beitritt": "anfrage", "moderatoren": flaskg.user.name0}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        csrf.require_csrf()
+        values = {k: request.form.get(k, "") for k in ("name", "beschreibung", "sichtbarkeit", "beitritt", "moderatoren")}
+        try:
+            group = group_from_input(values, known_users=user_exists)
+            create_space(group, list(dict.fromkeys([*group.moderatoren, flaskg.user.name0])))
+        except GroupError as e:
+            errors = e.errors
+        except AlreadyExists:
+            errors = {"name": "Eine Gruppe (oder Seite) mit diesem Namen gibt es schon."}
+        else:
+            flash("Der Gesprächsraum ist angelegt.", "info")
+            return redirect(url_for("frontend.show_item", item_name=group.page))
+    page = render_template("gaa/group_form.html", title_name="Gesprächsraum anlegen", values=values, errors=errors,
+                           visibilities=VISIBILITY_LABELS, policies=JOIN_LABELS)
+    return page, 400 if errors else 200
+
+
+@gaa.route("/gruppe/<path:name>/beitreten", methods=["POST"])
+def join_group(name: str):
+    """Join an open group, or ask to join one „auf Anfrage“; groups „nur auf Einladung“ refuse."""
+    if (login := login_first()) is not None:
+        return login
+    csrf.require_csrf()
+    group, meta = _group_or_404(name)
+    back = url_for("frontend.show_item", item_name=group.page)
+    user = flaskg.user.name0
+    if is_member(group):
+        return redirect(back)
+    if group.beitritt == "offen":
+        change_members(group, add=(user,))
+        flash("Willkommen! Sie sind jetzt Mitglied der Gruppe.", "info")
+    elif group.beitritt == "anfrage":
+        if user not in group.anfragen:
+            _save_requests(group, meta, (*group.anfragen, user))
+        flash("Ihre Anfrage ist gestellt; die Moderation der Gruppe entscheidet darüber.", "info")
+    else:
+        return message_page("Beitreten", "Dieser Gruppe tritt man nur auf Einladung der Moderation bei.", 403, back)
+    return redirect(back)
+
+
+@gaa.route("/gruppe/<path:name>/austreten", methods=["POST"])
+def leave_group(name: str):
+    if (login := login_first()) is not None:
+        return login
+    csrf.require_csrf()
+    group, _meta = _group_or_404(name)
+    change_members(group, remove=(flaskg.user.name0,))
+    flash("Sie sind aus der Gruppe ausgetreten.", "info")
+    return redirect(url_for("frontend.show_item", item_name="Gesprächsräume"))
+
+
+@gaa.route("/gruppe/<path:name>/mitglieder", methods=["POST"])
+def manage_members(name: str):
+    """The group's moderation: aufnehmen (also: approve a request), entfernen, ablehnen (a request)."""
+    if (login := login_first()) is not None:
+        return login
+    csrf.require_csrf()
+    group, meta = _group_or_404(name)
+    if not _may_manage(group):
+        abort(403)
+    back = url_for("frontend.show_item", item_name=group.page)
+    action = request.form.get("aktion", "")
+    person = " ".join(request.form.get("benutzer", "").split())
+    if action == "aufnehmen":
+        if not user_exists(person):
+            return message_page("Mitglied aufnehmen", f"Einen Benutzer „{person}“ gibt es nicht.", 400, back)
+        change_members(group, add=(person,))
+        message = f"{person} ist jetzt Mitglied."
+    elif action == "entfernen":
+        change_members(group, remove=(person,))
+        message = f"{person} ist kein Mitglied mehr."
+    elif action == "ablehnen":
+        message = f"Die Anfrage von {person} ist abgelehnt."
+    else:
+        abort(400)
+    if person in group.anfragen:
+        _save_requests(group, meta, tuple(r for r in group.anfragen if r != person))
+    flash(message, "info")
+    return redirect(back)

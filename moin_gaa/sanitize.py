@@ -1,0 +1,56 @@
+"""The one HTML sanitiser: posts are written in a small Markdown set, rendered, then cleaned.
+
+Allowed (and documented on the page „Hilfe/Beiträge formatieren“): paragraphs and line breaks,
+**fett**, *kursiv*, `Code` and code blocks, lists, > Zitate, links ``[Text](https://…)`` and bare
+web addresses.  Everything else – HTML tags, event handlers, ``javascript:`` and other schemes,
+inline styles, images, headings – is dropped by bleach's allow-list (the text stays readable).
+Every link gets ``rel="nofollow noopener"`` and opens in the same tab.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import bleach
+import markdown
+from bleach.linkifier import DEFAULT_CALLBACKS, LinkifyFilter
+
+ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "a"})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+
+def _rel(attrs, new=False):
+    attrs[(None, "rel")] = "nofollow noopener"
+    return attrs
+
+
+# one pass: cleaning and linkifying together (a separate Linker pass escapes code blocks twice)
+_CLEANER = bleach.Cleaner(
+    tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[*DEFAULT_CALLBACKS, _rel], skip_tags={"pre", "code"}, parse_email=False)],
+)
+
+
+def clean_html(html: str) -> str:
+    """Untrusted HTML → HTML with only the allowed tags, attributes and link schemes."""
+    return _CLEANER.clean(html)
+
+
+class _EscapeRawHtml(markdown.Extension):
+    """Raw HTML in a post is shown as typed text, not interpreted (python-markdown has no safe mode)."""
+
+    def extendMarkdown(self, md):  # noqa: N802 – markdown's API
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+def render_post(text: str) -> str:
+    """A post's Markdown source → clean HTML; typed HTML stays visible as text."""
+    md = markdown.Markdown(extensions=[_EscapeRawHtml(), "sane_lists", "nl2br", "fenced_code"], output_format="html")
+    return clean_html(md.convert(text))
+
+
+def plain_title(text: str, limit: int = 150) -> str:
+    """A title: one line of plain text (markup is shown as typed, escaped on output)."""
+    return " ".join(str(text or "").split())[:limit]

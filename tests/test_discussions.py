@@ -1,0 +1,189 @@
+"""Gesprächsräume and threads through the real app: groups, membership, posting, editing, moderation."""
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login
+from moin import user as moin_user
+
+MEMBER = Person("Mia Mitglied", "mia@example.org")
+OUTSIDER = Person("Olaf Außen", "olaf@example.org")
+GROUP = "Steuerungsrunde Test"
+AREA = f"Gruppen/{GROUP}/Diskussion"
+
+
+def token(client, path="/+gaa/gruppe/neu"):
+    return CSRF_RE.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def csrf(client):
+    return token(client, "/+gaa/kalender-schluessel")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def people_and_group(wiki):
+    with acting_as(wiki, None):
+        for person in (MEMBER, OUTSIDER):
+            moin_user.create_user(username=person.name, password=PASSWORD, email=person.email)
+    with wiki.test_client() as client:
+        login(client, MODERATOR)
+        response = client.post("/+gaa/gruppe/neu", data={
+            "csrf_token": token(client), "name": GROUP, "beschreibung": "Die **Steuerungsrunde** der Präventionskette.",
+            "sichtbarkeit": "privat", "beitritt": "anfrage", "moderatoren": MODERATOR.name})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        response = client.post(f"/+gaa/gruppe/{GROUP}/mitglieder", data={"csrf_token": csrf(client), "aktion": "aufnehmen",
+                                                                          "benutzer": MEMBER.name})
+        assert response.status_code == 302
+
+
+THREAD = f"{AREA}/Wie binden wir die Kitas ein?"
+
+
+def page_of(name: str) -> str:
+    return "/" + quote(name)  # titles may contain „?“
+
+
+def new_thread(client, title="Wie binden wir die Kitas ein?", text="Erste Gedanken: *gemeinsam* planen."):
+    return client.post(f"/+gaa/diskussion/thema/{AREA}", data={"csrf_token": csrf(client), "titel": title, "text": text})
+
+
+def reply(client, thread, text, to=""):
+    return client.post(f"/+gaa/diskussion/antwort/{quote(thread)}", data={"csrf_token": csrf(client), "text": text, "antwort_auf": to})
+
+
+def test_group_creation_is_checked_and_for_moderators_only(client):
+    login(client, REGISTERED)
+    assert client.get("/+gaa/gruppe/neu").status_code == 403
+    login(client, MODERATOR)
+    response = client.post("/+gaa/gruppe/neu", data={"csrf_token": token(client), "name": "a/b", "sichtbarkeit": "geheim",
+                                                     "beitritt": "offen", "moderatoren": "Niemand Bekannt"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "ohne „/“" in page and "keine Sichtbarkeit" in page and "Unbekannte Benutzer: Niemand Bekannt" in page
+    assert client.post("/+gaa/gruppe/neu", data={"name": "Ohne Token", "sichtbarkeit": "offen"}).status_code == 400
+
+
+def test_members_open_threads_and_reply_nested(client):
+    login(client, MEMBER)
+    response = new_thread(client)
+    assert response.status_code == 302
+    thread = THREAD
+    page = client.get(page_of(thread)).get_data(as_text=True)
+    assert "<em>gemeinsam</em>" in page and "Noch keine Antworten." in page
+    assert reply(client, thread, "Über die **Kita-Leitungsrunde**.").status_code == 302
+    first_id = re.search(r'id="(B\d{8}T\d{6}-[0-9a-f]{6})"', client.get(page_of(thread)).get_data(as_text=True)).group(1)
+    login(client, MODERATOR)
+    assert reply(client, thread, "Gute Idee – und die Fachberatung?", to=first_id).status_code == 302
+    page = client.get(page_of(thread)).get_data(as_text=True)
+    nested = page.split(f'id="{first_id}"', 1)[1]
+    assert re.search(r'class="gaa-replies".*Fachberatung', nested, re.S)  # the answer sits inside the first post
+    assert "2 Antworten" in page and "<strong>Kita-Leitungsrunde</strong>" in page
+    bad = reply(client, thread, "Antwort ins Leere", to="B20000101T000000-000000")
+    assert bad.status_code == 400 and "gibt es in diesem Thema nicht" in bad.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("text, message", [("   ", "Bitte schreiben Sie einen Text."), ("x" * 1_000_000, "höchstens 20.000 Zeichen")])
+def test_empty_and_huge_posts_are_refused_and_nothing_is_stored(client, text, message):
+    login(client, MEMBER)
+    thread = THREAD
+    before = client.get(page_of(thread)).get_data(as_text=True).count('class="gaa-post"')
+    response = reply(client, thread, text)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert client.get(page_of(thread)).get_data(as_text=True).count('class="gaa-post"') == before
+
+
+def test_outsiders_cannot_post_or_read_and_need_csrf(client):
+    thread = THREAD
+    login(client, OUTSIDER)
+    assert client.get(page_of(thread)).status_code == 403
+    assert reply(client, thread, "Ich will auch!").status_code == 403
+    assert new_thread(client, "Eindringlingsthema").status_code == 404  # the area does not exist for outsiders
+    login(client, MEMBER)
+    assert client.post(f"/+gaa/diskussion/antwort/{quote(thread)}", data={"text": "ohne Token"}).status_code == 400
+    page = client.get(page_of(thread)).get_data(as_text=True)
+    assert "Ich will auch!" not in page and "ohne Token" not in page
+
+
+def test_authors_edit_their_posts_with_history_others_cannot(client):
+    login(client, MEMBER)
+    thread = THREAD
+    page = client.get(page_of(thread)).get_data(as_text=True)
+    edit = re.search(r'href="(/\+gaa/diskussion/bearbeiten/[^"]+)"', page).group(1)
+    form = client.get(edit).get_data(as_text=True)
+    revid = re.search(r'name="revid" value="([0-9a-f]+)"', form).group(1)
+    response = client.post(edit, data={"csrf_token": CSRF_RE.search(form).group(1), "text": "Über die Kita-Leitungsrunde, korrigiert.",
+                                       "revid": revid})
+    assert response.status_code == 302
+    page = client.get(page_of(thread)).get_data(as_text=True)
+    assert "korrigiert" in page and ">bearbeitet<" in page
+    history = client.get(edit.replace("/+gaa/diskussion/bearbeiten/", "/+history/"))
+    assert history.status_code == 200 and history.get_data(as_text=True).count("Beitrag bearbeitet") >= 1
+    login(client, MODERATOR)
+    assert client.get(edit).status_code == 403  # not the author
+
+
+def test_moderators_hide_with_reason_lock_and_unlock(wiki, client):
+    thread = THREAD
+    login(client, MEMBER)
+    reply(client, thread, "Ein unpassender Beitrag mit Werbung.")
+    page = client.get(page_of(thread)).get_data(as_text=True)
+    post_id = re.findall(r'id="(B\d{8}T\d{6}-[0-9a-f]{6})"', page)[-1]
+    login(client, MODERATOR)
+    moderate = f"/+gaa/diskussion/moderation/{quote(thread)}/{post_id}"
+    assert client.post(moderate, data={"csrf_token": csrf(client), "aktion": "verbergen", "grund": ""}).status_code == 400
+    assert client.post(moderate, data={"csrf_token": csrf(client), "aktion": "verbergen", "grund": "Werbung"}).status_code == 302
+    assert "Von der Moderation ausgeblendet (Werbung)" in client.get(page_of(thread)).get_data(as_text=True)
+    login(client, MEMBER)
+    assert "unpassender Beitrag" not in client.get(page_of(thread)).get_data(as_text=True)
+    assert client.get(page_of(f"{thread}/{post_id}")).status_code == 403  # not even the item itself
+    assert client.post(moderate, data={"csrf_token": csrf(client), "aktion": "einblenden"}).status_code == 403
+
+    login(client, MODERATOR)
+    lock = f"/+gaa/diskussion/moderation/{quote(thread)}"
+    assert client.post(lock, data={"csrf_token": csrf(client), "aktion": "sperren"}).status_code == 302
+    login(client, MEMBER)
+    locked = reply(client, thread, "Noch eine Antwort")
+    assert locked.status_code == 403 and "gesperrt" in locked.get_data(as_text=True)
+    login(client, MODERATOR)
+    client.post(lock, data={"csrf_token": csrf(client), "aktion": "entsperren"})
+    login(client, MEMBER)
+    assert reply(client, thread, "Wieder offen").status_code == 302
+
+
+def test_moin_editor_cannot_write_discussion_items(wiki, client):
+    from flask import g as flaskg
+
+    thread = THREAD
+    with acting_as(wiki, MEMBER):
+        assert not flaskg.storage.may(thread, "write")
+        assert flaskg.storage.may(f"Gruppen/{GROUP}/Dokumente", "write")  # documents: shared editing
+        assert not flaskg.storage.may(f"Gruppen/{GROUP}/Mitglieder", "write")  # members cannot add members
+
+
+def test_join_requests_are_approved_by_the_moderation(wiki, client):
+    from moin_gaa.groups import Group, space_acl
+
+    login(client, MODERATOR)
+    client.post("/+gaa/gruppe/neu", data={"csrf_token": token(client), "name": "Offene Runde Test", "sichtbarkeit": "offen",
+                                          "beitritt": "anfrage", "moderatoren": MODERATOR.name})
+    login(client, OUTSIDER)
+    page = client.get("/Gruppen/Offene Runde Test").get_data(as_text=True)
+    assert "Beitritt anfragen" in page
+    assert client.post("/+gaa/gruppe/Offene Runde Test/beitreten", data={"csrf_token": csrf(client)}).status_code == 302
+    assert "Ihre Beitrittsanfrage liegt der Moderation vor." in client.get("/Gruppen/Offene Runde Test").get_data(as_text=True)
+    assert new_thread_in(client, "Offene Runde Test").status_code == 403
+    login(client, MODERATOR)
+    assert OUTSIDER.name in client.get("/Gruppen/Offene Runde Test").get_data(as_text=True)
+    client.post("/+gaa/gruppe/Offene Runde Test/mitglieder", data={"csrf_token": csrf(client), "aktion": "aufnehmen", "benutzer": OUTSIDER.name})
+    login(client, OUTSIDER)
+    assert "Sie sind Mitglied dieser Gruppe." in client.get("/Gruppen/Offene Runde Test").get_data(as_text=True)
+    assert new_thread_in(client, "Offene Runde Test").status_code == 302
+    client.post("/+gaa/gruppe/Offene Runde Test/austreten", data={"csrf_token": csrf(client)})
+    assert new_thread_in(client, "Offene Runde Test", "Nach dem Austritt").status_code == 403
+    assert Group("x", sichtbarkeit="offen").name and "Known:read" in space_acl(Group("x", sichtbarkeit="offen"))
+
+
+def new_thread_in(client, group, title="Frage aus der Runde"):
+    return client.post(f"/+gaa/diskussion/thema/Gruppen/{group}/Diskussion",
+                       data={"csrf_token": csrf(client), "titel": title, "text": "Hallo zusammen"})
