@@ -12,6 +12,7 @@ from typing import Any, Iterator, Mapping
 from flask import current_app
 from flask import g as flaskg
 from moin.constants.keys import CURRENT, ITEMID, NAMESPACE, REVID
+from moin.constants.rights import PUBREAD, READ
 from moin.items import Item
 from moin.storage.middleware.exceptions import AccessDenied  # noqa: F401 – re-exported for views
 from moin.storage.middleware.protecting import ProtectingMiddleware
@@ -91,19 +92,31 @@ def save_record(
     save_item(name, text, meta_updates=updates, comment=comment, **options)
 
 
+class _WorkflowStorage(ProtectingMiddleware):
+    """moin's storage in which the acting user may write, create, destroy and change ACLs everywhere.
+
+    Reading stays moin's ACL for everybody – also inside the save, where moin's notification
+    mails ask whether each subscriber may read the changed item.
+    """
+
+    def _eval_acl(self, acl, default_acl, user_name, right):
+        if right not in (READ, PUBREAD) and user_name in self.user.name:
+            return True
+        return super()._eval_acl(acl, default_acl, user_name, right)
+
+
 @contextmanager
 def workflow_rights() -> Iterator[None]:
     """Write what our workflow has allowed, where moin's ACL lets users only read.
 
     Discussion items are read-only for users in moin's editor; whether someone may post, edit,
     hide, lock or move is decided by our views (membership, dates, locks, authorship).  Inside
-    this block moin's storage grants every right – still as the current user, so history, the
+    this block the current user may write anywhere – still as themselves, so history, the
     ``item_modified`` signal (catalog, moin's notification mails) and validation stay moin's.
     """
     app = current_app
-    everything = {"before": "All:read,write,create,destroy,admin", "default": "", "after": "", "hierarchic": False}
     protected = flaskg.storage
-    flaskg.storage = ProtectingMiddleware(app.storage, flaskg.user, [(ns, everything) for ns, _acl in app.cfg.acl_mapping])
+    flaskg.storage = _WorkflowStorage(app.storage, flaskg.user, app.cfg.acl_mapping)
     try:
         yield
     finally:

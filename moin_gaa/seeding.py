@@ -21,9 +21,28 @@ from .events import EVENT_TYPE, EventError, event_from_fields
 from .municipalities import PROFILE_TYPE, ProfileError, profile_from_fields
 from .tools import TOOL_TYPE, ToolError, tool_from_fields
 from .vocabulary import Vocabulary
+from .areas import ONLINE_ACL
+from .discussion_views import POST_CONTENTTYPE
+from .discussions import (
+    ONLINE_PREFIX,
+    ONLINE_TYPE,
+    POST_TYPE,
+    RESULTS_PAGE,
+    THREAD_TYPE,
+    DiscussionError,
+    check_body,
+    check_title,
+    online_discussion_from_input,
+    post_from_fields,
+    results_template,
+    thread_from_fields,
+)
+from .groups import GROUP_PREFIX, GROUP_TYPE, GroupError, group_from_input, space_acl, space_pages
+from .sanitize import render_post
 
 SEED_META_KEYS = {"summary", "tags", RECORD_TYPE, RECORD_FIELDS}
 SEED_COMMENT = "Startinhalt des PartnerWiki"
+ENFORCED_META = ("acl", "usergroup")  # what a generated page imposes on a seed file of the same name
 
 
 class SeedError(ValueError):
@@ -118,9 +137,84 @@ def check_record(page: PageSpec, vocabulary: Vocabulary) -> PageSpec:
     return page
 
 
+def discussion_pages(page: PageSpec) -> list[PageSpec]:
+    """Group spaces, Online-Diskussionen, threads and posts from seed files – with what the app would add.
+
+    A group seed (``gruppe``; its ``mitglieder`` become the member list) brings its whole space
+    with the same ACLs as ``/+gaa/gruppe/neu`` (:func:`~moin_gaa.groups.space_pages`); an
+    Online-Diskussion its ACL and Ergebnissicherung; threads and posts get their HTML from the one
+    sanitiser, and a post's text is its ``.data`` file (stored as plain text, like a real post).
+    """
+    record_type = page.meta.get(RECORD_TYPE)
+    fields = dict(page.meta.get(RECORD_FIELDS) or {})
+    where = f"{page.name}.meta"
+    try:
+        if record_type == GROUP_TYPE:
+            members = [str(m) for m in fields.pop("mitglieder", [])]
+            group = group_from_input(fields)
+            if group.page != page.name:
+                raise SeedError(where, f"der Name „{group.name}“ passt nicht zum Seitennamen „{page.name}“")
+            group_page = replace(page, meta={**page.meta, RECORD_FIELDS: group.fields(), "acl": space_acl(group)})
+            return [group_page] + [PageSpec(name, text, meta) for name, text, meta in space_pages(group, members)]
+        if record_type == ONLINE_TYPE:
+            online = online_discussion_from_input({**fields, "beginn": fields.get("beginn"), "ende": fields.get("ende")})
+            if ONLINE_PREFIX + online.titel != page.name:
+                raise SeedError(where, f"der Titel „{online.titel}“ passt nicht zum Seitennamen „{page.name}“")
+            results = PageSpec(f"{page.name}/{RESULTS_PAGE}", results_template(online.titel), {"summary": f"Ergebnissicherung: {online.titel}"})
+            return [replace(page, meta={**page.meta, RECORD_FIELDS: online.fields(), "acl": ONLINE_ACL}), results]
+        if record_type == THREAD_TYPE:
+            thread = thread_from_fields({**fields, "html": ""})
+            title, text = check_title(thread.titel), check_body(thread.text)
+            if page.name.rsplit("/", 1)[-1] != title.replace("/", "-"):
+                raise SeedError(where, f"der Titel „{title}“ passt nicht zum Seitennamen „{page.name}“")
+            checked = replace(thread, titel=title, text=text, html=render_post(text))
+            return [replace(page, meta={**page.meta, RECORD_FIELDS: checked.fields()})]
+        if record_type == POST_TYPE:
+            text = check_body(page.text)
+            post = post_from_fields({**fields, "text": text, "html": render_post(text)})
+            if page.name.rsplit("/", 1)[-1] != post.id:
+                raise SeedError(where, f"die id „{post.id}“ passt nicht zum Seitennamen „{page.name}“")
+            return [replace(page, text=text, meta={**page.meta, RECORD_FIELDS: post.fields()}, contenttype=POST_CONTENTTYPE)]
+    except (GroupError, DiscussionError) as e:
+        raise SeedError(where, " ".join(e.errors.values())) from e
+    except (KeyError, TypeError, ValueError) as e:
+        raise SeedError(where, f"unvollständige oder falsche Felder ({e})") from e
+    return [page]
+
+
+def with_generated(seeds: list[PageSpec]) -> list[PageSpec]:
+    """Each seed page expanded (:func:`discussion_pages`); a generated page gives way to a seed file of
+    the same name (e.g. a written Ergebnissicherung), but its metadata (ACLs, members) is kept."""
+    pages = {p.name: p for p in seeds}
+    generated: dict[str, dict] = {}
+    for seed in seeds:
+        own, *extra = discussion_pages(seed)
+        pages[own.name] = own
+        for page in extra:
+            generated[page.name] = dict(page.meta)
+            if page.name not in pages:
+                pages[page.name] = page
+    for name, meta in generated.items():
+        enforced = {k: v for k, v in meta.items() if k in ENFORCED_META}
+        pages[name] = replace(pages[name], meta={**pages[name].meta, **enforced})
+    return sorted(pages.values(), key=lambda p: p.name)
+
+
+def check_parents(pages: list[PageSpec]) -> None:
+    """Below ``Gruppen/`` every page needs its parent: moin's hierarchic ACLs skip a missing one,
+    and the default ACL would make the page public."""
+    names = {p.name for p in pages}
+    for page in pages:
+        parent = page.name.rsplit("/", 1)[0]
+        if page.name.startswith(GROUP_PREFIX) and "/" in page.name[len(GROUP_PREFIX):] and parent not in names:
+            raise SeedError(f"{page.name}.data", f"die Elternseite „{parent}“ fehlt – ohne sie wäre die Seite öffentlich")
+
+
 def load_seed_pages(directory: str, progress: Progress | None = None) -> StoreResult:
     """Read, check and store the seed pages (app context required)."""
     pages = read_seed_pages(directory)
     vocabulary = partnerwiki().vocabulary
     pages = [check_record(page, vocabulary) for page in pages]
+    pages = with_generated(pages)
+    check_parents(pages)
     return store_pages(pages, comment=SEED_COMMENT, progress=progress)
