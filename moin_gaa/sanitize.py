@@ -9,7 +9,9 @@ Every link gets ``rel="nofollow noopener"`` and opens in the same tab.
 
 from __future__ import annotations
 
+import re
 from functools import partial
+from urllib.parse import urlsplit
 
 import bleach
 import markdown
@@ -18,6 +20,20 @@ from bleach.linkifier import DEFAULT_CALLBACKS, LinkifyFilter
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote", "a"})
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")  # browsers drop these inside a scheme („jav\tascript:“)
+
+
+def _attribute_allowed(tag: str, name: str, value: str) -> bool:
+    """The allow-list, plus: a link's scheme must be allowed as a browser reads it.
+
+    bleach lets ``javascript:1`` through (it looks like ``host:port``); we do not.
+    """
+    if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return False
+    if name != "href":
+        return True
+    scheme = urlsplit(_IGNORED_IN_URLS.sub("", value)).scheme.lower()
+    return scheme in ALLOWED_PROTOCOLS or (scheme == "" and not value.lstrip().startswith("//"))
 
 
 def _rel(attrs, new=False):
@@ -27,7 +43,7 @@ def _rel(attrs, new=False):
 
 # one pass: cleaning and linkifying together (a separate Linker pass escapes code blocks twice)
 _CLEANER = bleach.Cleaner(
-    tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True,
+    tags=ALLOWED_TAGS, attributes=_attribute_allowed, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True,
     filters=[partial(LinkifyFilter, callbacks=[*DEFAULT_CALLBACKS, _rel], skip_tags={"pre", "code"}, parse_email=False)],
 )
 

@@ -1,0 +1,129 @@
+"""The seeded private group „Beispielnetzwerk Frühe Hilfen“ appears nowhere for outsiders.
+
+The secret words are taken from the group's own seed files – every word of ten letters or more
+that no public seed page uses – and then looked for in every surface an outsider can reach:
+pages, moin's search, indexes, recent changes, feeds, tags, sitemaps, our JSON, lists, print
+views, summaries and calendar feeds.
+"""
+
+import json
+import os
+import re
+from urllib.parse import quote
+
+import pytest
+from moin.storage.middleware.exceptions import AccessDenied
+
+from conftest import ADMIN, REGISTERED, acting_as, login, save_page
+from moin_gaa.cli import SEED_DIR
+from moin_gaa.groups import calendar_key
+
+GROUP = "Beispielnetzwerk Frühe Hilfen"
+PRIVATE_DIR = os.path.join(SEED_DIR, "Gruppen", GROUP)
+
+
+def seed_texts(paths):
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            raw = f.read()
+        yield json.dumps(json.loads(raw), ensure_ascii=False) if path.endswith(".meta") else raw
+
+
+def private_files():
+    files = [os.path.join(SEED_DIR, "Gruppen", GROUP + ext) for ext in (".data", ".meta")]
+    for root, _dirs, names in os.walk(PRIVATE_DIR):
+        files += [os.path.join(root, n) for n in names]
+    return files
+
+
+def public_files():
+    private = set(private_files())
+    for root, _dirs, names in os.walk(SEED_DIR):
+        for n in names:
+            path = os.path.join(root, n)
+            if path not in private:
+                yield path
+
+
+def words(texts) -> set[str]:
+    return {w for text in texts for w in re.findall(r"[A-Za-zÄÖÜäöüß]{10,}", text)}
+
+
+def ui_files():
+    repo = os.path.dirname(SEED_DIR)
+    for folder in ("moin_gaa", "macros", "themes"):
+        for root, _dirs, names in os.walk(os.path.join(repo, folder)):
+            yield from (os.path.join(root, n) for n in names if n.endswith((".py", ".html", ".js")))
+
+
+def plain_texts(paths):
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            yield f.read()
+
+
+# words our own pages print anyway (labels such as „Teilnehmende“) say nothing about the group
+SECRETS = sorted(words(seed_texts(private_files())) - words(seed_texts(public_files())) - words(plain_texts(ui_files()))
+                 - {"Beispielnetzwerk"})
+PRIVATE_NAMES = sorted(
+    os.path.relpath(os.path.join(root, n), SEED_DIR)[: -len(".data")]
+    for root, _dirs, names in os.walk(PRIVATE_DIR) for n in names if n.endswith(".data")
+)
+
+
+def leaked(body: str, asked: str = "") -> list[str]:
+    """Secret words in a response – except those the asker typed into the address themselves."""
+    return [w for w in SECRETS if w in body and w not in asked]
+
+
+def test_the_seed_has_private_content_to_protect():
+    assert len(SECRETS) >= 10, SECRETS
+    assert any("/Diskussion/" in n for n in PRIVATE_NAMES) and any("/Dokumente/" in n for n in PRIVATE_NAMES)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "registered outsider"])
+def test_no_surface_shows_the_private_space(wiki, client, who):
+    if who != "anonymous":
+        login(client, REGISTERED)
+    with acting_as(wiki, ADMIN):
+        save_page("Leaktest Auswertung", f'<<DiscussionSummary(bereich="Gruppen/{GROUP}/Diskussion")>>\n\n<<GroupDirectory>>\n')
+    for name in [f"Gruppen/{GROUP}", *PRIVATE_NAMES]:
+        response = client.get("/" + quote(name))
+        assert response.status_code in (403, 404), name
+        assert not leaked(response.get_data(as_text=True), asked=name), name
+    for view in ("+content", "+indexable", "+history", "+diffraw", "+get", "+backrefs", "+sitemap", "+index"):
+        for name in PRIVATE_NAMES:
+            try:
+                body = client.get(f"/{view}/{quote(name)}").get_data(as_text=True)
+            except AccessDenied:  # moin's +indexable does not catch it: an error page, no content
+                continue
+            assert not leaked(body, asked=name), (view, name)
+    surfaces = [
+        "/+history", "/+index/", f"/+index/Gruppen", "/+feed/atom", "/all", "/+orphans", "/+wanteds", "/+tags",
+        "/+sitemap/Startseite", "/Gesprächsräume", "/Leaktest Auswertung",
+        "/+gaa/records.json?limit=10000", "/+gaa/records.json?typ=beitrag", "/+gaa/records.json?typ=thema", "/+gaa/records.json?typ=gruppe",
+        "/+gaa/calendar/alle.ics", f"/+gaa/calendar/{calendar_key(GROUP)}.ics",
+        f"/+gaa/diskussion/druck/Gruppen/{quote(GROUP)}/Diskussion",
+        "/+gaa/export/kommunen.csv", "/+gaa/export/werkzeugkiste.csv", "/+gaa/kalender-schluessel",
+    ]
+    for url in surfaces:
+        body = client.get(url).get_data(as_text=True)
+        assert not leaked(body), (url, leaked(body)[:3])
+        if url.startswith(("/Gesprächsräume", "/+gaa/records", "/+gaa/calendar", "/+gaa/kalender", "/+gaa/export")):
+            assert GROUP not in body, url  # not even its name
+    for word in SECRETS[:15]:
+        for url in (f"/+search?q={quote(word)}", f"/+gaa/records.json?q={quote(word)}"):
+            body = client.get(url).get_data(as_text=True)
+            assert not leaked(body, asked=word), url
+            assert "Fallwerkstatt" not in body or word == "Fallwerkstatt", url
+    assert client.get(f"/+gaa/calendar/{calendar_key(GROUP)}.ics").status_code == 404
+    assert client.get(f"/+gaa/diskussion/druck/Gruppen/{quote(GROUP)}/Diskussion").status_code in (403, 404)
+    summary = client.get("/Leaktest Auswertung").get_data(as_text=True)
+    assert "kein Diskussionsbereich" in summary and "Teilnehmende" not in summary
+
+
+def test_the_moderation_reads_the_private_space(wiki, client):
+    login(client, ADMIN)
+    body = client.get(f"/Gruppen/{quote(GROUP)}/Diskussion").get_data(as_text=True)
+    assert len(leaked(body)) > 0 or "Fallwerkstatt" in body
+    assert client.get("/" + quote(PRIVATE_NAMES[0])).status_code == 200
