@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import g as flaskg
-from flask import request, url_for
+from flask import url_for
 
 from moin_gaa.csrf import csrf_token
 from moin_gaa.discussion_views import is_subscribed
@@ -58,7 +58,6 @@ def subscription_form(name: str, what: str):
         "form",
         csrf_field(),
         E("input", type="hidden", name="aktion", value="abbestellen" if subscribed else "abonnieren"),
-        E("input", type="hidden", name="zurueck", value=request.full_path.rstrip("?")),
         E("button", f"E-Mail-Benachrichtigung für {what} abbestellen" if subscribed else f"{what} abonnieren (E-Mail bei neuen Beiträgen)",
           type="submit", class_="gaa-button gaa-button-secondary"),
         method="post", action=url_for("gaa.subscription_view", name=name), class_="gaa-inline-form",

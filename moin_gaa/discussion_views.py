@@ -240,7 +240,7 @@ def subscription_view(name: str):
     else:
         subscribe_below(name)
         flash("Sie erhalten eine E-Mail, wenn hier etwas Neues geschrieben wird.", "info")
-    return redirect(request.form.get("zurueck") or url_for("frontend.show_item", item_name=name))
+    return redirect(url_for("frontend.show_item", item_name=name))
 
 
 @gaa.route("/diskussion/druck/<path:name>")
