@@ -7,7 +7,8 @@ figures compare across machines.  Run with ``make bench``; never part of ``make 
 Targets (issues): matrix and filtered matrix with 10,000 published tools ≤ 2× a plain page;
 CSV export of all 10,000 ≤ 1 s.  A feed of 5,000 events: cold ≤ 1.2× the raw icalendar
 serialisation of the same events, repeated ≤ 1.5× a plain page, 304 without building.  With 11,000 municipality profiles: the directory filtered by
-Land and the nationwide heat map ≤ 2× a plain page; the CSV export ≤ 1 s.
+Land and the nationwide heat map ≤ 2× a plain page; the CSV export ≤ 1 s.  Discussions: a thread of 1,000 posts ≤ 3× a
+plain page, a space listing 500 threads ≤ 2×, posting a reply ≤ 2× one plain moin revision write.
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import quote
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]
 os.environ.setdefault("PARTNERWIKI_SECRET_KEY", "bench-secret")
 os.environ.setdefault("PARTNERWIKI_INSTANCE", tempfile.mkdtemp(prefix="partnerwiki-bench-"))
 
-from conftest import REGISTERED, acting_as, create_people, make_app, save_page  # noqa: E402
+from conftest import ADMIN, CSRF_RE, REGISTERED, acting_as, create_people, login, make_app, save_page  # noqa: E402
+from moin_gaa.areas import ONLINE_ACL  # noqa: E402
+from moin_gaa.discussion_views import ONLINE_TEXT, POST_CONTENTTYPE, THREAD_TEXT  # noqa: E402
+from moin_gaa.discussions import (  # noqa: E402
+    ONLINE_PREFIX, ONLINE_TYPE, POST_TYPE, THREAD_TYPE, OnlineDiscussion, new_post, new_thread,
+)
 from moin_gaa.accounts import ensure_role_groups  # noqa: E402
 from moin_gaa.app import partnerwiki  # noqa: E402
 from moin_gaa.cli import SEED_DIR  # noqa: E402
@@ -192,7 +199,58 @@ def feed_figures(app, client, plain: float) -> None:
     emit("ics_5000_feed_megabytes", len(client.get("/+gaa/calendar/benchfeed.ics").get_data()) / 1_000_000)
 
 
-def main() -> None:
+DISCUSSION_POSTS = 1_000
+DISCUSSION_THREADS = 500
+
+
+def discussion_specs(area: str, threads: int, posts_in_first: int) -> list[PageSpec]:
+    """An area with ``threads`` threads; the first one has ``posts_in_first`` posts, every fifth nested."""
+    specs = []
+    for t in range(threads):
+        thread = new_thread(f"Benchthema {t:04d} zur Beteiligung", "Eröffnung mit **Markdown** und einer Liste:\n\n- a\n- b", "Bench Autorin")
+        name = f"{area}/{thread.titel}"
+        specs.append(PageSpec(name, THREAD_TEXT, {"gaa_type": THREAD_TYPE, "gaa_fields": thread.fields(), "summary": thread.titel}))
+        ids: list[str] = []
+        for i in range(posts_in_first if t == 0 else 0):
+            post = new_post(f"Antwort {i} mit *Betonung* und einem [Link](https://example.org).", f"Person {i % 40}",
+                            ids[-1] if i % 5 == 4 else "", ids)
+            ids.append(post.id)
+            specs.append(PageSpec(f"{name}/{post.id}", post.text, {"gaa_type": POST_TYPE, "gaa_fields": post.fields(),
+                                                                   "summary": post.text[:80]}, contenttype=POST_CONTENTTYPE))
+    return specs
+
+
+def discussion_figures(app, client, plain: float, write_moin: float) -> None:
+    """A thread of 1,000 posts and an Online-Diskussion of 500 threads (its page lists them and shows the
+    Auswertung) vs. a plain page; posting a reply vs. one plain moin revision write."""
+    today = date.today()
+    online = OnlineDiscussion("Benchdiskussion", "Eine offene Diskussion für die Messung.", (today - timedelta(days=3)).isoformat(),
+                              (today + timedelta(days=30)).isoformat())
+    area = ONLINE_PREFIX + online.titel
+    with acting_as(app, None):
+        store_pages([PageSpec(area, ONLINE_TEXT, {"gaa_type": ONLINE_TYPE, "gaa_fields": online.fields(), "summary": online.titel,
+                                                  "acl": ONLINE_ACL})])
+        store_pages(discussion_specs(area, DISCUSSION_THREADS, DISCUSSION_POSTS))
+    thread = f"{area}/Benchthema 0000 zur Beteiligung"
+    emit("thread_1000_posts_ratio", median_seconds(get(client, "/" + quote(thread)), repeat=7) / plain)
+    emit("space_500_threads_ratio", median_seconds(get(client, "/" + quote(area)), repeat=7) / plain)
+    login(client, REGISTERED)
+    token = CSRF_RE.search(client.get("/+gaa/kalender-schluessel").get_data(as_text=True)).group(1)
+    counter = iter(range(10_000))
+
+    def post_reply():
+        response = client.post(f"/+gaa/diskussion/antwort/{quote(thread)}", data={"csrf_token": token, "text": f"Messantwort {next(counter)}"})
+        assert response.status_code == 302, response.status_code
+
+    emit("reply_vs_moin_write_ratio", median_seconds(post_reply, repeat=7) / write_moin)
+    client.get("/+logout")
+
+
+SECTIONS = ("tools", "feed", "discussions", "profiles")
+
+
+def main(sections: tuple[str, ...] = SECTIONS) -> None:
+    """``python bench/run.py [tools|feed|discussions|profiles …]`` – all sections without arguments."""
     app = make_app(os.path.join(os.environ["PARTNERWIKI_INSTANCE"], "instance"))
     create_people(app)
     with acting_as(app, None):
@@ -209,39 +267,47 @@ def main() -> None:
     emit("moin_revision_write_ms", write_moin * 1000)
 
     vocabulary = partnerwiki(app).vocabulary
-    with acting_as(app, None):
-        start = time.perf_counter()
-        store_pages(tool_specs(vocabulary, BULK_TOOLS))
-        bulk = (time.perf_counter() - start) / BULK_TOOLS
-    emit("bulk_write_per_record_ms", bulk * 1000)
-    emit("bulk_vs_moin_write_ratio", bulk / write_moin)
-
     with app.test_client() as client:
         plain = median_seconds(get(client, "/Bench/Schlichte Seite"))
         emit("plain_page_ms", plain * 1000)
         emit("start_page_ratio", median_seconds(get(client, "/Startseite")) / plain)
-        emit("matrix_10000_ratio", median_seconds(get(client, "/Matrix")) / plain)
-        emit("matrix_10000_filtered_ratio", median_seconds(get(client, "/Matrix?art=leitfaden&land=nw&jahr_von=2015")) / plain)
-        emit("matrix_10000_cell_list_ratio", median_seconds(get(client, "/Matrix?lebensphase=kita&empfehlung=beteiligung")) / plain)
-        emit("matrix_10000_fulltext_ratio", median_seconds(get(client, "/Matrix?q=Gesundheitsförderung")) / plain)
-        export = median_seconds(get(client, "/+gaa/export/werkzeugkiste.csv"), repeat=5)
-        emit("export_csv_10000_seconds", export)
-        rows = client.get("/+gaa/export/werkzeugkiste.csv").get_data(as_text=True).count("\n") - 1
-        emit("export_csv_rows", rows)
-
-        feed_figures(app, client, plain)
-
-    with acting_as(app, None):
-        store_pages(profile_specs(vocabulary, BULK_PROFILES))
-    with app.test_client() as client:
-        plain = median_seconds(get(client, "/Bench/Schlichte Seite"))
-        emit("plain_page_with_21000_records_ms", plain * 1000)
-        emit("directory_11000_by_land_ratio", median_seconds(get(client, "/Partnerverzeichnis?land=nw")) / plain)
-        emit("heat_map_11000_ratio", median_seconds(get(client, "/Heatmap bundesweit")) / plain)
-        emit("profile_page_ratio", median_seconds(get(client, "/Kommunen/Benchgemeinde 00042")) / plain)
-        emit("export_kommunen_csv_11000_seconds", median_seconds(get(client, "/+gaa/export/kommunen.csv"), repeat=5))
+        if "discussions" in sections:
+            discussion_figures(app, client, plain, write_moin)
+        if "feed" in sections:
+            feed_figures(app, client, plain)
+    if "tools" in sections:
+        with acting_as(app, None):
+            start = time.perf_counter()
+            store_pages(tool_specs(vocabulary, BULK_TOOLS))
+            bulk = (time.perf_counter() - start) / BULK_TOOLS
+        emit("bulk_write_per_record_ms", bulk * 1000)
+        emit("bulk_vs_moin_write_ratio", bulk / write_moin)
+        with app.test_client() as client:
+            plain = median_seconds(get(client, "/Bench/Schlichte Seite"))
+            emit("plain_page_with_10000_tools_ms", plain * 1000)
+            emit("matrix_10000_ratio", median_seconds(get(client, "/Matrix")) / plain)
+            emit("matrix_10000_filtered_ratio", median_seconds(get(client, "/Matrix?art=leitfaden&land=nw&jahr_von=2015")) / plain)
+            emit("matrix_10000_cell_list_ratio", median_seconds(get(client, "/Matrix?lebensphase=kita&empfehlung=beteiligung")) / plain)
+            emit("matrix_10000_fulltext_ratio", median_seconds(get(client, "/Matrix?q=Gesundheitsförderung")) / plain)
+            export = median_seconds(get(client, "/+gaa/export/werkzeugkiste.csv"), repeat=5)
+            emit("export_csv_10000_seconds", export)
+            rows = client.get("/+gaa/export/werkzeugkiste.csv").get_data(as_text=True).count("\n") - 1
+            emit("export_csv_rows", rows)
+    if "profiles" in sections:
+        with acting_as(app, None):
+            store_pages(profile_specs(vocabulary, BULK_PROFILES))
+        with app.test_client() as client:
+            plain = median_seconds(get(client, "/Bench/Schlichte Seite"))
+            emit("plain_page_with_21000_records_ms", plain * 1000)
+            emit("directory_11000_by_land_ratio", median_seconds(get(client, "/Partnerverzeichnis?land=nw")) / plain)
+            emit("heat_map_11000_ratio", median_seconds(get(client, "/Heatmap bundesweit")) / plain)
+            emit("profile_page_ratio", median_seconds(get(client, "/Kommunen/Benchgemeinde 00042")) / plain)
+            emit("export_kommunen_csv_11000_seconds", median_seconds(get(client, "/+gaa/export/kommunen.csv"), repeat=5))
     app.deinit_backends()
 
 
 if __name__ == "__main__":
-    main()
+    unknown = set(sys.argv[1:]) - set(SECTIONS)
+    if unknown:
+        sys.exit(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
+    main(tuple(sys.argv[1:]) or SECTIONS)

@@ -20,11 +20,20 @@ from moin_gaa.access import ReadRights, is_moderator
 from moin_gaa.app import partnerwiki
 from moin_gaa.areas import area_for, may_moderate, posting_refusal
 from moin_gaa.discussion_index import posts_of
-from moin_gaa.discussions import THREAD_TYPE, area_of_thread, may_edit, post_from_fields, post_tree, thread_from_fields
+from moin_gaa.discussions import (
+    THREAD_TYPE,
+    area_of_thread,
+    may_edit,
+    page_with,
+    post_from_fields,
+    post_page,
+    post_tree,
+    thread_from_fields,
+)
 from moin_gaa.items import current
 
 from ._args import current_item_name
-from ._discussion_html import csrf_field, post_form, subscription_form, time_element
+from ._discussion_html import csrf_field, local_time, post_form, subscription_form, time_element
 from ._html import E, from_clean_html
 from ._tools_html import item_url
 
@@ -43,35 +52,54 @@ class ThreadView:
         self.moderate_prefix = url_for("gaa.moderate_view", name=name + "/x")[:-1]
         self.history_prefix = url_for("frontend.history", item_name=name + "/x")[:-1]
         self.hide_target = request.args.get("ausblenden", "")
-        self.refusal = posting_refusal(area, locked=thread.gesperrt) if area else "Dieser Bereich ist nicht lesbar."
+        wanted = request.args.get("beitrag") or request.args.get("antwort") or self.hide_target
+        try:
+            requested = int(request.args.get("seite", "1"))
+        except ValueError:
+            requested = 1
         self.tree = post_tree(posts)
+        self.roots, self.page_number, self.pages = post_page(self.tree, page_with(self.tree, wanted) if wanted else requested)
+        self.here = f"{self.page}?seite={self.page_number}&" if self.pages > 1 else f"{self.page}?"
+        self.refusal = posting_refusal(area, locked=thread.gesperrt) if area else "Dieser Bereich ist nicht lesbar."
         self.by_id = {p.id: p for p in posts}
 
-    def post(self, node, depth: int):
-        post = node.post
+    def post(self, node, depth: int) -> list:
+        """The ``<li>`` of a post with its answers nested – from MAX_DEPTH on, the rest of the branch flat."""
+        if depth >= MAX_DEPTH:
+            items, stack = [], [node]
+            while stack:  # no recursion: a chain of answers can be long
+                current_node = stack.pop()
+                items.append(E("li", self._parts(current_node.post, answer_note=True), class_="gaa-post", id=current_node.post.id))
+                stack.extend(reversed(current_node.replies))
+            return items
+        replies = [item for r in node.replies for item in self.post(r, depth + 1)]
+        return [E("li", self._parts(node.post, answer_note=depth == 1), E("ol", replies, class_="gaa-replies") if replies else None,
+                  class_="gaa-post", id=node.post.id)]
+
+    def _parts(self, post, *, answer_note: bool) -> list:
+        """Meta line, body, actions – few elements per post, so a thread of 1,000 posts stays a light page."""
         quoted = quote(post.id)
         actions = []
         if self.refusal is None:
-            actions.append(E("a", "Antworten", href=f"{self.page}?antwort={quoted}#antworten"))
+            actions.append(E("a", "Antworten", href=f"{self.here}antwort={quoted}#antworten"))
         if may_edit(post, self.user, locked=self.thread.gesperrt):
             actions.append(E("a", "Bearbeiten", href=self.edit_prefix + quoted))
         if self.moderator:
             if post.versteckt:
                 actions.append(self._moderation_button(post.id, "einblenden", "Wieder einblenden"))
             else:
-                actions.append(E("a", "Ausblenden …", href=f"{self.page}?ausblenden={quoted}#{quoted}"))
-        body = from_clean_html(post.html)
+                actions.append(E("a", "Ausblenden …", href=f"{self.here}ausblenden={quoted}#{quoted}"))
+        answer_to = self.by_id.get(post.antwort_auf) if answer_note else None  # its post is not just above
+        meta = E(
+            "p",
+            E("strong", post.autor), " · ", local_time(post.erstellt),
+            [" · ", E("a", "bearbeitet", href=self.history_prefix + quoted, title="Versionen dieses Beitrags")] if post.bearbeitet else None,
+            f" · Antwort an {answer_to.autor}" if answer_to is not None else None,
+            class_="gaa-post-meta",
+        )
         hidden_note = None
         if post.versteckt:
             hidden_note = E("p", f"Von der Moderation ausgeblendet ({post.grund}) – nur für die Moderation sichtbar.", class_="gaa-hidden-post")
-        answer_to = self.by_id.get(post.antwort_auf)
-        meta = E(
-            "p",
-            E("strong", post.autor), " · ", time_element(post.erstellt),
-            [" · ", E("a", "bearbeitet", href=self.history_prefix + quoted, title="Versionen dieses Beitrags")] if post.bearbeitet else None,
-            [" · Antwort an ", answer_to.autor] if answer_to is not None and depth > MAX_DEPTH else None,
-            class_="gaa-post-meta", id=f"{post.id}-meta",
-        )
         hide_form = None
         if self.moderator and self.hide_target == post.id and not post.versteckt:
             hide_form = E("form", csrf_field(), E("input", type="hidden", name="aktion", value="verbergen"),
@@ -79,15 +107,8 @@ class ThreadView:
                           E("input", id=f"{post.id}-grund", name="grund", required=True, size="40"),
                           E("button", "Beitrag ausblenden", type="submit", class_="gaa-button"),
                           method="post", action=self.moderate_prefix + quoted, class_="gaa-inline-form")
-        article = E("article", meta, hidden_note, E("div", body, class_="gaa-post-body"),
-                    E("p", [[a, " · "] for a in actions[:-1]], actions[-1:], class_="gaa-post-actions") if actions else None,
-                    hide_form, aria_labelledby=f"{post.id}-meta")
-        children = []
-        if node.replies:
-            if depth >= MAX_DEPTH:
-                return [E("li", article, class_="gaa-post", id=post.id)] + [item for r in node.replies for item in self.post(r, depth + 1)]
-            children = [item for r in node.replies for item in self.post(r, depth + 1)]
-        return [E("li", article, E("ol", children, class_="gaa-replies") if children else None, class_="gaa-post", id=post.id)]
+        return [meta, hidden_note, from_clean_html(post.html),
+                E("p", [[a, " · "] for a in actions[:-1]], actions[-1:], class_="gaa-post-actions") if actions else None, hide_form]
 
     def _moderation_button(self, target: str, action: str, label: str):
         return E("form", csrf_field(), E("input", type="hidden", name="aktion", value=action),
@@ -124,6 +145,16 @@ class ThreadView:
                            hidden=hidden),
                  id="antworten")
 
+    def pager(self):
+        """„Seite 2 von 10“ with links – POSTS_PER_PAGE posts a page, in reading order."""
+        if self.pages == 1:
+            return None
+        n, last = self.page_number, self.pages
+        links = [E("a", "« vorherige Seite", href=f"{self.page}?seite={n - 1}", rel="prev") if n > 1 else None,
+                 f" Seite {n} von {last} ",
+                 E("a", "nächste Seite »", href=f"{self.page}?seite={n + 1}", rel="next") if n < last else None]
+        return E("nav", E("p", links), aria_label="Seiten der Antworten", class_="gaa-pager")
+
     def render(self):
         t = self.thread
         count = len(self.by_id)
@@ -137,10 +168,11 @@ class ThreadView:
             self.moderation_panel(),
         )
         opening = E("article", E("div", from_clean_html(t.html), class_="gaa-post-body"), class_="gaa-opening", aria_label="Eröffnungsbeitrag")
-        answers = E("section", E("h3", f"{count} Antworten" if count != 1 else "1 Antwort"),
-                    E("ol", [item for node in self.tree for item in self.post(node, 1)], class_="gaa-posts") if count else
+        pager = self.pager()
+        answers = E("section", E("h3", f"{count} Antworten" if count != 1 else "1 Antwort"), pager,
+                    E("ol", [item for node in self.roots for item in self.post(node, 1)], class_="gaa-posts") if count else
                     E("p", "Noch keine Antworten.", class_="gaa-empty"),
-                    aria_label="Antworten")
+                    pager, aria_label="Antworten")
         return E("div", header, opening, answers, self.answer_form(), class_="gaa-discussion")
 
 

@@ -25,7 +25,7 @@ from moin_gaa.app import partnerwiki
 from moin_gaa.areas import Area, area_for, is_member, may_moderate, posting_refusal
 from moin_gaa.calendar import calendar_occurrences
 from moin_gaa.discussion_index import post_counts, threads_of
-from moin_gaa.discussions import GROUP_AREA, ONLINE_TYPE, PHASE_LABELS
+from moin_gaa.discussions import GROUP_AREA, ONLINE_TYPE, PHASE_LABELS, SUMMARY_PAGE
 from moin_gaa.groups import GROUP_TYPE, JOIN_LABELS, VISIBILITY_LABELS, Group, group_from_fields
 from moin_gaa.items import AccessDenied, current
 from moin_gaa.sanitize import render_post
@@ -65,7 +65,7 @@ def new_thread_block(area: Area):
 
 def tools_line(area: Area, what: str):
     return E("p", subscription_form(area.space, what), " ", E("a", "Druckansicht", href=url_for("gaa.print_view", name=area.name)),
-             " · ", E("a", "Auswertung", href=item_url(area.name) + "#auswertung"), class_="gaa-actions")
+             " · ", E("a", "Auswertung und Ergebnissicherung", href=item_url(f"{area.name}/{SUMMARY_PAGE}")), class_="gaa-actions")
 
 
 def membership_block(group: Group, members: list[str]):

@@ -6,7 +6,7 @@ municipality profiles).  The Ergebnissicherung (``<area>/Ergebnissicherung``) is
 versioned wiki page that the moderation writes; it is shown first.
 
 Parameters:
-    bereich: the area (default: the page it stands on, or the discussion area of a group page)
+    bereich: the area (default: the area it stands on or below – ``<area>/Auswertung`` – or a group page's area)
 
 Usage:
     <<DiscussionSummary>>
@@ -26,7 +26,7 @@ from moin_gaa.access import ReadRights
 from moin_gaa.app import partnerwiki
 from moin_gaa.areas import Area, area_for, may_moderate
 from moin_gaa.discussion_index import area_posts, threads_of
-from moin_gaa.discussions import GROUP_AREA, RESULTS_PAGE
+from moin_gaa.discussions import GROUP_AREA, RESULTS_PAGE, SUMMARY_PAGE
 from moin_gaa.groups import GROUP_TYPE
 from moin_gaa.items import AccessDenied, current
 from moin_gaa.municipalities import PROFILE_TYPE
@@ -71,6 +71,8 @@ class Macro(MacroBlockBase):
             log_bad_arguments("DiscussionSummary", arguments, e)
             return fail_message(str(e), alternative)
         name = args["bereich"] or current_item_name(page_url)
+        if not args["bereich"] and name.endswith("/" + SUMMARY_PAGE):
+            name = name.rsplit("/", 1)[0]  # the Auswertung page below its area
         stored = current(name) if not args["bereich"] else None
         if stored and stored[0].get("gaa_type") == GROUP_TYPE:
             name = f"{name}/{GROUP_AREA}"

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import LanguageAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, IDLIST, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, Or, Prefix, Query, Term
 
 from .access import acl_key
@@ -25,16 +25,17 @@ from .records import Record
 
 WRITE_LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's whoosh lock
 FACET_PREFIX = "f_"
-SCHEMA_VERSION = "5"  # bump when what is indexed changes: an older catalog is rebuilt
+SCHEMA_VERSION = "7"  # bump when what is indexed changes: an older catalog is rebuilt
 # Bulky fields that lists and exports never show stay in the item only; a smaller stored
 # document makes reading 10,000 of them for an export noticeably cheaper.
 NOT_STORED_FIELDS = {
     "kommune": ("aktivitaeten", "phasen_verlauf", "strategie"),
     "beitrag": ("text",),  # the Markdown source: lists show the cleaned HTML, the edit form reads the item
-    "thema": ("text",),
+    "thema": ("text", "html"),  # the opening post is read from the thread item itself
 }
 FACET_MAX_CHARS = 200  # longer texts (post bodies, descriptions) are no filter values
 VERSION_FILE = "schema_version"
+MANY_ACL_KEYS = 64
 
 
 GERMAN = LanguageAnalyzer("de")
@@ -62,10 +63,12 @@ def make_schema() -> Schema:
         itemid=ID(stored=True, unique=True),
         revid=ID(stored=True),
         name=ID(stored=True),
+        # every ancestor page of the record, one name per line: „posts below this thread“ is one term
+        ancestors=IDLIST(expression=r"[^\n]+"),
         names=STORED,
         namespace=ID(stored=True),
         acl=STORED,
-        acl_key=ID,  # records with equal keys have equal read rights (see access.acl_key)
+        acl_key=ID(sortable=True),  # records with equal keys have equal read rights (see access.acl_key)
         record_type=ID(stored=True),
         title=TEXT(analyzer=german, stored=True, field_boost=2.0),
         text=TEXT(analyzer=german),
@@ -93,11 +96,18 @@ def stored_fields(record: Record) -> dict[str, Any]:
     return {k: v for k, v in record.fields.items() if k not in omit}
 
 
+def ancestor_names(name: str) -> list[str]:
+    """``A/B/C`` → ``["A", "A/B"]``."""
+    parts = name.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
+
+
 def record_to_document(record: Record) -> dict[str, Any]:
     doc: dict[str, Any] = dict(
         itemid=record.itemid,
         revid=record.revid,
         name=record.name,
+        ancestors="\n".join(ancestor_names(record.name)),
         names=list(record.names),
         namespace=record.namespace,
         acl=record.acl,
@@ -276,11 +286,20 @@ class CatalogReader:
         self.searcher = searcher
         self.may_read = may_read
         self._by_key: dict[str, set[int]] | None = None
+        self._column = None
         self._decided: dict[str, bool] = {}
 
-    def _key_docs(self) -> dict[str, set[int]]:
+    def _key_docs(self) -> dict[str, set[int]] | None:
+        """Documents per ACL key when there are few keys (tools, profiles: set operations are cheapest).
+
+        Every thread of a discussion is a key of its own (its posts' parent), so with many keys
+        :meth:`docs` looks up the key of each match in the sortable column instead.
+        """
         if self._by_key is None:
-            self._by_key = {key: set(self.searcher.docs_for_query(Term("acl_key", key))) for key in self.searcher.lexicon("acl_key")}
+            keys = list(self.searcher.lexicon("acl_key"))
+            if len(keys) > MANY_ACL_KEYS:
+                return None
+            self._by_key = {key: set(self.searcher.docs_for_query(Term("acl_key", key))) for key in keys}
         return self._by_key
 
     def _readable_part(self, key: str, docnums: set[int]) -> set[int]:
@@ -297,11 +316,23 @@ class CatalogReader:
         """
         found = set(self.searcher.docs_for_query(query))
         readable: set[int] = set()
-        for key, docnums in self._key_docs().items():
+        by_key = self._key_docs()
+        if by_key is None:
+            grouped: dict[str, set[int]] = {}
+            column = self._key_column()
+            for n in found:
+                grouped.setdefault(column[n], set()).add(n)
+            by_key = grouped
+        for key, docnums in by_key.items():
             hits = found & docnums
             if hits:
                 readable |= self._readable_part(key, hits)
         return readable
+
+    def _key_column(self):
+        if self._column is None:
+            self._column = self.searcher.reader().column_reader("acl_key")
+        return self._column
 
     def facet_docs(self, key: str, value: str) -> set[int]:
         return self.docs(Term(FACET_PREFIX + key, value))

@@ -25,7 +25,8 @@ from .blueprint import gaa, login_first, stored_record_or_abort
 from .discussion_index import posts_of, threads_of
 from .discussions import (
     ONLINE_PREFIX,
-    RESULTS_PAGE,
+    AREA_TEXT,
+    RESERVED_TITLES,
     ONLINE_TYPE,
     POST_TYPE,
     THREAD_TYPE,
@@ -35,8 +36,8 @@ from .discussions import (
     may_edit,
     new_post,
     new_thread,
+    area_pages,
     online_discussion_from_input,
-    results_template,
     post_from_fields,
     post_tree,
     thread_from_fields,
@@ -47,7 +48,7 @@ from .items import AccessDenied, AlreadyExists, EditConflict, current, save_item
 
 POST_CONTENTTYPE = "text/plain;charset=utf-8"
 THREAD_TEXT = "<<Discussion>>\n"
-ONLINE_TEXT = "<<DiscussionSpace>>\n\n<<DiscussionSummary>>\n"
+ONLINE_TEXT = AREA_TEXT
 
 
 def message_page(title: str, message: str, status: int, back: str | None = None):
@@ -101,8 +102,8 @@ def new_thread_view(area_name: str):
     try:
         thread = new_thread(values["titel"], values["text"], flaskg.user.name0)
         name = thread_item_name(area.name, thread.titel)
-        if name.rsplit("/", 1)[1] == RESULTS_PAGE:
-            raise DiscussionError({"titel": f"„{RESULTS_PAGE}“ ist für die Auswertung reserviert."})
+        if name.rsplit("/", 1)[1] in RESERVED_TITLES:
+            raise DiscussionError({"titel": f"„{name.rsplit('/', 1)[1]}“ ist für die Auswertung reserviert."})
         with workflow_rights():
             save_record(name, THREAD_TEXT, record_type=THREAD_TYPE, fields=thread.fields(), summary=thread.titel,
                         comment="Thema eröffnet", new=True)
@@ -128,14 +129,22 @@ def reply_view(thread_name: str):
     if refusal := posting_refusal(area, locked=thread.gesperrt):
         return post_form(f"Antwort: {thread.titel}", action, values, {"_": refusal}, status=403)
     try:
-        known = [r.fields.get("id") for r in thread_posts(thread_name)]
-        post = new_post(values["text"], flaskg.user.name0, values["antwort_auf"], known)
+        target = values["antwort_auf"]
+        known = [target] if target and "/" not in target and _readable(f"{thread_name}/{target}") else []
+        post = new_post(values["text"], flaskg.user.name0, target, known)
         with workflow_rights():
             save_record(f"{thread_name}/{post.id}", post.text, record_type=POST_TYPE, fields=post.fields(),
                         summary=post.text[:120], comment="Antwort", new=True, contenttype=POST_CONTENTTYPE)
     except DiscussionError as e:
         return post_form(f"Antwort: {thread.titel}", action, values, e.errors)
-    return redirect(url_for("frontend.show_item", item_name=thread_name) + f"#{post.id}")
+    return redirect(url_for("frontend.show_item", item_name=thread_name, beitrag=post.id) + f"#{post.id}")
+
+
+def _readable(name: str) -> bool:
+    try:
+        return current(name) is not None
+    except AccessDenied:
+        return False
 
 
 @gaa.route("/diskussion/bearbeiten/<path:post_name>", methods=["GET", "POST"])
@@ -166,7 +175,7 @@ def edit_post_view(post_name: str):
     except EditConflict:
         return post_form("Beitrag bearbeiten", action, values, {"_": "Der Beitrag wurde inzwischen geändert. Bitte laden Sie die Seite neu."},
                          revid=request.form.get("revid", ""))
-    return redirect(url_for("frontend.show_item", item_name=thread_name) + f"#{post.id}")
+    return redirect(url_for("frontend.show_item", item_name=thread_name, beitrag=post.id) + f"#{post.id}")
 
 
 @gaa.route("/diskussion/moderation/<path:name>", methods=["POST"])
@@ -259,7 +268,7 @@ def print_view(name: str):
         area = _readable_area(name)
         with partnerwiki().catalog.reader(ReadRights()) as reader:
             records = threads_of(reader, area.name)
-        threads = [(r.name, {"gaa_fields": dict(r.fields)}) for r in reversed(records)]
+        threads = [(r.name, current(r.name)[0]) for r in reversed(records)]
     printed = []
     for thread_name, meta in threads:
         thread = thread_from_fields(meta["gaa_fields"])
@@ -287,8 +296,8 @@ def new_online_discussion():
         name = ONLINE_PREFIX + online.titel.replace("/", "-")
         save_record(name, ONLINE_TEXT, record_type=ONLINE_TYPE, fields=online.fields(), summary=online.titel,
                     comment="Online-Diskussion angelegt", new=True, acl=ONLINE_ACL)
-        save_item(f"{name}/{RESULTS_PAGE}", results_template(online.titel), meta_updates={}, comment="Ergebnissicherung angelegt",
-                  new=True)
+        for page_name, text in area_pages(name, online.titel):
+            save_item(page_name, text, meta_updates={}, comment="Online-Diskussion angelegt", new=True)
     except DiscussionError as e:
         return render_template("gaa/online_form.html", title_name="Online-Diskussion anlegen", values=values, errors=e.errors,
                                action=action), 400

@@ -32,7 +32,12 @@ GROUP_AREA = "Diskussion"  # Gruppen/<Gruppe>/Diskussion
 MAX_POST_CHARS = 20_000
 MAX_TITLE_CHARS = 150
 EDIT_WINDOW = timedelta(hours=1)
+POSTS_PER_PAGE = 100
 RESULTS_PAGE = "Ergebnissicherung"  # <area>/Ergebnissicherung: the moderation's versioned summary
+SUMMARY_PAGE = "Auswertung"  # <area>/Auswertung: <<DiscussionSummary>> (its own page: the listing stays fast)
+AREA_TEXT = "<<DiscussionSpace>>\n"
+SUMMARY_TEXT = "<<DiscussionSummary>>\n"
+RESERVED_TITLES = (RESULTS_PAGE, SUMMARY_PAGE)
 PHASE_LABELS = {"angekuendigt": "angekündigt", "offen": "offen", "abgeschlossen": "abgeschlossen"}
 
 
@@ -171,6 +176,41 @@ def post_tree(posts: Iterable[Post]) -> list[PostNode]:
     return roots
 
 
+def reading_order(tree: list[PostNode]) -> list[PostNode]:
+    """All posts in the order a reader meets them: each post, then its answers (iterative: chains can be long)."""
+    order, stack = [], list(reversed(tree))
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(reversed(node.replies))
+    return order
+
+
+def post_page(tree: list[PostNode], page: int, size: int = POSTS_PER_PAGE) -> tuple[list[PostNode], int, int]:
+    """The posts of one page (``size`` posts in reading order, nested among themselves), the page, the pages.
+
+    An answer whose post is on an earlier page starts the page's list (and says whom it answers).
+    """
+    order = reading_order(tree)
+    pages = max(1, -(-len(order) // size))
+    page = min(max(page, 1), pages)
+    chosen = order[(page - 1) * size: page * size]
+    copies = {n.post.id: PostNode(n.post) for n in chosen}
+    roots = []
+    for n in chosen:
+        parent = copies.get(n.post.antwort_auf)
+        (parent.replies if parent is not None else roots).append(copies[n.post.id])
+    return roots, page, pages
+
+
+def page_with(tree: list[PostNode], post_id: str, size: int = POSTS_PER_PAGE) -> int:
+    """The page on which ``post_id`` is shown (1 if it is not there)."""
+    for index, node in enumerate(reading_order(tree)):
+        if node.post.id == post_id:
+            return index // size + 1
+    return 1
+
+
 @dataclass(frozen=True)
 class OnlineDiscussion:
     """A public, moderated discussion with a topic, an introduction and opening and closing dates."""
@@ -231,3 +271,8 @@ def results_template(title: str) -> str:
     """The first version of an „Ergebnissicherung“ page: the headings the moderation fills in."""
     return (f"= Ergebnissicherung: {title} =\n\n== Beschlüsse und Ergebnisse ==\n\n * (noch offen)\n\n"
             "== Offene Fragen ==\n\n * (noch offen)\n\n== Anregungen für die Praxis ==\n\n * (noch offen)\n")
+
+
+def area_pages(area: str, title: str) -> list[tuple[str, str]]:
+    """(name, text) of the pages every area has below it: Ergebnissicherung and Auswertung."""
+    return [(f"{area}/{RESULTS_PAGE}", results_template(title)), (f"{area}/{SUMMARY_PAGE}", SUMMARY_TEXT)]

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
 from .accounts import MODERATORS
-from .discussions import GROUP_AREA, RESULTS_PAGE, results_template
+from .discussions import AREA_TEXT, GROUP_AREA, area_pages
 
 GROUP_TYPE = "gruppe"
 GROUP_PREFIX = "Gruppen/"
@@ -161,7 +161,7 @@ def space_pages(group: Group, members: list[str]) -> list[tuple[str, str, dict[s
     ACLs only look at an existing parent, so a gap would let the default ACL through.
     """
     texts = {
-        "Diskussion": ("<<DiscussionSpace>>\n\n<<DiscussionSummary>>\n", {"acl": discussion_acl(group)}),
+        GROUP_AREA: (AREA_TEXT, {"acl": discussion_acl(group)}),
         "Dokumente": (f"= Dokumente der Gruppe {group.name} =\n\nHier legen Mitglieder Seiten und Dateien an, die sie gemeinsam "
                       "bearbeiten: „Neue Unterseite“ bzw. Datei hochladen. Frühere Fassungen bleiben in der Historie.\n\n"
                       "<<ItemList(display=\"ChildName\")>>\n", {}),
@@ -170,5 +170,5 @@ def space_pages(group: Group, members: list[str]) -> list[tuple[str, str, dict[s
     pages = [(group.members_item, f"= Mitglieder der Gruppe {group.name} =\n\nDie Mitglieder stehen in den Metadaten "
               "(usergroup); die Moderation pflegt sie im Gesprächsraum.\n", {"acl": members_acl(group), "usergroup": list(members)})]
     pages += [(f"{group.page}/{part}", *texts[part]) for part in SPACE_PARTS]
-    pages.append((f"{group.page}/{GROUP_AREA}/{RESULTS_PAGE}", results_template(group.name), {}))
+    pages += [(name, text, {}) for name, text in area_pages(f"{group.page}/{GROUP_AREA}", group.name)]
     return pages

@@ -27,14 +27,13 @@ from .discussions import (
     ONLINE_PREFIX,
     ONLINE_TYPE,
     POST_TYPE,
-    RESULTS_PAGE,
     THREAD_TYPE,
+    area_pages,
     DiscussionError,
     check_body,
     check_title,
     online_discussion_from_input,
     post_from_fields,
-    results_template,
     thread_from_fields,
 )
 from .groups import GROUP_PREFIX, GROUP_TYPE, GroupError, group_from_input, space_acl, space_pages
@@ -160,8 +159,8 @@ def discussion_pages(page: PageSpec) -> list[PageSpec]:
             online = online_discussion_from_input({**fields, "beginn": fields.get("beginn"), "ende": fields.get("ende")})
             if ONLINE_PREFIX + online.titel != page.name:
                 raise SeedError(where, f"der Titel „{online.titel}“ passt nicht zum Seitennamen „{page.name}“")
-            results = PageSpec(f"{page.name}/{RESULTS_PAGE}", results_template(online.titel), {"summary": f"Ergebnissicherung: {online.titel}"})
-            return [replace(page, meta={**page.meta, RECORD_FIELDS: online.fields(), "acl": ONLINE_ACL}), results]
+            extra = [PageSpec(name, text, {}) for name, text in area_pages(page.name, online.titel)]
+            return [replace(page, meta={**page.meta, RECORD_FIELDS: online.fields(), "acl": ONLINE_ACL}), *extra]
         if record_type == THREAD_TYPE:
             thread = thread_from_fields({**fields, "html": ""})
             title, text = check_title(thread.titel), check_body(thread.text)

@@ -96,7 +96,7 @@ def test_join_post_reply_subscribe_and_no_vector_fires(browser, base_url):  # no
 
     # the group page lists the thread; the title stays text there too
     page.goto(base_url + "/Gruppen/" + quote(GROUP))
-    expect(page.locator("table.gaa-threads")).to_contain_text('<img src=x onerror=window.__xss=1>Elternabende "anders" planen')
+    expect(page.locator("ul.gaa-threads")).to_contain_text('<img src=x onerror=window.__xss=1>Elternabende "anders" planen')
     assert page.evaluate("window.__xss") is None and dialogs == []
     context.close()
 
@@ -110,7 +110,7 @@ def test_reading_works_without_javascript_and_anonymous_visitors_are_asked_to_lo
     expect(page.locator(".gaa-phase")).to_have_text("abgeschlossen")
     expect(page.locator("#auswertung")).to_contain_text("Ergebnissicherung")
     expect(page.locator("#auswertung svg.gaa-chart").first).to_be_visible()
-    page.locator("table.gaa-threads a").first.click()
+    page.locator("ul.gaa-threads a").first.click()
     page.wait_for_load_state()
     expect(page.locator("#antworten")).to_contain_text("Bitte melden Sie sich an")
     context.close()
