@@ -242,7 +242,19 @@ def discussion_figures(app, client, plain: float, write_moin: float) -> None:
         response = client.post(f"/+gaa/diskussion/antwort/{quote(thread)}", data={"csrf_token": token, "text": f"Messantwort {next(counter)}"})
         assert response.status_code == 302, response.status_code
 
-    emit("reply_vs_moin_write_ratio", median_seconds(post_reply, repeat=7) / write_moin)
+    def moin_edit():
+        """One plain revision through moin's own editor form – the same way through HTTP as a reply."""
+        response = client.post("/+modify/Bench/Schreibtest", data={
+            "content_form_data_text": f"Text {next(counter)}", "comment": "", "meta_form_acl": "None",
+            "meta_form_name": "Bench/Schreibtest", "meta_form_summary": "", "meta_form_tags": ""})
+        assert response.status_code == 302, response.status_code
+
+    reply = median_seconds(post_reply, repeat=9)
+    moin_http_write = median_seconds(moin_edit, repeat=9)
+    emit("moin_http_revision_write_ms", moin_http_write * 1000)
+    emit("reply_ms", reply * 1000)
+    emit("reply_vs_moin_http_write_ratio", reply / moin_http_write)
+    emit("reply_vs_moin_inprocess_write_ratio", reply / write_moin)
     client.get("/+logout")
 
 

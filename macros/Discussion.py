@@ -19,15 +19,17 @@ from moin.macros._base import MacroBlockBase, fail_message
 from moin_gaa.access import ReadRights, is_moderator
 from moin_gaa.app import partnerwiki
 from moin_gaa.areas import area_for, may_moderate, posting_refusal
-from moin_gaa.discussion_index import posts_of
+from moin_gaa.discussion_index import thread_skeleton
 from moin_gaa.discussions import (
     THREAD_TYPE,
     area_of_thread,
     may_edit,
+    Post,
     page_with,
     post_from_fields,
     post_page,
     post_tree,
+    reading_order,
     thread_from_fields,
 )
 from moin_gaa.items import current
@@ -43,7 +45,8 @@ MAX_DEPTH = 6  # deeper answers are shown at this depth, in order
 class ThreadView:
     """Renders one thread for the current user (links are built once, not per post)."""
 
-    def __init__(self, name: str, thread, area, posts) -> None:
+    def __init__(self, name: str, thread, area, posts, load_bodies) -> None:
+        """``posts`` are all readable posts without bodies; ``load_bodies(ids)`` gives the full posts of a page."""
         self.name, self.thread, self.area = name, thread, area
         self.user = flaskg.user.name0 if flaskg.user.valid else ""
         self.moderator = area is not None and may_moderate(area)
@@ -59,6 +62,10 @@ class ThreadView:
             requested = 1
         self.tree = post_tree(posts)
         self.roots, self.page_number, self.pages = post_page(self.tree, page_with(self.tree, wanted) if wanted else requested)
+        shown = reading_order(self.roots)
+        full = load_bodies([n.post.id for n in shown])
+        for node in shown:
+            node.post = full.get(node.post.id, node.post)
         self.here = f"{self.page}?seite={self.page_number}&" if self.pages > 1 else f"{self.page}?"
         self.refusal = posting_refusal(area, locked=thread.gesperrt) if area else "Dieser Bereich ist nicht lesbar."
         self.by_id = {p.id: p for p in posts}
@@ -205,5 +212,11 @@ class Macro(MacroBlockBase):
         thread = thread_from_fields(stored[0]["gaa_fields"])
         area = area_for(area_of_thread(name))
         with partnerwiki().catalog.reader(ReadRights()) as reader:
-            posts = [post_from_fields(r.fields) for r in posts_of(reader, name)]
-        return ThreadView(name, thread, area, posts).render()
+            keys = thread_skeleton(reader, name)
+            docnum = {k.id: k.docnum for k in keys}
+            stubs = [Post(id=k.id, autor=k.autor, erstellt=k.erstellt, html="", antwort_auf=k.antwort_auf) for k in keys]
+
+            def load_bodies(ids):
+                return {p.id: p for p in (post_from_fields(r.fields) for r in reader.records([docnum[i] for i in ids]))}
+
+            return ThreadView(name, thread, area, stubs, load_bodies).render()

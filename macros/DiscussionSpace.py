@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import g as flaskg
-from flask import url_for
+from flask import request, url_for
 from moin.constants.keys import CONTENTTYPE, MTIME, NAME
 from moin.macros._base import MacroBlockBase, fail_message
 from whoosh.query import Prefix
@@ -24,7 +24,7 @@ from moin_gaa.access import ReadRights
 from moin_gaa.app import partnerwiki
 from moin_gaa.areas import Area, area_for, is_member, may_moderate, posting_refusal
 from moin_gaa.calendar import calendar_occurrences
-from moin_gaa.discussion_index import post_counts, threads_of
+from moin_gaa.discussion_index import post_counts, thread_page
 from moin_gaa.discussions import GROUP_AREA, ONLINE_TYPE, PHASE_LABELS, SUMMARY_PAGE
 from moin_gaa.groups import GROUP_TYPE, JOIN_LABELS, VISIBILITY_LABELS, Group, group_from_fields
 from moin_gaa.items import AccessDenied, current
@@ -37,19 +37,32 @@ from ._tools_html import item_url
 from .NetworkCalendar import when
 
 LATEST = 10
+THREADS_PER_PAGE = 50
 
 
 def _german_date(iso: str) -> str:
     return f"{iso[8:10]}.{iso[5:7]}.{iso[:4]}"
 
 
-def threads_section(area: Area, *, limit: int | None = None):
+def threads_section(area: Area, *, overview: bool = False):
+    """The area's threads, most recently active first, THREADS_PER_PAGE a page (``?seite=``)."""
+    try:
+        requested = int(request.args.get("seite", "1"))
+    except ValueError:
+        requested = 1
+    size = LATEST if overview else THREADS_PER_PAGE
     with partnerwiki().catalog.reader(ReadRights()) as reader:
-        threads = threads_of(reader, area.name)
-        counts = post_counts(reader, area.name, threads[:limit] if limit else threads)
-    shown = threads[:limit] if limit else threads
-    more = E("p", E("a", f"Alle {len(threads)} Themen", href=item_url(area.name))) if limit and len(threads) > limit else None
-    return E("section", E("h2", "Diskussionen"), thread_table(shown, counts, f"Themen ({len(threads)})"), more,
+        shown, page, total = thread_page(reader, area.name, 1 if overview else requested, size)
+        counts = post_counts(reader, shown)
+    pages = max(1, -(-total // size))
+    if overview:
+        more = E("p", E("a", f"Alle {total} Themen", href=item_url(area.name))) if total > size else None
+    else:
+        more = E("nav", E("p", E("a", "« neuere Themen", href=f"{request.path}?seite={page - 1}", rel="prev") if page > 1 else None,
+                          f" Seite {page} von {pages} ",
+                          E("a", "ältere Themen »", href=f"{request.path}?seite={page + 1}", rel="next") if page < pages else None),
+                 aria_label="Seiten der Themen", class_="gaa-pager") if pages > 1 else None
+    return E("section", E("h2", "Diskussionen"), thread_table(shown, counts, f"Themen ({total})"), more,
              new_thread_block(area), aria_label="Diskussionen")
 
 
@@ -148,7 +161,7 @@ def group_overview(group: Group):
                f"{JOIN_LABELS.get(group.beitritt, group.beitritt)}", class_="gaa-hint"),
         membership_block(group, members),
         E("p", subscription_form(group.page, "den ganzen Gesprächsraum"), class_="gaa-actions"),
-        threads_section(area, limit=LATEST),
+        threads_section(area, overview=True),
         documents_section(group),
         calendar_section(group),
         members_section(group, members, manage),
@@ -181,7 +194,7 @@ class Macro(MacroBlockBase):
         kind = stored[0].get("gaa_type") if stored else None
         if kind == GROUP_TYPE:
             return group_overview(group_from_fields(stored[0]["gaa_fields"]))
-        area = area_for(name)
+        area = area_for(name, stored)
         if area is None:
             return fail_message("DiscussionSpace gehört auf einen Gesprächsraum (Gruppen/…) oder eine Online-Diskussion.", alternative)
         if kind == ONLINE_TYPE:

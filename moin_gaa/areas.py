@@ -37,8 +37,11 @@ class Area:
         return self.online.phase() if self.online else "offen"
 
 
-def area_for(name: str) -> Area | None:
-    """The area ``name`` (None if it is none, or the user may not read it)."""
+def area_for(name: str, stored_here: tuple[dict, str] | None = None) -> Area | None:
+    """The area ``name`` (None if it is none, or the user may not read it).
+
+    ``stored_here`` is ``current(name)`` if the caller has read it already (one lookup less).
+    """
     try:
         if name.startswith(GROUP_PREFIX) and name.endswith("/" + GROUP_AREA) and name.count("/") == 2:
             stored = current(name.rsplit("/", 1)[0])
@@ -46,7 +49,7 @@ def area_for(name: str) -> Area | None:
                 group = group_from_fields(stored[0]["gaa_fields"])
                 return Area(name, f"Gesprächsraum {group.name}", group=group)
         elif name.startswith(ONLINE_PREFIX) and name.count("/") == 1:
-            stored = current(name)
+            stored = stored_here or current(name)
             if stored and stored[0].get("gaa_type") == ONLINE_TYPE:
                 online = online_discussion_from_fields(stored[0]["gaa_fields"])
                 return Area(name, online.titel, online=online)
@@ -73,8 +76,11 @@ def posting_refusal(area: Area, *, locked: bool = False) -> str | None:
     """Why the current user may not post here (German), or None if they may."""
     if not flaskg.user.valid:
         return "Bitte melden Sie sich an, um mitzudiskutieren."
-    if may_moderate(area):
-        return None
+    refusal = _member_refusal(area, locked)
+    return None if refusal is None or may_moderate(area) else refusal  # the moderation may always post
+
+
+def _member_refusal(area: Area, locked: bool) -> str | None:
     if locked:
         return "Dieses Thema ist gesperrt: hier kann nicht mehr geantwortet werden."
     if area.group is not None and not is_member(area.group):

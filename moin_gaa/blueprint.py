@@ -19,6 +19,7 @@ from .app import partnerwiki
 from .catalog import check
 from .items import AccessDenied, current
 from .municipalities import PROFILE_TYPE, visible_fields
+from .request_groups import remember_groups
 from .sanitize import clean_html, render_post
 from .storage import read_records
 from .vocabulary import LIST_NAMES
@@ -36,6 +37,7 @@ def install_template_globals(app: Flask) -> None:
     app.jinja_env.filters["gaa_clean_html"] = lambda html: Markup(clean_html(str(html or "")))
     app.jinja_env.filters["gaa_markdown"] = lambda text: Markup(render_post(str(text or "")))
     app.before_request(reject_cross_origin_posts)
+    app.before_request(remember_groups)
 
 
 def reject_cross_origin_posts():

@@ -337,6 +337,11 @@ class CatalogReader:
     def facet_docs(self, key: str, value: str) -> set[int]:
         return self.docs(Term(FACET_PREFIX + key, value))
 
+    def newest_first(self, docnums: Iterable[int]) -> list[int]:
+        """``docnums`` by last change, newest first – from the sortable mtime column, no stored fields read."""
+        column = self.searcher.reader().column_reader("mtime")
+        return sorted(docnums, key=lambda n: column[n], reverse=True)
+
     def newest_mtime(self, docnums: Iterable[int]) -> int:
         """The latest change among ``docnums``, from the sortable mtime column (no stored fields read)."""
         column = self.searcher.reader().column_reader("mtime")

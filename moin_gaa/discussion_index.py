@@ -6,9 +6,13 @@ a hidden post (its own ACL) only for the moderation, a private space only for it
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+
+from flask import current_app
 from whoosh.query import And, Term
 
-from .catalog import CatalogReader
+from .catalog import FACET_PREFIX, CatalogReader
 from .discussions import POST_TYPE, THREAD_TYPE
 from .records import Record
 
@@ -21,11 +25,62 @@ def threads_of(reader: CatalogReader, area: str) -> list[Record]:
     return sorted(threads, key=lambda r: r.fields.get("erstellt", ""), reverse=True)
 
 
-def post_counts(reader: CatalogReader, area: str, threads: list[Record]) -> dict[str, int]:
-    """Readable answers per thread (by item id): one query for the area, one term lookup per thread."""
-    readable = reader.docs(And([Term("record_type", POST_TYPE), Term("ancestors", area)]))
+def thread_page(reader: CatalogReader, area: str, page: int, size: int) -> tuple[list[Record], int, int]:
+    """One page of the area's threads, most recently changed first, the page and the number of threads.
+
+    Only the shown threads' stored fields are read: the order comes from the mtime column.
+    """
+    docs = reader.docs(And([Term("record_type", THREAD_TYPE), Term("ancestors", area)]))
+    depth = area.count("/") + 1
+    ordered = reader.newest_first(docs)
+    pages = max(1, -(-len(ordered) // size))
+    page = min(max(page, 1), pages)
+    shown = [r for r in reader.records(ordered[(page - 1) * size: page * size]) if r.name.count("/") == depth]
+    return shown, page, len(ordered)
+
+
+def post_counts(reader: CatalogReader, threads: list[Record]) -> dict[str, int]:
+    """Visible answers per listed thread (by item id), without a read-right check per post.
+
+    The threads were read with the reader's rights, and a post is readable exactly when its
+    thread is – unless the moderation hid it (then it has its own ACL and is not counted).
+    """
     searcher = reader.searcher
-    return {t.itemid: len(readable.intersection(searcher.docs_for_query(Term("ancestors", t.name)))) for t in threads}
+    hidden = set(searcher.docs_for_query(Term(FACET_PREFIX + "versteckt", "True")))
+    posts = set(searcher.docs_for_query(Term("record_type", POST_TYPE)))
+    return {t.itemid: len(posts.intersection(searcher.docs_for_query(Term("ancestors", t.name))) - hidden) for t in threads}
+
+
+@dataclass(frozen=True)
+class PostKey:
+    """What the order of a thread needs of a post – no body."""
+
+    docnum: int
+    id: str
+    antwort_auf: str
+    erstellt: str
+    autor: str
+
+
+SKELETON_PREFIX = "gaa-thread:"
+SKELETON_SECONDS = 3600
+
+
+def thread_skeleton(reader: CatalogReader, thread: str) -> list[PostKey]:
+    """The readable posts of a thread without their bodies, cached.
+
+    The cache key holds the catalog generation (it changes with every commit) and the readable
+    document numbers, so an entry is never stale and never shown to someone with other rights;
+    a repeated view reads only the stored fields of the posts on the page it shows.
+    """
+    docs = reader.docs(And([Term("record_type", POST_TYPE), Term("ancestors", thread)]))
+    key = SKELETON_PREFIX + hashlib.sha256(f"{reader.generation()}:{thread}:{sorted(docs)}".encode()).hexdigest()
+    cached = current_app.cache.get(key)
+    if cached is None:
+        cached = [PostKey(n, str(f.get("id", "")), str(f.get("antwort_auf", "")), str(f.get("erstellt", "")), str(f.get("autor", "")))
+                  for n, f in ((n, reader.records([n])[0].fields) for n in docs)]
+        current_app.cache.set(key, cached, timeout=SKELETON_SECONDS)
+    return cached
 
 
 def posts_of(reader: CatalogReader, thread: str) -> list[Record]:

@@ -32,7 +32,7 @@ GROUP_AREA = "Diskussion"  # Gruppen/<Gruppe>/Diskussion
 MAX_POST_CHARS = 20_000
 MAX_TITLE_CHARS = 150
 EDIT_WINDOW = timedelta(hours=1)
-POSTS_PER_PAGE = 100
+POSTS_PER_PAGE = 50
 RESULTS_PAGE = "Ergebnissicherung"  # <area>/Ergebnissicherung: the moderation's versioned summary
 SUMMARY_PAGE = "Auswertung"  # <area>/Auswertung: <<DiscussionSummary>> (its own page: the listing stays fast)
 AREA_TEXT = "<<DiscussionSpace>>\n"

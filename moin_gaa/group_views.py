@@ -12,7 +12,7 @@ from flask import g as flaskg
 from moin import user as moin_user
 from moin.themes import render_template
 
-from . import csrf
+from . import csrf, request_groups
 from .access import is_moderator
 from .areas import is_member
 from .blueprint import gaa, login_first, stored_record_or_abort
@@ -66,6 +66,7 @@ def change_members(group: Group, add: tuple[str, ...] = (), remove: tuple[str, .
             with workflow_rights():
                 save_item(group.members_item, text, meta_updates={"usergroup": members}, comment="Mitglieder geändert",
                           base_revid=meta.get("revid"))
+            request_groups.forget()
             return
         except EditConflict:
             if attempt:

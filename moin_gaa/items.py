@@ -57,16 +57,16 @@ def save_item(
     ``meta_updates`` go over the current metadata (``{"acl": "None"}`` removes the item's ACL);
     ``new`` refuses an existing name; ``base_revid`` refuses a save over a newer revision.
     """
-    stored = current(name)
-    if new and stored is not None:
+    item = Item.create(name, contenttype=contenttype, itemtype="default")  # AccessDenied without read right
+    exists = REVID in item.meta  # moin gives a new name a dummy revision without one
+    if new and exists:
         raise AlreadyExists(name)
-    if stored is not None and base_revid is not None and stored[0][REVID] != base_revid:
+    if exists and base_revid is not None and item.meta[REVID] != base_revid:
         raise EditConflict(name)
-    item = Item.create(name, contenttype=contenttype, itemtype="default")
-    if stored is None:
+    if not exists:
         meta: dict[str, Any] = {"contenttype": contenttype, "itemtype": "default"}
     else:
-        meta = item.prepare_meta_for_modify(stored[0])
+        meta = item.prepare_meta_for_modify(dict(item.meta))
     meta.update(meta_updates)
     item._save(meta, text, comment=comment)
 
