@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
+from .field_errors import FieldErrors
 from .sanitize import plain_title, render_post
 
 THREAD_TYPE = "thema"
@@ -41,12 +42,8 @@ RESERVED_TITLES = (RESULTS_PAGE, SUMMARY_PAGE)
 PHASE_LABELS = {"angekuendigt": "angekündigt", "offen": "offen", "abgeschlossen": "abgeschlossen"}
 
 
-class DiscussionError(ValueError):
-    """Field errors in German (``errors`` maps field names to messages)."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = dict(errors)
+class DiscussionError(FieldErrors):
+    """A thread, post or Online-Diskussion that cannot be stored."""
 
 
 def now_utc() -> str:

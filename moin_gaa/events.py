@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
+from .field_errors import FieldErrors
+
 EVENT_TYPE = "termin"
 EVENT_PREFIX = "Termine/"
 DEFAULT_TZ = "Europe/Berlin"
@@ -44,12 +46,8 @@ MOVED_LINE = re.compile(r"^(\S+)\s*(?:->|â†’)\s*(\S+)(?:\s+(\d{1,2}:\d{2})\s*[-â
 MAX_DURATION = timedelta(days=31)
 
 
-class EventError(ValueError):
-    """Field errors in German (``errors`` maps field names to messages)."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+class EventError(FieldErrors):
+    """An event that cannot be stored or used."""
 
 
 @dataclass(frozen=True)

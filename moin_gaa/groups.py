@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from .accounts import MODERATORS
 from .discussions import AREA_TEXT, GROUP_AREA, area_pages
+from .field_errors import FieldErrors
 
 GROUP_TYPE = "gruppe"
 GROUP_PREFIX = "Gruppen/"
@@ -28,12 +29,8 @@ NAME_RULE = re.compile(r"^[^/,:\s][^/,:]{1,78}[^/,:\s]$")
 SPACE_PARTS = (GROUP_AREA, "Dokumente", "Termine")  # created with the group, so no page below it lacks a parent
 
 
-class GroupError(ValueError):
-    """Field errors in German (``errors`` maps field names to messages)."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = dict(errors)
+class GroupError(FieldErrors):
+    """A group that cannot be created."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping
 
+from .field_errors import FieldErrors
 from .tools import check_link, check_title
 from .vocabulary import Vocabulary, VocabularyError
 
@@ -28,12 +29,8 @@ PHONE = re.compile(r"^\+?[0-9 ()/\-]{5,30}$")
 MAX_POPULATION = 4_000_000
 
 
-class ProfileError(ValueError):
-    """Field errors in German; nested fields are named like ``kontakte.0.email``."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+class ProfileError(FieldErrors):
+    """A municipality profile that cannot be stored; nested fields are named like ``kontakte.0.email``."""
 
 
 @dataclass(frozen=True)

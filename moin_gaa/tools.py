@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from .field_errors import FieldErrors
 from .vocabulary import Vocabulary, VocabularyError
 
 TOOL_TYPE = "werkzeug"
@@ -49,12 +50,8 @@ TITLE_FORBIDDEN = re.compile(r"[/,\x00-\x1f<>]")
 FIRST_YEAR = 1980
 
 
-class ToolError(ValueError):
-    """Field errors of a tool, in German: ``errors`` maps a field name to its message."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+class ToolError(FieldErrors):
+    """A tool that cannot be stored."""
 
 
 @dataclass(frozen=True)
