@@ -9,7 +9,8 @@ Usage:
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import g as flaskg
+from flask import request, url_for
 from moin.macros._base import MacroBlockBase
 from whoosh.query import Term
 
@@ -33,5 +34,12 @@ class Macro(MacroBlockBase):
             for g in groups
         ]
         create = E("p", E("a", "Gesprächsraum anlegen", href=url_for("gaa.new_group"), class_="gaa-button")) if is_moderator() else None
-        return E("div", create, E("ul", items, class_="gaa-groups") if items else
-                 E("p", "Noch keine Gesprächsräume, die Sie sehen können.", class_="gaa-empty"), class_="gaa-group-directory")
+        if items:
+            listing = E("ul", items, class_="gaa-groups")
+        elif not flaskg.user.valid:
+            listing = E("p", "Gesprächsräume sehen angemeldete Mitglieder: ",
+                        E("a", "Anmelden", href=url_for("frontend.login", nexturl=request.full_path)), " oder ",
+                        E("a", "registrieren", href=url_for("frontend.register")), ".", class_="gaa-empty")
+        else:
+            listing = E("p", "Noch keine Gesprächsräume, die Sie sehen können.", class_="gaa-empty")
+        return E("div", create, listing, class_="gaa-group-directory")

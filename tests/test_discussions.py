@@ -187,3 +187,13 @@ def test_join_requests_are_approved_by_the_moderation(wiki, client):
 def new_thread_in(client, group, title="Frage aus der Runde"):
     return client.post(f"/+gaa/diskussion/thema/Gruppen/{group}/Diskussion",
                        data={"csrf_token": csrf(client), "titel": title, "text": "Hallo zusammen"})
+
+
+def test_the_group_directory_shows_readable_groups_and_asks_anonymous_visitors_to_log_in(client):
+    anonymous = client.get("/Gesprächsräume").get_data(as_text=True)
+    assert "Gesprächsräume sehen angemeldete Mitglieder" in anonymous and "Netzwerk Kooperative Planung" not in anonymous
+    login(client, OUTSIDER)
+    page = client.get("/Gesprächsräume").get_data(as_text=True)
+    assert "Netzwerk Kooperative Planung" in page and "(offen)" in page and GROUP not in page  # private: members only
+    login(client, MEMBER)
+    assert GROUP in client.get("/Gesprächsräume").get_data(as_text=True)
