@@ -26,11 +26,11 @@ sys.path[:0] = [REPO, os.path.join(REPO, "tests")]
 os.environ.setdefault("PARTNERWIKI_SECRET_KEY", "bench-secret")
 os.environ.setdefault("PARTNERWIKI_INSTANCE", tempfile.mkdtemp(prefix="partnerwiki-bench-"))
 
-from conftest import ADMIN, CSRF_RE, REGISTERED, acting_as, create_people, login, make_app, save_page  # noqa: E402
+from conftest import CSRF_RE, REGISTERED, acting_as, create_people, login, make_app, save_page  # noqa: E402
 from moin_gaa.areas import ONLINE_ACL  # noqa: E402
-from moin_gaa.discussion_views import ONLINE_TEXT, POST_CONTENTTYPE, THREAD_TEXT  # noqa: E402
+from moin_gaa.discussion_views import POST_CONTENTTYPE, THREAD_TEXT  # noqa: E402
 from moin_gaa.discussions import (  # noqa: E402
-    ONLINE_PREFIX, ONLINE_TYPE, POST_TYPE, THREAD_TYPE, OnlineDiscussion, new_post, new_thread,
+    AREA_TEXT, ONLINE_PREFIX, ONLINE_TYPE, POST_TYPE, THREAD_TYPE, OnlineDiscussion, new_post, new_thread,
 )
 from moin_gaa.accounts import ensure_role_groups  # noqa: E402
 from moin_gaa.app import partnerwiki  # noqa: E402
@@ -174,11 +174,12 @@ def raw_icalendar(items: list[FeedEvent]) -> bytes:
     return cal.to_ical()
 
 
-def feed_figures(app, client, plain: float) -> None:
+def feed_figures(app, client) -> None:
     """A feed of FEED_EVENTS events: cold (built) vs. raw icalendar, repeated (cached) and 304 vs. a plain page."""
     specs = event_specs(FEED_EVENTS)
     with acting_as(app, None):
         store_pages(specs)
+    plain = plain_page(client, "with_5000_events")
     now = datetime.now(timezone.utc)
     items = [FeedEvent(event_from_fields(s.meta["gaa_fields"]), f"bench{i}", 1, now, f"http://localhost/{s.name}") for i, s in enumerate(specs)]
     raw = median_seconds(lambda: raw_icalendar(items), repeat=3)
@@ -220,7 +221,14 @@ def discussion_specs(area: str, threads: int, posts_in_first: int) -> list[PageS
     return specs
 
 
-def discussion_figures(app, client, plain: float, write_moin: float) -> None:
+def plain_page(client, label: str) -> float:
+    """The plain page, measured in the state the next figures are measured in (moin slows with its index)."""
+    plain = median_seconds(get(client, "/Bench/Schlichte Seite"))
+    emit(f"plain_page_{label}_ms", plain * 1000)
+    return plain
+
+
+def discussion_figures(app, client, write_moin: float) -> None:
     """A thread of 1,000 posts and an Online-Diskussion of 500 threads (its page lists them and shows the
     Auswertung) vs. a plain page; posting a reply vs. one plain moin revision write."""
     today = date.today()
@@ -228,9 +236,10 @@ def discussion_figures(app, client, plain: float, write_moin: float) -> None:
                               (today + timedelta(days=30)).isoformat())
     area = ONLINE_PREFIX + online.titel
     with acting_as(app, None):
-        store_pages([PageSpec(area, ONLINE_TEXT, {"gaa_type": ONLINE_TYPE, "gaa_fields": online.fields(), "summary": online.titel,
+        store_pages([PageSpec(area, AREA_TEXT, {"gaa_type": ONLINE_TYPE, "gaa_fields": online.fields(), "summary": online.titel,
                                                   "acl": ONLINE_ACL})])
         store_pages(discussion_specs(area, DISCUSSION_THREADS, DISCUSSION_POSTS))
+    plain = plain_page(client, "with_discussions")
     thread = f"{area}/Benchthema 0000 zur Beteiligung"
     emit("thread_1000_posts_ratio", median_seconds(get(client, "/" + quote(thread)), repeat=7) / plain)
     emit("space_500_threads_ratio", median_seconds(get(client, "/" + quote(area)), repeat=7) / plain)
@@ -284,9 +293,9 @@ def main(sections: tuple[str, ...] = SECTIONS) -> None:
         emit("plain_page_ms", plain * 1000)
         emit("start_page_ratio", median_seconds(get(client, "/Startseite")) / plain)
         if "discussions" in sections:
-            discussion_figures(app, client, plain, write_moin)
+            discussion_figures(app, client, write_moin)
         if "feed" in sections:
-            feed_figures(app, client, plain)
+            feed_figures(app, client)
     if "tools" in sections:
         with acting_as(app, None):
             start = time.perf_counter()

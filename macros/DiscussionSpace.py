@@ -22,7 +22,7 @@ from whoosh.query import Prefix
 
 from moin_gaa.access import ReadRights
 from moin_gaa.app import partnerwiki
-from moin_gaa.areas import Area, area_for, is_member, may_moderate, posting_refusal
+from moin_gaa.areas import Area, area_for, may_moderate, posting_refusal
 from moin_gaa.calendar import calendar_occurrences
 from moin_gaa.discussion_index import post_counts, thread_page
 from moin_gaa.discussions import GROUP_AREA, ONLINE_TYPE, PHASE_LABELS, SUMMARY_PAGE

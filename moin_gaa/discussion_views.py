@@ -24,19 +24,19 @@ from .areas import ONLINE_ACL, Area, area_for, may_moderate, posting_refusal
 from .blueprint import gaa, login_first, stored_record_or_abort
 from .discussion_index import posts_of, threads_of
 from .discussions import (
-    ONLINE_PREFIX,
     AREA_TEXT,
-    RESERVED_TITLES,
+    ONLINE_PREFIX,
     ONLINE_TYPE,
     POST_TYPE,
+    RESERVED_TITLES,
     THREAD_TYPE,
     DiscussionError,
     area_of_thread,
+    area_pages,
     edited_post,
     may_edit,
     new_post,
     new_thread,
-    area_pages,
     online_discussion_from_input,
     post_from_fields,
     post_tree,
@@ -48,7 +48,6 @@ from .items import AccessDenied, AlreadyExists, EditConflict, current, save_item
 
 POST_CONTENTTYPE = "text/plain;charset=utf-8"
 THREAD_TEXT = "<<Discussion>>\n"
-ONLINE_TEXT = AREA_TEXT
 
 
 def message_page(title: str, message: str, status: int, back: str | None = None):
@@ -294,7 +293,7 @@ def new_online_discussion():
     try:
         online = online_discussion_from_input(values)
         name = ONLINE_PREFIX + online.titel.replace("/", "-")
-        save_record(name, ONLINE_TEXT, record_type=ONLINE_TYPE, fields=online.fields(), summary=online.titel,
+        save_record(name, AREA_TEXT, record_type=ONLINE_TYPE, fields=online.fields(), summary=online.titel,
                     comment="Online-Diskussion angelegt", new=True, acl=ONLINE_ACL)
         for page_name, text in area_pages(name, online.titel):
             save_item(page_name, text, meta_updates={}, comment="Online-Diskussion angelegt", new=True)

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login
+from conftest import CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login
 from moin import user as moin_user
 
 MEMBER = Person("Mia Mitglied", "mia@example.org")

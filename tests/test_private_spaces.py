@@ -99,7 +99,7 @@ def test_no_surface_shows_the_private_space(wiki, client, who):
                 continue
             assert not leaked(body, asked=name), (view, name)
     surfaces = [
-        "/+history", "/+index/", f"/+index/Gruppen", "/+feed/atom", "/all", "/+orphans", "/+wanteds", "/+tags",
+        "/+history", "/+index/", "/+index/Gruppen", "/+feed/atom", "/all", "/+orphans", "/+wanteds", "/+tags",
         "/+sitemap/Startseite", "/Gesprächsräume", "/Leaktest Auswertung",
         "/+gaa/records.json?limit=10000", "/+gaa/records.json?typ=beitrag", "/+gaa/records.json?typ=thema", "/+gaa/records.json?typ=gruppe",
         "/+gaa/calendar/alle.ics", f"/+gaa/calendar/{calendar_key(GROUP)}.ics",
