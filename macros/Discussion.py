@@ -167,6 +167,7 @@ class ThreadView:
         count = len(self.by_id)
         header = E(
             "header",
+            E("h1", t.titel),
             E("p", "Thema in ", E("a", self.area.title, href=item_url(self.area.space)) if self.area else "?",
               " · eröffnet von ", E("strong", t.autor), " am ", time_element(t.erstellt),
               E("strong", " · gesperrt", class_="gaa-badge") if t.gesperrt else None, class_="gaa-post-meta"),

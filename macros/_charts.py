@@ -14,6 +14,7 @@ BAR_HEIGHT = 22
 LABEL_WIDTH = 190
 CHART_WIDTH = 560
 COLUMN_AREA_HEIGHT = 160
+LABEL_SPACING = 48
 BAR_COLOUR = "#005a66"
 
 
@@ -56,7 +57,7 @@ def column_chart(chart_id: str, title: str, caption: str, columns: tuple[str, st
     step = max(CHART_WIDTH // max(len(rows), 1), 6)
     width = step * len(rows)
     parts = [E("line", x1="0", y1=str(COLUMN_AREA_HEIGHT), x2=str(width), y2=str(COLUMN_AREA_HEIGHT), stroke="#888")]
-    label_every = max(len(rows) // 12, 1)
+    label_every = max(-(-LABEL_SPACING // step), 1)  # labels at least LABEL_SPACING apart
     for i, (label, count) in enumerate(rows):
         height = int((COLUMN_AREA_HEIGHT - 20) * count / most)
         x = i * step
