@@ -36,7 +36,7 @@ from moin_gaa.items import current
 
 from ._args import current_item_name
 from ._discussion_html import csrf_field, local_time, post_form, subscription_form, time_element
-from ._html import E, from_clean_html
+from ._html import E, from_clean_html, pager, requested_page
 from ._tools_html import item_url
 
 MAX_DEPTH = 6  # deeper answers are shown at this depth, in order
@@ -56,10 +56,7 @@ class ThreadView:
         self.history_prefix = url_for("frontend.history", item_name=name + "/x")[:-1]
         self.hide_target = request.args.get("ausblenden", "")
         wanted = request.args.get("beitrag") or request.args.get("antwort") or self.hide_target
-        try:
-            requested = int(request.args.get("seite", "1"))
-        except ValueError:
-            requested = 1
+        requested = requested_page()
         self.tree = post_tree(posts)
         self.roots, self.page_number, self.pages = post_page(self.tree, page_with(self.tree, wanted) if wanted else requested)
         shown = reading_order(self.roots)
@@ -152,16 +149,6 @@ class ThreadView:
                            hidden=hidden),
                  id="antworten")
 
-    def pager(self):
-        """„Seite 2 von 10“ with links – POSTS_PER_PAGE posts a page, in reading order."""
-        if self.pages == 1:
-            return None
-        n, last = self.page_number, self.pages
-        links = [E("a", "« vorherige Seite", href=f"{self.page}?seite={n - 1}", rel="prev") if n > 1 else None,
-                 f" Seite {n} von {last} ",
-                 E("a", "nächste Seite »", href=f"{self.page}?seite={n + 1}", rel="next") if n < last else None]
-        return E("nav", E("p", links), aria_label="Seiten der Antworten", class_="gaa-pager")
-
     def render(self):
         t = self.thread
         count = len(self.by_id)
@@ -176,11 +163,11 @@ class ThreadView:
             self.moderation_panel(),
         )
         opening = E("article", E("div", from_clean_html(t.html), class_="gaa-post-body"), class_="gaa-opening", aria_label="Eröffnungsbeitrag")
-        pager = self.pager()
-        answers = E("section", E("h3", f"{count} Antworten" if count != 1 else "1 Antwort"), pager,
+        pages = pager(self.page_number, self.pages, lambda n: f"{self.page}?seite={n}", "Seiten der Antworten")
+        answers = E("section", E("h3", f"{count} Antworten" if count != 1 else "1 Antwort"), pages,
                     E("ol", [item for node in self.roots for item in self.post(node, 1)], class_="gaa-posts") if count else
                     E("p", "Noch keine Antworten.", class_="gaa-empty"),
-                    pager, aria_label="Antworten")
+                    pages, aria_label="Antworten")
         return E("div", header, opening, answers, self.answer_form(), class_="gaa-discussion")
 
 

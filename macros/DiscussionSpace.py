@@ -32,7 +32,7 @@ from moin_gaa.sanitize import render_post
 
 from ._args import current_item_name
 from ._discussion_html import csrf_field, post_form, subscription_form, thread_table
-from ._html import E, from_clean_html
+from ._html import E, from_clean_html, pager, requested_page
 from ._tools_html import item_url
 from .NetworkCalendar import when
 
@@ -46,22 +46,15 @@ def _german_date(iso: str) -> str:
 
 def threads_section(area: Area, *, overview: bool = False):
     """The area's threads, most recently active first, THREADS_PER_PAGE a page (``?seite=``)."""
-    try:
-        requested = int(request.args.get("seite", "1"))
-    except ValueError:
-        requested = 1
     size = LATEST if overview else THREADS_PER_PAGE
     with partnerwiki().catalog.reader(ReadRights()) as reader:
-        shown, page, total = thread_page(reader, area.name, 1 if overview else requested, size)
+        shown, page, total = thread_page(reader, area.name, 1 if overview else requested_page(), size)
         counts = post_counts(reader, shown)
     pages = max(1, -(-total // size))
     if overview:
         more = E("p", E("a", f"Alle {total} Themen", href=item_url(area.name))) if total > size else None
     else:
-        more = E("nav", E("p", E("a", "« neuere Themen", href=f"{request.path}?seite={page - 1}", rel="prev") if page > 1 else None,
-                          f" Seite {page} von {pages} ",
-                          E("a", "ältere Themen »", href=f"{request.path}?seite={page + 1}", rel="next") if page < pages else None),
-                 aria_label="Seiten der Themen", class_="gaa-pager") if pages > 1 else None
+        more = pager(page, pages, lambda n: f"{request.path}?seite={n}", "Seiten der Themen", "« neuere Themen", "ältere Themen »")
     return E("section", E("h2", "Diskussionen"), thread_table(shown, counts, f"Themen ({total})"), more,
              new_thread_block(area), aria_label="Diskussionen")
 

@@ -28,7 +28,7 @@ from moin_gaa.directory import SORTS, counts_per_land, directory_query, parse_di
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._charts import bar_chart
-from ._html import E, filter_select, get_filter_form
+from ._html import E, filter_select, get_filter_form, pager, requested_page
 from ._tools_html import item_url, labels
 
 PARAMS = (Param("filter", ("ja", "nein"), "ja"), Param("diagramm", ("ja", "nein"), "ja"))
@@ -71,26 +71,7 @@ def land_chart(counts: dict[str, int], vocabulary):
 def page_number(total: int) -> tuple[int, int]:
     """(current page, number of pages) from ``?seite=``; out-of-range values are clamped."""
     pages = max(1, -(-total // PAGE_SIZE))
-    raw = request.args.get("seite", "1")
-    page = int(raw) if raw.isdigit() else 1
-    return min(max(page, 1), pages), pages
-
-
-def pager(f, page: int, pages: int):
-    if pages == 1:
-        return None
-
-    def link(n, text, rel=None):
-        return E("a", text, href=_link({**f.args(), "seite": str(n)}), rel=rel)
-
-    return E(
-        "nav",
-        link(page - 1, "« vorherige Seite", "prev") if page > 1 else None,
-        f" Seite {page} von {pages} ",
-        link(page + 1, "nächste Seite »", "next") if page < pages else None,
-        class_="gaa-pager",
-        aria_label="Seiten des Verzeichnisses",
-    )
+    return min(requested_page(), pages), pages
 
 
 def profile_table(records, f, vocabulary, total: int):
@@ -148,7 +129,7 @@ class Macro(MacroBlockBase):
         suffix = "?" + query if query else ""
         page, pages = page_number(len(records))
         shown = records[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        body = [profile_table(shown, f, vocabulary, len(records)), pager(f, page, pages)] if records else E(
+        body = [profile_table(shown, f, vocabulary, len(records)), pager(page, pages, lambda n: _link({**f.args(), "seite": str(n)}), "Seiten des Verzeichnisses")] if records else E(
             "p", "Keine Partnerkommune passt zu diesen Filtern.", class_="gaa-empty"
         )
         return E(

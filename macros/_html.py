@@ -143,3 +143,23 @@ def _from_tree(node) -> list[Any]:
         if child.tail:
             out.append(child.tail)
     return out
+
+
+def requested_page() -> int:
+    """``?seite=`` as a number (1 for anything else); the caller clamps it to its pages."""
+    raw = request.args.get("seite", "1")
+    return int(raw) if raw.isdigit() else 1
+
+
+def pager(page: int, pages: int, href, aria_label: str, back: str = "« vorherige Seite", forward: str = "nächste Seite »"):
+    """„Seite 2 von 10“ with links to the neighbours (``href(n)`` is page n's address); None for one page."""
+    if pages <= 1:
+        return None
+    return E(
+        "nav",
+        E("a", back, href=href(page - 1), rel="prev") if page > 1 else None,
+        f" Seite {page} von {pages} ",
+        E("a", forward, href=href(page + 1), rel="next") if page < pages else None,
+        class_="gaa-pager",
+        aria_label=aria_label,
+    )
