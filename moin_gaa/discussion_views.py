@@ -18,10 +18,10 @@ from moin.themes import render_template
 from moin.user import assemble_subscription
 
 from . import csrf
-from .access import ReadRights
+from .access import ReadRights, is_moderator
 from .app import partnerwiki
 from .areas import ONLINE_ACL, Area, area_for, may_moderate, posting_refusal
-from .blueprint import gaa, login_first, stored_record_or_abort
+from .blueprint import gaa, login_first, render_form, stored_record_or_abort
 from .discussion_index import posts_of, threads_of
 from .discussions import (
     AREA_TEXT,
@@ -56,9 +56,8 @@ def message_page(title: str, message: str, status: int, back: str | None = None)
 
 
 def post_form(title: str, action: str, values: dict, errors: dict, *, status: int = 400, with_title: bool = False, revid: str = ""):
-    page = render_template("gaa/post_form.html", title_name=title, heading=title, action=action, values=values,
-                           errors=errors, with_title=with_title, revid=revid)
-    return page, status
+    return render_form("gaa/post_form.html", values, errors, title=title, action=action, revid=revid, status=status,
+                       with_title=with_title)
 
 
 def thread_posts(thread: str) -> list:
@@ -279,15 +278,13 @@ def print_view(name: str):
 
 @gaa.route("/online-diskussion/neu", methods=["GET", "POST"])
 def new_online_discussion():
-    from .access import is_moderator
-
     if (login := login_first()) is not None:
         return login
     if not is_moderator():
         abort(403)
-    action = url_for("gaa.new_online_discussion")
+    title, action = "Online-Diskussion anlegen", url_for("gaa.new_online_discussion")
     if request.method == "GET":
-        return render_template("gaa/online_form.html", title_name="Online-Diskussion anlegen", values={}, errors={}, action=action)
+        return render_form("gaa/online_form.html", {}, {}, title=title, action=action)
     csrf.require_csrf()
     values = {k: request.form.get(k, "") for k in ("titel", "einleitung", "beginn", "ende", "termin")}
     try:
@@ -298,9 +295,8 @@ def new_online_discussion():
         for page_name, text in area_pages(name, online.titel):
             save_item(page_name, text, meta_updates={}, comment="Online-Diskussion angelegt", new=True)
     except DiscussionError as e:
-        return render_template("gaa/online_form.html", title_name="Online-Diskussion anlegen", values=values, errors=e.errors,
-                               action=action), 400
+        return render_form("gaa/online_form.html", values, e.errors, title=title, action=action, status=400)
     except AlreadyExists:
-        return render_template("gaa/online_form.html", title_name="Online-Diskussion anlegen", values=values,
-                               errors={"titel": "Eine Online-Diskussion mit diesem Titel gibt es schon."}, action=action), 400
+        errors = {"titel": "Eine Online-Diskussion mit diesem Titel gibt es schon."}
+        return render_form("gaa/online_form.html", values, errors, title=title, action=action, status=400)
     return redirect(url_for("frontend.show_item", item_name=name))

@@ -10,12 +10,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask import g as flaskg
 from moin import user as moin_user
-from moin.themes import render_template
 
 from . import csrf, request_groups
 from .access import is_moderator
 from .areas import is_member
-from .blueprint import gaa, login_first, stored_record_or_abort
+from .blueprint import gaa, login_first, render_form, stored_record_or_abort
 from .discussion_views import message_page
 from .groups import (
     GROUP_PREFIX,
@@ -101,9 +100,8 @@ def new_group():
         else:
             flash("Der Gesprächsraum ist angelegt.", "info")
             return redirect(url_for("frontend.show_item", item_name=group.page))
-    page = render_template("gaa/group_form.html", title_name="Gesprächsraum anlegen", values=values, errors=errors,
-                           visibilities=VISIBILITY_LABELS, policies=JOIN_LABELS)
-    return page, 400 if errors else 200
+    return render_form("gaa/group_form.html", values, errors, title="Gesprächsraum anlegen", action=url_for("gaa.new_group"),
+                       status=400 if errors else 200, visibilities=VISIBILITY_LABELS, policies=JOIN_LABELS)
 
 
 @gaa.route("/gruppe/<path:name>/beitreten", methods=["POST"])
