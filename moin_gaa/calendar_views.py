@@ -12,8 +12,6 @@ A broken event is left out of the feed and logged; it never breaks the feed.
 
 from __future__ import annotations
 
-import hashlib
-from array import array
 import logging
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -70,24 +68,21 @@ def calendar_feed(name: str):
         if name.startswith(CALENDAR_PREFIX) and not reader.docs(And([Term("record_type", GROUP_TYPE), Term(FACET_PREFIX + "kalender", name)])):
             abort(404)  # a group calendar exists only for those who may read the group: nothing to learn here
         docs = reader.docs(And([Term("record_type", EVENT_TYPE), Term(FACET_PREFIX + "kalender", name)]))
-        # today is part of the tag: the feed's date window moves every day
-        tag = hashlib.sha256(f"{reader.generation()}:{name}:{date.today()}:".encode())
-        tag.update(array("q", sorted(docs)).tobytes())
-        etag = tag.hexdigest()[:32]
+        etag = reader.fingerprint(docs, name, str(date.today()))  # today: the feed's date window moves every day
+        not_modified = Response(status=304, headers={"ETag": f'"{etag}"'})
         if request.if_none_match.contains(etag):
-            return Response(status=304, headers={"ETag": f'"{etag}"'})
+            return not_modified
         body, modified = current_app.cache.get(CACHE_PREFIX + etag) or (None, None)
         if body is None:
             modified = datetime.fromtimestamp(reader.newest_mtime(docs), timezone.utc) if docs else None
-            if _not_modified_since(modified):
-                return Response(status=304, headers={"ETag": f'"{etag}"'})
+        if _not_modified_since(modified):
+            return not_modified
+        if body is None:
             body = _build_feed(name, reader.records(docs))
             if len(body) > GOOGLE_FEED_LIMIT:
                 log.warning("calendar %s: feed is %d bytes, more than Google Calendar accepts (~1 MB); narrow "
                             "gaa_calendar_past_days/gaa_calendar_future_days", name, len(body))
             current_app.cache.set(CACHE_PREFIX + etag, (body, modified), timeout=CACHE_SECONDS)
-        elif _not_modified_since(modified):
-            return Response(status=304, headers={"ETag": f'"{etag}"'})
     headers = {"ETag": f'"{etag}"', "Cache-Control": ("private" if personal else "public") + ", max-age=900"}
     if modified:
         headers["Last-Modified"] = http_date(modified)

@@ -9,8 +9,10 @@ checked against it (moin's CLI writes bypass the signal).  It answers queries on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -346,6 +348,13 @@ class CatalogReader:
         """The latest change among ``docnums``, from the sortable mtime column (no stored fields read)."""
         column = self.searcher.reader().column_reader("mtime")
         return max((column[n] for n in docnums), default=0)
+
+    def fingerprint(self, docnums: Iterable[int], *context: str) -> str:
+        """A key for what was built from ``docnums``: it changes with every catalog commit and with
+        the set of readable documents, so a cached result is never stale and never crosses read rights."""
+        digest = hashlib.sha256(":".join([str(self.generation()), *context]).encode())
+        digest.update(array("q", sorted(docnums)).tobytes())
+        return digest.hexdigest()[:32]
 
     def generation(self) -> int:
         """Changes with every commit to the catalog."""

@@ -6,7 +6,6 @@ a hidden post (its own ACL) only for the moderation, a private space only for it
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
@@ -69,12 +68,11 @@ SKELETON_SECONDS = 3600
 def thread_skeleton(reader: CatalogReader, thread: str) -> list[PostKey]:
     """The readable posts of a thread without their bodies, cached.
 
-    The cache key holds the catalog generation (it changes with every commit) and the readable
-    document numbers, so an entry is never stale and never shown to someone with other rights;
+    The key is the reader's fingerprint of the readable posts (see ``CatalogReader.fingerprint``);
     a repeated view reads only the stored fields of the posts on the page it shows.
     """
     docs = reader.docs(And([Term("record_type", POST_TYPE), Term("ancestors", thread)]))
-    key = SKELETON_PREFIX + hashlib.sha256(f"{reader.generation()}:{thread}:{sorted(docs)}".encode()).hexdigest()
+    key = SKELETON_PREFIX + reader.fingerprint(docs, thread)
     cached = current_app.cache.get(key)
     if cached is None:
         cached = [PostKey(n, str(f.get("id", "")), str(f.get("antwort_auf", "")), str(f.get("erstellt", "")), str(f.get("autor", "")))
