@@ -75,8 +75,8 @@ class Macro(MacroBlockBase):
             name = name.rsplit("/", 1)[0]  # the Auswertung page below its area
         stored = current(name) if not args["bereich"] else None
         if stored and stored[0].get("gaa_type") == GROUP_TYPE:
-            name = f"{name}/{GROUP_AREA}"
-        area = area_for(name)
+            name, stored = f"{name}/{GROUP_AREA}", None
+        area = area_for(name, stored)  # the page read just now is not read again
         if area is None:
             return fail_message("DiscussionSummary: kein Diskussionsbereich (Gruppen/…/Diskussion oder Online-Diskussionen/…).", alternative)
         vocabulary = partnerwiki().vocabulary

@@ -156,7 +156,7 @@ def discussion_pages(page: PageSpec) -> list[PageSpec]:
             group_page = replace(page, meta={**page.meta, RECORD_FIELDS: group.fields(), "acl": space_acl(group)})
             return [group_page] + [PageSpec(name, text, meta) for name, text, meta in space_pages(group, members)]
         if record_type == ONLINE_TYPE:
-            online = online_discussion_from_input({**fields, "beginn": fields.get("beginn"), "ende": fields.get("ende")})
+            online = online_discussion_from_input(fields)
             if ONLINE_PREFIX + online.titel != page.name:
                 raise SeedError(where, f"der Titel „{online.titel}“ passt nicht zum Seitennamen „{page.name}“")
             extra = [PageSpec(name, text, {}) for name, text in area_pages(page.name, online.titel)]
