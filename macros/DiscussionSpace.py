@@ -31,7 +31,7 @@ from moin_gaa.items import AccessDenied, current
 from moin_gaa.sanitize import render_post
 
 from ._args import current_item_name
-from ._discussion_html import csrf_field, post_form, subscription_form, thread_table
+from ._discussion_html import csrf_field, post_form, subscription_form, thread_list
 from ._html import E, from_clean_html, pager, requested_page
 from ._tools_html import item_url
 from .NetworkCalendar import when
@@ -55,7 +55,7 @@ def threads_section(area: Area, *, overview: bool = False):
         more = E("p", E("a", f"Alle {total} Themen", href=item_url(area.name))) if total > size else None
     else:
         more = pager(page, pages, lambda n: f"{request.path}?seite={n}", "Seiten der Themen", "« neuere Themen", "ältere Themen »")
-    return E("section", E("h2", "Diskussionen"), thread_table(shown, counts, f"Themen ({total})"), more,
+    return E("section", E("h2", "Diskussionen"), thread_list(shown, counts, f"Themen ({total})"), more,
              new_thread_block(area), aria_label="Diskussionen")
 
 

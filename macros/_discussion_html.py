@@ -64,7 +64,7 @@ def subscription_form(name: str, what: str):
     )
 
 
-def thread_table(threads, counts: dict[str, int], caption: str):
+def thread_list(threads, counts: dict[str, int], caption: str):
     """The threads of an area as a list (two elements a thread: 500 threads stay a light page)."""
     if not threads:
         return E("p", "Noch keine Themen – eröffnen Sie das erste.", class_="gaa-empty")
