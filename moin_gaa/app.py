@@ -44,13 +44,16 @@ def create_app(config: str | os.PathLike[str] | None = None, **kwargs: Any) -> F
 
 def init_app(app: Flask) -> None:
     """Attach the PartnerWiki parts to a moin app."""
-    from . import blueprint, calendar_import_views, calendar_key_views, calendar_views, directory_views, discussion_views, group_views, signals, toolbox_views  # noqa: F401 – modules that register receivers and routes
+    from . import blueprint, calendar_import_views, confirmed_actions, csrf, security_headers, calendar_key_views, calendar_views, directory_views, discussion_views, group_views, signals, toolbox_views  # noqa: F401 – modules that register receivers and routes
 
     cfg = app.cfg
     catalog = Catalog(getattr(cfg, "gaa_catalog_dir", os.path.join(cfg.instance_dir, "gaa-catalog")))
     app.extensions["gaa"] = PartnerWiki(vocabulary_from_config(getattr(cfg, "gaa_vocabulary", None)), catalog)
     app.extensions["babel"].locale_selector = german_unless_chosen
     app.register_blueprint(blueprint.gaa, url_prefix="/+gaa")
+    security_headers.install(app)
+    csrf.install(app)
+    confirmed_actions.install(app)
     blueprint.install_template_globals(app)
     if not catalog.exists() and hasattr(app, "storage"):
         build_missing_catalog(app, catalog)

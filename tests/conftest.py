@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from flask.testing import FlaskClient
 
 # wikiconfig reads these at import time: keep the developer's instance/ and secret untouched.
 os.environ.setdefault("PARTNERWIKI_INSTANCE", tempfile.mkdtemp(prefix="partnerwiki-import-"))
@@ -61,15 +62,38 @@ def instance_settings(instance_dir: str) -> dict:
     )
 
 
+ORIGIN = "http://localhost:8080"
+
+
+class BrowserLikeClient(FlaskClient):
+    """A test client that, like a browser on one of our pages, sends our ``Origin`` with every request.
+
+    The CSRF guard refuses unsafe requests without a same-origin proof; tests of that guard pass
+    ``origin="https://elsewhere"`` or ``origin=None`` (no Origin header at all).
+    """
+
+    def open(self, *args, origin: str | None = ORIGIN, **kwargs):
+        if origin is None:
+            self.environ_base.pop("HTTP_ORIGIN", None)
+        else:
+            self.environ_base["HTTP_ORIGIN"] = origin
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            self.environ_base["HTTP_ORIGIN"] = ORIGIN
+
+
 def make_app(instance_dir: str, *, create: bool = True):
     """A PartnerWiki app on ``instance_dir`` (created empty when ``create``)."""
     os.makedirs(instance_dir, exist_ok=True)
-    return create_app(
+    app = create_app(
         flask_config_dict={"TESTING": True, "SERVER_NAME": "localhost:8080"},
         create_backend=create,
         destroy_backend=False,
         **instance_settings(instance_dir),
     )
+    app.test_client_class = BrowserLikeClient
+    return app
 
 
 @contextmanager
@@ -120,13 +144,24 @@ def client(wiki):
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+META_CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def page_token(client, path: str = "/Startseite") -> str:
+    """The CSRF token of the client's session, as every page carries it in ``<meta name="csrf-token">``."""
+    return META_CSRF_RE.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def logout(client) -> None:
+    client.post("/+logout", data={"csrf_token": page_token(client)})
 
 
 def login(client, person: Person) -> None:
-    client.get("/+logout")
+    logout(client)
     response = client.post(
         "/+login",
-        data={"login_username": person.name, "login_password": PASSWORD, "login_submit": "1", "login_nexturl": ""},
+        data={"login_username": person.name, "login_password": PASSWORD, "login_submit": "1", "login_nexturl": "",
+              "csrf_token": page_token(client, "/+login")},
     )
     assert response.status_code in (200, 302), response.status_code
     page = client.get("/+usersettings")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, acting_as, login, save_page
+from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, acting_as, login, page_token, save_page
 
 
 def text(response):
@@ -42,10 +42,12 @@ def test_registration_is_open_and_registered_users_edit_public_pages(client):
             "register_password1": PASSWORD,
             "register_password2": PASSWORD,
             "register_email": "nele@example.org",
+            "csrf_token": page_token(client, "/+register"),
         },
     )
     assert response.status_code == 302
-    client.post("/+login", data={"login_username": "Nele Neu", "login_password": PASSWORD, "login_submit": "1"})
+    client.post("/+login", data={"login_username": "Nele Neu", "login_password": PASSWORD, "login_submit": "1",
+                                 "csrf_token": page_token(client, "/+login")})
     assert client.get("/+modify/Handlungsempfehlungen/Ehrenamt").status_code == 200
 
 
@@ -121,26 +123,28 @@ def test_rebuild_needs_the_csrf_token(as_admin):
 
 
 def test_rebuild_is_refused_to_non_admins_even_with_a_token(client):
+    login(client, REGISTERED)
+    assert client.post("/+gaa/catalog/rebuild", data={"csrf_token": page_token(client)}).status_code == 403
+
+
+def test_a_token_from_before_a_login_is_not_valid_after_it(client):
     login(client, ADMIN)
-    token = csrf_of(client)  # a valid token of this session …
-    login(client, REGISTERED)  # … now held by a registered user
-    assert client.post("/+gaa/catalog/rebuild", data={"csrf_token": token}).status_code == 403
+    token = csrf_of(client)  # a valid token of the administrator's session …
+    login(client, REGISTERED)  # … is not valid for the next user of the same browser session
+    assert client.post("/+gaa/catalog/rebuild", data={"csrf_token": token}).status_code == 400
 
 
 @pytest.mark.parametrize("header", ["Origin", "Referer"])
 def test_cross_site_posts_to_moins_own_forms_are_refused(client, header):
-    response = client.post(
-        "/+login",
-        data={"login_username": REGISTERED.name, "login_password": PASSWORD, "login_submit": "1"},
-        headers={header: "https://boese.example/angriff"},
-    )
-    assert response.status_code == 400
-    same_site = client.post(
-        "/+login",
-        data={"login_username": REGISTERED.name, "login_password": PASSWORD, "login_submit": "1"},
-        headers={header: "http://localhost:8080/+login"},
-    )
-    assert same_site.status_code == 302
+    data = {"login_username": REGISTERED.name, "login_password": PASSWORD, "login_submit": "1",
+            "csrf_token": page_token(client, "/+login")}
+    if header == "Origin":
+        foreign, same_site = {"origin": "https://boese.example"}, {"origin": "http://localhost:8080"}
+    else:
+        foreign = {"origin": None, "headers": {"Referer": "https://boese.example/angriff"}}
+        same_site = {"origin": None, "headers": {"Referer": "http://localhost:8080/+login"}}
+    assert client.post("/+login", data=data, **foreign).status_code == 403
+    assert client.post("/+login", data=data, **same_site).status_code == 302
 
 
 @pytest.mark.parametrize("accept_language", [None, "en-US,en;q=0.9", "fr"])
