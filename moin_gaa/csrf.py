@@ -75,8 +75,9 @@ def is_same_origin() -> bool:
     origin = request.headers.get("Origin")
     if origin is not None:
         return origin == ours
-    if request.headers.get("Sec-Fetch-Site") == "same-origin":
-        return True
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:  # the browser says where the request comes from: that decides
+        return fetch_site == "same-origin"
     referer = request.headers.get("Referer")
     if not referer:
         return False
