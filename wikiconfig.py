@@ -111,6 +111,8 @@ class Config(DefaultConfig):
     # many days ahead; a bounded feed stays under the ~1 MB that Google Calendar accepts.
     gaa_calendar_past_days = 365
     gaa_calendar_future_days = 730
+    # trust one reverse proxy's X-Forwarded-* headers (the CSRF origin check must see the public address)
+    gaa_behind_proxy = os.environ.get("PARTNERWIKI_BEHIND_PROXY") == "1"
 
     mod_names = ["font_awesome", "svgedit_moin", "pygments", "jquery"]
     serve_files.update(get_xstatic_module_path_map(mod_names))
@@ -120,7 +122,9 @@ MOINCFG = Config
 SECRET_KEY = _secret_key()
 DEBUG = False
 TESTING = False
-SESSION_COOKIE_SECURE = False
+# Behind an https reverse proxy set PARTNERWIKI_HTTPS=1 (session cookie only over https) and
+# PARTNERWIKI_BEHIND_PROXY=1 (trust one proxy's X-Forwarded-Proto/Host/For, see moin_gaa/security_headers.py).
+SESSION_COOKIE_SECURE = os.environ.get("PARTNERWIKI_HTTPS") == "1"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 THEME_PATHS = [os.path.join(WIKICONFIG_DIR, "themes")]

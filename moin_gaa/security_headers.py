@@ -41,7 +41,12 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def trust_one_proxy(app: Flask) -> None:
+    """Take scheme, host and client address from the one reverse proxy in front of us."""
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+
 def install(app: Flask) -> None:
     app.after_request(add_security_headers)
     if getattr(app.cfg, "gaa_behind_proxy", False):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        trust_one_proxy(app)

@@ -160,3 +160,17 @@ def test_security_headers_on_moins_pages_and_ours(wiki):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "SAMEORIGIN"
         assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_behind_an_https_proxy_the_public_origin_is_ours(empty_wiki):
+    from moin_gaa.security_headers import trust_one_proxy
+
+    trust_one_proxy(empty_wiki)
+    client = empty_wiki.test_client()
+    proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "partnerwiki.example.org"}
+    token = page_token(client, "/+login")
+    data = {"login_username": "niemand", "login_password": "x", "login_submit": "1", "csrf_token": token}
+    public = client.post("/+login", data=data, headers=proxy, origin="https://partnerwiki.example.org")
+    assert public.status_code == 200  # reached moin's login (which refuses the unknown account)
+    plain = client.post("/+login", data=data, headers=proxy, origin="http://partnerwiki.example.org")
+    assert plain.status_code == 403
