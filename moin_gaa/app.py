@@ -44,7 +44,7 @@ def create_app(config: str | os.PathLike[str] | None = None, **kwargs: Any) -> F
 
 def init_app(app: Flask) -> None:
     """Attach the PartnerWiki parts to a moin app."""
-    from . import blueprint, calendar_import_views, confirmed_actions, csrf, security_headers, calendar_key_views, calendar_views, directory_views, discussion_views, group_views, notification_mail, signals, toolbox_views  # noqa: F401 – modules that register receivers and routes
+    from . import blueprint, calendar_import_views, confirmed_actions, csrf, security_headers, calendar_key_views, calendar_views, directory_views, discussion_views, group_views, signals, toolbox_views  # noqa: F401 – modules that register receivers and routes
 
     cfg = app.cfg
     catalog = Catalog(getattr(cfg, "gaa_catalog_dir", os.path.join(cfg.instance_dir, "gaa-catalog")))
@@ -55,8 +55,6 @@ def init_app(app: Flask) -> None:
     csrf.install(app)
     confirmed_actions.install(app)
     blueprint.install_template_globals(app)
-    from . import curation  # moin's delete, rename, … and editor on records: only as curation allows
-    curation.install(app)
     from . import metadata_guard  # hostile metadata: moin's templates in wiki_local/, refused in moin's forms
     metadata_guard.install(app)
     if not catalog.exists() and hasattr(app, "storage"):
