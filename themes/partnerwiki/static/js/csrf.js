@@ -73,12 +73,4 @@
         form.submit();
     });
 
-    /* moin's editor marks unsaved changes and clears the mark in inline onclick handlers, which the
-       Content-Security-Policy does not run: clear it on submit instead. */
-    document.addEventListener("submit", function (event) {
-        var modify = document.getElementById("moin-modify");
-        if (modify && modify.contains(event.target)) {
-            modify.classList.remove("moin-changed-input");
-        }
-    }, true);
 }());

@@ -37,3 +37,14 @@ document.addEventListener("click", function (event) {
   if (navigator.clipboard) { navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); }); }
   else { document.execCommand("copy"); done(); }
 });
+
+/* moin's editor marks unsaved changes and clears the mark in inline onclick handlers of its save
+   buttons, which our Content-Security-Policy (script-src 'self') does not run: clear it on submit,
+   so saving does not ask "Seite verlassen?". */
+document.addEventListener("submit", function (event) {
+    "use strict";
+    var modify = document.getElementById("moin-modify");
+    if (modify && modify.contains(event.target)) {
+        modify.classList.remove("moin-changed-input");
+    }
+}, true);
