@@ -145,10 +145,8 @@ def save(name: str, text: str, comment: str = COMMENT, **meta) -> str:
     return Item.create(name).meta["revid"]
 
 
-@pytest.fixture(scope="module")
-def hostile_wiki(tmp_path_factory):
-    """A wiki of its own (the shared one stays clean) with hostile metadata everywhere."""
-    app = make_app(str(tmp_path_factory.mktemp("xss")))
+def populate(app) -> dict[str, tuple[str, str]]:
+    """Give ``app`` a hostile user and four hostile items (two revisions each); their revision ids by name."""
     with wiki_request(app):
         ensure_role_groups()
         for person in (REGISTERED, HOSTILE):
@@ -169,7 +167,14 @@ def hostile_wiki(tmp_path_factory):
             meta = dict(tags=TAGS, summary=SUMMARY, contenttype=contenttype)
             first = save(name, text, **meta)
             revids[name] = (first, save(name, text + f"Zweite Fassung {vector('content3')}\n", **meta))
-    app.gaa_xss_revids = revids
+    return revids
+
+
+@pytest.fixture(scope="module")
+def hostile_wiki(tmp_path_factory):
+    """A wiki of its own (the shared one stays clean) with hostile metadata everywhere."""
+    app = make_app(str(tmp_path_factory.mktemp("xss")))
+    app.gaa_xss_revids = populate(app)
     yield app
     app.deinit_backends()
 
