@@ -44,7 +44,7 @@ def create_app(config: str | os.PathLike[str] | None = None, **kwargs: Any) -> F
 
 def init_app(app: Flask) -> None:
     """Attach the PartnerWiki parts to a moin app."""
-    from . import blueprint, calendar_import_views, confirmed_actions, csrf, security_headers, calendar_key_views, calendar_views, directory_views, discussion_views, group_views, signals, toolbox_views  # noqa: F401 – modules that register receivers and routes
+    from . import blueprint, calendar_import_views, confirmed_actions, csrf, security_headers, calendar_key_views, calendar_views, directory_views, discussion_views, group_views, notification_mail, signals, toolbox_views  # noqa: F401 – modules that register receivers and routes
 
     cfg = app.cfg
     catalog = Catalog(getattr(cfg, "gaa_catalog_dir", os.path.join(cfg.instance_dir, "gaa-catalog")))
