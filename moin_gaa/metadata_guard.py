@@ -10,6 +10,8 @@ ran as script for every visitor.  Two walls:
    ``utils.html`` (moin's macros re-exported, ``meta_info`` replaced).  ``cfg.template_dirs``
    puts ``wiki_local/`` ahead of moin's templates; :func:`install_moin_templates` makes moin's
    originals reachable as ``moin/<name>`` so an override can import the parts it keeps.
+   moin's index page deletes and destroys selected items by ajax and inserts the answer's messages
+   (which name the items) as HTML; :func:`escape_ajax_messages` escapes them on the way out.
 2. **Save**: :func:`refuse_markup_in_moin_forms` refuses, with a German message (400), a POST to
    moin's own views whose names or tags contain ``<`` or ``>``, whose summary, comment or display
    name contain something that reads as an HTML tag, or whose content type is not a plain MIME
@@ -18,12 +20,14 @@ ran as script for every visitor.  Two walls:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
 import moin
-from flask import Flask, abort, request
+from flask import Flask, Response, abort, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+from markupsafe import escape
 
 MOIN_TEMPLATES = os.path.join(os.path.dirname(moin.__file__), "templates")
 MOIN_PREFIX = "moin"
@@ -94,6 +98,22 @@ def refuse_markup_in_moin_forms():
     return None
 
 
+# moin's +index ajax actions: index_action.js puts each message into the page with jQuery as HTML.
+AJAX_MESSAGE_ENDPOINTS = {"frontend.ajaxdelete", "frontend.ajaxdestroy"}
+
+
+def escape_ajax_messages(response: Response) -> Response:
+    """``after_request``: the messages of moin's ajax delete/destroy (plain text naming items) as HTML text."""
+    if request.endpoint not in AJAX_MESSAGE_ENDPOINTS or response.mimetype != "application/json":
+        return response
+    data = response.get_json(silent=True)
+    if isinstance(data, dict) and isinstance(data.get("messages"), list):
+        data["messages"] = [str(escape(message)) for message in data["messages"]]
+        response.set_data(json.dumps(data))
+    return response
+
+
 def install(app: Flask) -> None:
     install_moin_templates(app)
     app.before_request(refuse_markup_in_moin_forms)
+    app.after_request(escape_ajax_messages)

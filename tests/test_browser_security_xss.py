@@ -14,8 +14,10 @@ from urllib.parse import quote
 import pytest
 
 from browser_support import browser, live_wiki, register_and_login  # noqa: F401 – browser is a fixture
-from conftest import make_app
-from test_security_xss import LINK_NAME, MARK, MARKDOWN_NAME, TAGS, TEXT_NAME, TYPE_NAME, WORD, populate, vector
+from conftest import acting_as, make_app
+from test_security_xss import (
+    HOSTILE, LINK_NAME, MARK, MARKDOWN_NAME, TAGS, TEXT_NAME, TYPE_NAME, WORD, populate, save, vector,
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -40,11 +42,16 @@ FIND_INJECTED = """mark => {
 }"""
 
 
+DELETE_NAME = f"Zaunkoenig Loeschen {vector('browser-delete')}"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     instance = str(tmp_path_factory.mktemp("live-xss"))
     app = make_app(instance)
     revids = populate(app)
+    with acting_as(app, HOSTILE):
+        save(DELETE_NAME, f"{WORD} zum Loeschen\n")  # for the index's delete action, only
     app.deinit_backends()
     with live_wiki(instance) as url:
         yield url, revids
@@ -137,5 +144,15 @@ def test_moins_editor_refuses_the_attack_in_the_browser(browser, site):  # noqa:
     for view in ("+delete", "+rename"):
         page.goto(base + f"/{view}/{quote(TEXT_NAME, safe='')}")
         assert page.evaluate(FIND_INJECTED, MARK) == [], view
+
+    # moin's index deletes selected items by ajax and shows the answer's messages (naming the items) as HTML
+    page.goto(base + "/+index/")
+    page.locator(f'input.moin-item[value="{DELETE_NAME}"]').check()
+    page.locator("#moin-delete-trigger").click()
+    with page.expect_response(lambda r: "/+ajaxdelete" in r.url):
+        page.locator("#popup .popup-submit").click()
+    expect(page.locator("#moin-flash")).to_contain_text(DELETE_NAME)
+    assert page.evaluate(FIND_INJECTED, MARK) == []
+    assert page.locator("#moin-flash svg").count() == 0
     assert dialogs == []
     context.close()

@@ -11,6 +11,7 @@ fetched and its HTML parsed: no element or attribute may come from a payload.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from html.parser import HTMLParser
@@ -467,3 +468,22 @@ def test_ordinary_metadata_is_still_saved(hostile_wiki):
         )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     assert exists(hostile_wiki, name)
+
+
+def test_index_delete_messages_name_items_as_text(hostile_wiki):
+    """moin's index deletes selected items by ajax; its script shows the answer's messages as HTML."""
+    name = f"Zaunkoenig Loeschen {vector('ajax-delete')}"
+    with acting_as(hostile_wiki, HOSTILE):
+        save(name, f"{WORD} zum Loeschen\n")
+    with hostile_wiki.test_client() as client:
+        login(client, REGISTERED)
+        response = client.post(
+            "/+ajaxdelete",
+            data={"csrf_token": page_token(client), "itemnames": json.dumps([quote(name)]), "comment": "",
+                  "do_subitems": "false"},
+        )
+    assert response.status_code == 200
+    messages = response.get_json()["messages"]
+    assert messages and any(name in html.unescape(m) for m in messages), messages  # it was deleted, named
+    assert not [m for m in messages if "<" in m], messages
+    assert not exists(hostile_wiki, name)
