@@ -52,7 +52,9 @@ class Config(DefaultConfig):
     plugin_dirs = [wikiconfig_dir]  # the parent of macros/ (see DESIGN.md)
 
     interwikiname = "PartnerWiki"
-    interwiki_map = {interwikiname: "http://127.0.0.1:8080/", "Self": "http://127.0.0.1:8080/"}
+    # The public address: links in mails (never taken from a request's Host header) and interwiki links.
+    public_url = os.environ.get("PARTNERWIKI_URL", "http://127.0.0.1:8080/").rstrip("/") + "/"
+    interwiki_map = {interwikiname: public_url, "Self": public_url}
 
     sitename = "PartnerWiki – Gesundheit für alle"
     default_root = "Startseite"
