@@ -53,7 +53,7 @@ class Config(DefaultConfig):
 
     interwikiname = "PartnerWiki"
     # The public address: links in mails (never taken from a request's Host header) and interwiki links.
-    public_url = os.environ.get("PARTNERWIKI_URL", "http://127.0.0.1:8080/").rstrip("/") + "/"
+    public_url = os.environ.get("PARTNERWIKI_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8080')}/").rstrip("/") + "/"
     interwiki_map = {interwikiname: public_url, "Self": public_url}
 
     sitename = "PartnerWiki – Gesundheit für alle"
