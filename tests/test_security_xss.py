@@ -487,3 +487,23 @@ def test_index_delete_messages_name_items_as_text(hostile_wiki):
     assert messages and any(name in html.unescape(m) for m in messages), messages  # it was deleted, named
     assert not [m for m in messages if "<" in m], messages
     assert not exists(hostile_wiki, name)
+
+
+@pytest.mark.parametrize("contenttype, data", [
+    ("image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    ("text/xml;charset=utf-8", '<x:script xmlns:x="http://www.w3.org/1999/xhtml">alert(1)</x:script>'),
+    ("text/html;charset=utf-8", "<script>alert(1)</script>"),
+])
+def test_uploads_that_can_carry_script_are_served_as_downloads(wiki, contenttype, data):
+    """An SVG or XML file with script, opened directly, would run on our origin: moin must not serve it inline."""
+    from moin.items import Item
+
+    name = "Hochgeladen-" + contenttype.split(";")[0].replace("/", "-")
+    with acting_as(wiki, REGISTERED):
+        Item.create(name, contenttype=contenttype, itemtype="default")._save(
+            {"contenttype": contenttype, "itemtype": "default"}, data.encode(), comment=""
+        )
+    response = wiki.test_client().get(f"/+get/{name}")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment"), response.headers["Content-Disposition"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
