@@ -55,6 +55,8 @@ def init_app(app: Flask) -> None:
     csrf.install(app)
     confirmed_actions.install(app)
     blueprint.install_template_globals(app)
+    from . import curation  # moin's delete, rename, … and editor on records: only as curation allows
+    curation.install(app)
     from . import metadata_guard  # hostile metadata: moin's templates in wiki_local/, refused in moin's forms
     metadata_guard.install(app)
     if not catalog.exists() and hasattr(app, "storage"):
