@@ -59,6 +59,8 @@ def init_app(app: Flask) -> None:
     curation.install(app)
     from . import metadata_guard  # hostile metadata: moin's templates in wiki_local/, refused in moin's forms
     metadata_guard.install(app)
+    from . import moin_view_guards  # read rights on moin's listings and revisions, no 500 for malformed requests
+    moin_view_guards.install(app)
     if not catalog.exists() and hasattr(app, "storage"):
         build_missing_catalog(app, catalog)
 
