@@ -10,6 +10,7 @@ Every link gets ``rel="nofollow noopener"`` and opens in the same tab.
 from __future__ import annotations
 
 import re
+import threading
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -41,16 +42,28 @@ def _rel(attrs, new=False):
     return attrs
 
 
-# one pass: cleaning and linkifying together (a separate Linker pass escapes code blocks twice)
-_CLEANER = bleach.Cleaner(
-    tags=ALLOWED_TAGS, attributes=_attribute_allowed, protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[*DEFAULT_CALLBACKS, _rel], skip_tags={"pre", "code"}, parse_email=False)],
-)
+# One Cleaner per thread: bleach's Cleaner keeps parser and tokenizer state between calls and is not
+# thread-safe (the server is threaded; shared, it mixed posts' texts and raised).  Building one costs
+# about as much as cleaning a post, so each thread keeps its own instead of building one per call.
+_PER_THREAD = threading.local()
+
+
+def _cleaner() -> bleach.Cleaner:
+    cleaner = getattr(_PER_THREAD, "cleaner", None)
+    if cleaner is None:
+        # one pass: cleaning and linkifying together (a separate Linker pass escapes code blocks twice)
+        cleaner = _PER_THREAD.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS, attributes=_attribute_allowed, protocols=ALLOWED_PROTOCOLS, strip=True,
+            strip_comments=True,
+            filters=[partial(LinkifyFilter, callbacks=[*DEFAULT_CALLBACKS, _rel], skip_tags={"pre", "code"},
+                             parse_email=False)],
+        )
+    return cleaner
 
 
 def clean_html(html: str) -> str:
-    """Untrusted HTML → HTML with only the allowed tags, attributes and link schemes."""
-    return _CLEANER.clean(html)
+    """Untrusted HTML → HTML with only the allowed tags, attributes and link schemes (thread-safe)."""
+    return _cleaner().clean(html)
 
 
 class _EscapeRawHtml(markdown.Extension):
@@ -62,7 +75,10 @@ class _EscapeRawHtml(markdown.Extension):
 
 
 def render_post(text: str) -> str:
-    """A post's Markdown source → clean HTML; typed HTML stays visible as text."""
+    """A post's Markdown source → clean HTML; typed HTML stays visible as text.
+
+    A new ``Markdown`` per call: an instance keeps per-document state (``reset()``) and is not thread-safe.
+    """
     md = markdown.Markdown(extensions=[_EscapeRawHtml(), "sane_lists", "nl2br", "fenced_code"], output_format="html")
     return clean_html(md.convert(text))
 
