@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import current_app
 from moin import user as moin_user
-from moin.constants.keys import CURRENT
+from moin.constants.keys import CURRENT, NAME_EXACT
 from moin.utils.names import split_fqname
 
 from .storage import PageSpec, store_pages
@@ -26,8 +26,32 @@ ROLE_GROUPS = {
 }
 
 
+# moin's ACLs read these as special groups, whatever account might carry the name
+ACL_SPECIAL_NAMES = ("All", "Known", "Trusted", "Anonymous")
+
+
 class AccountError(ValueError):
     """A user-facing German message about an account operation."""
+
+
+def account_exists(name: str) -> bool:
+    """Whether a moin account has exactly this (login) name."""
+    return bool(name) and bool(moin_user.search_users(**{NAME_EXACT: name}))
+
+
+def account_problem(name: str) -> str | None:
+    """None when ``name`` names an existing account that an ACL can name alone, else the German reason."""
+    if name.casefold() in (special.casefold() for special in ACL_SPECIAL_NAMES):
+        return f"„{name}“ ist eine Gruppe aller Nutzenden, kein einzelnes Konto."
+    if not account_exists(name):
+        return f"Es gibt kein Konto „{name}“."
+    return None
+
+
+def accounts_problem(names) -> str | None:
+    """One German message for every name in ``names`` that is no usable account (None if all are)."""
+    problems = [p for p in (account_problem(n) for n in dict.fromkeys(names)) if p]
+    return " ".join(problems) or None
 
 
 def group_members(group: str) -> list[str]:

@@ -55,6 +55,9 @@ def init_app(app: Flask) -> None:
     csrf.install(app)
     confirmed_actions.install(app)
     blueprint.install_template_globals(app)
+    from . import attachments, text_input  # files as downloads (nosniff); control characters refused in moin's forms
+    attachments.install(app)
+    app.before_request(text_input.guard_moin_forms)
     from . import curation  # moin's delete, rename, … and editor on records: only as curation allows
     curation.install(app)
     from . import metadata_guard  # hostile metadata: moin's templates in wiki_local/, refused in moin's forms

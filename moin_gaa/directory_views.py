@@ -18,6 +18,7 @@ from .app import partnerwiki
 from .blueprint import gaa, login_first, render_form, stored_record_or_abort
 from .directory import directory_query, parse_directory_filter, sort_profiles
 from .export import csv_response, page_url_prefix
+from .accounts import account_problem
 from .attachments import IMAGE_TYPES, AttachmentError, Upload, check_upload, save_attachment
 from .items import AccessDenied, AlreadyExists, EditConflict, save_record
 from .municipalities import (
@@ -176,7 +177,7 @@ def new_profile():
     csrf.require_csrf()
     data = form_to_nested(request.form, request.form.getlist)
     try:
-        profile = profile_from_input(data, partnerwiki().vocabulary)
+        profile = profile_from_input(data, partnerwiki().vocabulary, editor_problem=account_problem)
         if _name_taken(profile.name):
             raise AlreadyExists(profile.name)
         errors: dict[str, str] = {}
@@ -210,9 +211,10 @@ def edit_profile(name: str):
     data = form_to_nested(request.form, request.form.getlist)
     data["name"] = profile.name  # renaming is moin's job
     try:
-        edited = profile_from_input(data, partnerwiki().vocabulary, base=profile)
-        if is_moderator():
-            edited = replace(edited, redakteure=tuple(data["redakteure"]))
+        editors = data["redakteure"] if is_moderator() else None  # only the moderation names the editors
+        edited = profile_from_input(
+            data, partnerwiki().vocabulary, base=profile, editors=editors, editor_problem=account_problem
+        )
         edited = replace(edited, logo=profile.logo)  # only an upload changes the logo
         errors: dict[str, str] = {}
         edited, logo = _with_logo(edited, errors)

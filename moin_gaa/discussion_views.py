@@ -45,9 +45,11 @@ from .discussions import (
 )
 from .groups import GROUP_TYPE, curators_acl
 from .items import AccessDenied, AlreadyExists, EditConflict, current, save_item, save_record, workflow_rights
+from .text_input import normalise_name, text_problem, too_long
 
 POST_CONTENTTYPE = "text/plain;charset=utf-8"
 THREAD_TEXT = "<<Discussion>>\n"
+MAX_REASON = 300
 
 
 def message_page(title: str, message: str, status: int, back: str | None = None):
@@ -192,8 +194,11 @@ def moderate_view(name: str):
     fields = dict(meta["gaa_fields"])
     back = url_for("frontend.show_item", item_name=thread_name)
     acl = None
+    for key in ("grund", "ziel"):
+        if problem := text_problem(request.form.get(key, "")) or too_long(request.form.get(key, ""), MAX_REASON):
+            return message_page("Moderation", problem, 400, back)
     if action == "verbergen":
-        reason = " ".join(request.form.get("grund", "").split())[:300]
+        reason = normalise_name(request.form.get("grund", ""))
         if not reason:
             return message_page("Beitrag ausblenden", "Bitte geben Sie einen Grund an – er ist nur für die Moderation sichtbar.", 400, back)
         fields.update(versteckt=True, grund=reason, versteckt_von=flaskg.user.name0)

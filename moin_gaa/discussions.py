@@ -23,7 +23,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from .field_errors import FieldErrors
-from .sanitize import plain_title, render_post
+from .sanitize import render_post
+from .text_input import clean_text, input_problems, normalise_name, text_problem
 
 THREAD_TYPE = "thema"
 POST_TYPE = "beitrag"
@@ -32,6 +33,7 @@ ONLINE_PREFIX = "Online-Diskussionen/"
 GROUP_AREA = "Diskussion"  # Gruppen/<Gruppe>/Diskussion
 MAX_POST_CHARS = 20_000
 MAX_TITLE_CHARS = 150
+MAX_EVENT_NAME = 300  # an Online-Diskussion's event page
 EDIT_WINDOW = timedelta(hours=1)
 POSTS_PER_PAGE = 50
 RESULTS_PAGE = "Ergebnissicherung"  # <area>/Ergebnissicherung: the moderation's versioned summary
@@ -52,7 +54,9 @@ def now_utc() -> str:
 
 def check_body(text: Any, field_name: str = "text") -> str:
     """The Markdown source of a post, or DiscussionError: empty, or longer than MAX_POST_CHARS."""
-    body = str(text or "").replace("\r\n", "\n").strip()
+    if problem := text_problem(text):
+        raise DiscussionError({field_name: problem})
+    body = clean_text(text).strip()
     if not body:
         raise DiscussionError({field_name: "Bitte schreiben Sie einen Text."})
     if len(body) > MAX_POST_CHARS:
@@ -61,7 +65,9 @@ def check_body(text: Any, field_name: str = "text") -> str:
 
 
 def check_title(text: Any) -> str:
-    title = plain_title(text, MAX_TITLE_CHARS + 1)
+    if problem := text_problem(text):
+        raise DiscussionError({"titel": problem})
+    title = normalise_name(text)[: MAX_TITLE_CHARS + 1]
     if len(title) < 3:
         raise DiscussionError({"titel": "Der Titel braucht mindestens 3 Zeichen."})
     if len(title) > MAX_TITLE_CHARS:
@@ -125,6 +131,8 @@ def new_thread(title: Any, body: Any, author: str) -> Thread:
 
 
 def new_post(body: Any, author: str, reply_to: str = "", known_posts: Iterable[str] = ()) -> Post:
+    if problem := text_problem(reply_to):
+        raise DiscussionError({"antwort_auf": problem})
     text = check_body(body)
     if reply_to and reply_to not in set(known_posts):
         raise DiscussionError({"antwort_auf": "Der Beitrag, auf den Sie antworten, gibt es in diesem Thema nicht."})
@@ -247,13 +255,15 @@ def online_discussion_from_input(data: Mapping[str, Any]) -> OnlineDiscussion:
             errors[key] = str(e)
     if len(days) == 2 and days["ende"] < days["beginn"]:
         errors["ende"] = "Das Ende liegt vor dem Beginn."
-    intro = str(data.get("einleitung") or "").strip()
+    intro = clean_text(data.get("einleitung")).strip()
     if not intro:
         errors["einleitung"] = "Bitte eine Einleitung schreiben: worum geht es, was soll herauskommen?"
+    limits = {"einleitung": MAX_POST_CHARS, "termin": MAX_EVENT_NAME, "beginn": 20, "ende": 20}
+    errors.update(input_problems(data, limits))  # control characters and lengths win over the other messages
     if errors:
         raise DiscussionError(errors)
-    return OnlineDiscussion(titel=title, einleitung=intro[:MAX_POST_CHARS], beginn=days["beginn"].isoformat(),
-                            ende=days["ende"].isoformat(), termin=plain_title(data.get("termin"), 300))
+    return OnlineDiscussion(titel=title, einleitung=intro, beginn=days["beginn"].isoformat(),
+                            ende=days["ende"].isoformat(), termin=normalise_name(data.get("termin")))
 
 
 def online_discussion_from_fields(fields: Mapping[str, Any]) -> OnlineDiscussion:

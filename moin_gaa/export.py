@@ -10,9 +10,22 @@ from urllib.parse import quote
 from flask import Response, url_for
 
 
+# what a spreadsheet may read as the start of a formula: ASCII, fullwidth and small forms, minus signs
+FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20\ufe62\ufe63\ufe66\u2212")
+# invisible characters a program may skip before it looks for a formula: zero-width, direction marks and controls
+INVISIBLE_STARTS = frozenset("\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"
+                             "\u2066\u2067\u2068\u2069")
+
+
 def spreadsheet_safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection).
+
+    A cell is prefixed with ``'`` when it starts like a formula – also with the fullwidth forms
+    ``＝＋－＠`` – or with an invisible character (zero-width, bidi), or with spaces before a formula sign.
+    """
+    if value[:1] in INVISIBLE_STARTS or value.lstrip(" ")[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
 
 
 def page_url_prefix() -> Callable[[str], str]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask import g as flaskg
-from moin import user as moin_user
+from whoosh.query import Term
 
 from . import csrf, request_groups
 from .access import is_moderator
+from .accounts import account_exists, account_problem
+from .app import partnerwiki
 from .areas import is_member
 from .blueprint import gaa, login_first, render_form, stored_record_or_abort
 from .discussion_views import message_page
@@ -25,16 +27,29 @@ from .groups import (
     GroupError,
     group_from_fields,
     group_from_input,
+    same_group,
     space_acl,
     space_pages,
 )
 from .items import AlreadyExists, EditConflict, current, save_item, save_record, workflow_rights
+from .text_input import normalise_name, text_problem
 
 GROUP_TEXT = "<<DiscussionSpace>>\n"
 
 
 def user_exists(name: str) -> bool:
-    return moin_user.User(auth_username=name).exists()
+    return account_exists(name)
+
+
+def existing_twin(name: str) -> str | None:
+    """The name of an existing group that ``name`` cannot be told apart from (case, spelling, calendar key).
+
+    All groups count, also private ones the creator cannot read: two spaces with one calendar key
+    would mix their calendars.
+    """
+    with partnerwiki().catalog.reader(lambda record: True) as reader:
+        groups = reader.records(reader.docs(Term("record_type", GROUP_TYPE)))
+    return next((g.title for g in groups if same_group(g.title, name)), None)
 
 
 def create_space(group: Group, members: list[str]) -> None:
@@ -92,6 +107,9 @@ def new_group():
         values = {k: request.form.get(k, "") for k in ("name", "beschreibung", "sichtbarkeit", "beitritt", "moderatoren")}
         try:
             group = group_from_input(values, known_users=user_exists)
+            if twin := existing_twin(group.name):
+                raise GroupError({"name": f"Es gibt schon die Gruppe „{twin}“; Namen, die sich nur in Groß- und Klein"
+                                          "schreibung, Leer- oder Bindestrichen unterscheiden, sind nicht möglich."})
             create_space(group, list(dict.fromkeys([*group.moderatoren, flaskg.user.name0])))
         except GroupError as e:
             errors = e.errors
@@ -149,10 +167,12 @@ def manage_members(name: str):
         abort(403)
     back = url_for("frontend.show_item", item_name=group.page)
     action = request.form.get("aktion", "")
-    person = " ".join(request.form.get("benutzer", "").split())
+    if problem := text_problem(request.form.get("benutzer", "")):
+        return message_page("Mitglieder", problem, 400, back)
+    person = normalise_name(request.form.get("benutzer", ""))
     if action == "aufnehmen":
-        if not user_exists(person):
-            return message_page("Mitglied aufnehmen", f"Einen Benutzer „{person}“ gibt es nicht.", 400, back)
+        if problem := account_problem(person):
+            return message_page("Mitglied aufnehmen", problem, 400, back)
         change_members(group, add=(person,))
         message = f"{person} ist jetzt Mitglied."
     elif action == "entfernen":

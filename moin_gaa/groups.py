@@ -15,9 +15,10 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
 
-from .accounts import MODERATORS
+from .accounts import ACL_SPECIAL_NAMES, MODERATORS
 from .discussions import AREA_TEXT, GROUP_AREA, area_pages
 from .field_errors import FieldErrors
+from .text_input import clean_text, input_problems, normalise_name
 
 GROUP_TYPE = "gruppe"
 GROUP_PREFIX = "Gruppen/"
@@ -27,6 +28,9 @@ JOIN_LABELS = {"offen": "offen – Angemeldete treten selbst bei", "anfrage": "a
                "einladung": "nur auf Einladung der Moderation"}
 NAME_RULE = re.compile(r"^[^/,:\s][^/,:]{1,78}[^/,:\s]$")
 SPACE_PARTS = (GROUP_AREA, "Dokumente", "Termine")  # created with the group, so no page below it lacks a parent
+MAX_DESCRIPTION = 3000
+LIMITS = {"name": 200, "beschreibung": MAX_DESCRIPTION, "sichtbarkeit": 20, "beitritt": 20, "moderatoren": 2000,
+          "moderatoren.*": 100, "anfragen.*": 100}
 
 
 class GroupError(FieldErrors):
@@ -64,6 +68,11 @@ class Group:
 
 def members_item(group_name: str) -> str:
     return f"{GROUP_PREFIX}{group_name}/Mitglieder"
+
+
+def same_group(a: str, b: str) -> bool:
+    """Two group names that people (and the calendar key) cannot tell apart: „Frühe Hilfen“ = „frühe-hilfen“."""
+    return normalise_name(a).casefold() == normalise_name(b).casefold() or calendar_key(a) == calendar_key(b)
 
 
 def calendar_key(group_name: str) -> str:
@@ -109,9 +118,12 @@ def curators_acl(group_moderators: tuple[str, ...]) -> str:
 
 
 def group_from_input(data: Mapping[str, Any], *, known_users=lambda name: True) -> Group:
-    """A checked :class:`Group` from form-like data; :class:`GroupError` lists every problem."""
+    """A checked :class:`Group` from form-like data; :class:`GroupError` lists every problem.
+
+    ``known_users(name)`` tells whether an account exists (the form passes moin's user lookup).
+    """
     errors: dict[str, str] = {}
-    name = " ".join(str(data.get("name") or "").split())
+    name = normalise_name(data.get("name"))
     if not NAME_RULE.match(name):
         errors["name"] = "Der Name hat 3 bis 80 Zeichen, ohne „/“, „,“ und „:“."
     visibility = str(data.get("sichtbarkeit") or "privat")
@@ -121,18 +133,22 @@ def group_from_input(data: Mapping[str, Any], *, known_users=lambda name: True) 
     if policy not in JOIN_LABELS:
         errors["beitritt"] = f"„{policy}“ ist keine Beitrittsregel (offen, anfrage, einladung)."
     raw = data.get("moderatoren") or ()
-    names = [" ".join(n.split()) for n in (raw.replace(";", ",").split(",") if isinstance(raw, str) else raw)]
+    names = [normalise_name(n) for n in (raw.replace(";", ",").split(",") if isinstance(raw, str) else raw)]
     moderators = tuple(dict.fromkeys(n for n in names if n))
-    unknown = [n for n in moderators if not known_users(n)]
+    special = [n for n in moderators if n.casefold() in {s.casefold() for s in ACL_SPECIAL_NAMES}]
+    unknown = [n for n in moderators if n not in special and not known_users(n)]
     if unknown:
-        errors["moderatoren"] = f"Unbekannte Benutzer: {', '.join(unknown)}."
+        errors["moderatoren"] = f"Unbekannte Benutzer: {', '.join(unknown)} – es gibt kein Konto mit diesem Namen."
+    if special:
+        errors["moderatoren"] = f"„{special[0]}“ ist eine Gruppe aller Nutzenden, kein einzelnes Konto."
     if any(c in n for n in moderators for c in ",:"):
         errors["moderatoren"] = "Benutzernamen dürfen hier kein „,“ oder „:“ enthalten."
+    errors.update(input_problems(data, LIMITS))  # control characters and lengths win over the other messages
     if errors:
         raise GroupError(errors)
     return Group(
         name=name,
-        beschreibung=str(data.get("beschreibung") or "")[:3000],
+        beschreibung=clean_text(data.get("beschreibung")).strip(),
         sichtbarkeit=visibility,
         beitritt=policy,
         moderatoren=moderators,

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .field_errors import FieldErrors
+from .text_input import ascii_digits, count_problem, input_problems, normalise_name
 from .tools import check_link, check_title
 from .vocabulary import Vocabulary, VocabularyError
 
@@ -27,6 +28,17 @@ DEPARTMENTS = ("Gesundheit", "Jugend", "Bildung", "Soziales", "Stadtplanung", "S
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()/\-]{5,30}$")
 MAX_POPULATION = 4_000_000
+MAX_ROWS = 50  # contacts, activities
+# length limits of the raw input (control characters are refused in every field, see text_input)
+LIMITS = {
+    "name": 200, "art": 60, "land": 60, "strategiephase": 60, "partner_seit": 20, "einwohner": 20, "strategie": 5000,
+    "website": 500, "logo": 300, "ressorts.*": 80, "redakteure.*": 100,
+    **{f"kontakte.*.{k}": 200 for k in ("name", "rolle", "email", "telefon")}, "kontakte.*.sichtbarkeit.*": 20,
+    "aktivitaeten.*.titel": 200, "aktivitaeten.*.beschreibung": 2000, "aktivitaeten.*.partner": 500,
+    "aktivitaeten.*.seit": 20, "aktivitaeten.*.bis": 20, "aktivitaeten.*.link": 500,
+    "aktivitaeten.*.lebensphasen.*": 60, "aktivitaeten.*.empfehlungen.*": 60,
+}
+GERMAN_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}", re.ASCII)
 
 
 class ProfileError(FieldErrors):
@@ -100,7 +112,7 @@ class Profile:
 
 
 def _text(value: Any, limit: int = 500) -> str:
-    return " ".join(str(value or "").split())[:limit]
+    return normalise_name(value)[:limit]
 
 
 def _date(value: Any, name: str, errors: dict, *, today: date, required: bool = False, future_ok: bool = True) -> str:
@@ -110,7 +122,7 @@ def _date(value: Any, name: str, errors: dict, *, today: date, required: bool = 
             errors[name] = "Bitte ein Datum angeben (TT.MM.JJJJ oder JJJJ-MM-TT)."
         return ""
     try:
-        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", raw):
+        if GERMAN_DATE.fullmatch(raw):
             d, m, y = (int(x) for x in raw.split("."))
             parsed = date(y, m, d)
         else:
@@ -191,10 +203,14 @@ def profile_from_input(
     *,
     today: date | None = None,
     base: Profile | None = None,
+    editors: Iterable[str] | None = None,
+    editor_problem: Callable[[str], str | None] | None = None,
 ) -> Profile:
     """A checked :class:`Profile`; :class:`ProfileError` lists every problem at once.
 
     The strategy-phase history is kept from ``base`` and extended when the phase changes.
+    ``editors`` replaces the editors (default: those of ``base``, for a new profile ``data["redakteure"]``);
+    ``editor_problem(name)`` says why a name entered there is no usable account (the views pass moin's lookup).
     """
     today = today or date.today()
     errors: dict[str, str] = {}
@@ -208,8 +224,10 @@ def profile_from_input(
     einwohner = None
     raw_population = _text(data.get("einwohner"), 20).replace(".", "").replace(" ", "")
     if raw_population:
-        if not raw_population.isdigit() or not 0 < int(raw_population) <= MAX_POPULATION:
-            errors["einwohner"] = "Die Einwohnerzahl muss eine ganze Zahl sein (z. B. 315000)."
+        if not ascii_digits(raw_population) or not 0 < int(raw_population) <= MAX_POPULATION:
+            errors["einwohner"] = (
+                "Die Einwohnerzahl muss eine ganze Zahl sein, geschrieben mit den Ziffern 0–9 (z. B. 315000)."
+            )
         else:
             einwohner = int(raw_population)
     website = _text(data.get("website"), 500)
@@ -218,6 +236,19 @@ def profile_from_input(
     contacts = [_contact(c, f"kontakte.{i}", errors) for i, c in enumerate(data.get("kontakte") or ())]
     activities = [_activity(a, f"aktivitaeten.{i}", vocabulary, errors, today) for i, a in enumerate(data.get("aktivitaeten") or ())]
     ressorts = tuple(dict.fromkeys(_text(r, 80) for r in data.get("ressorts") or () if _text(r, 80)))
+    if editors is None and base is None:
+        editors = data.get("redakteure") or ()
+    if base is not None and editors is None:
+        redakteure = base.redakteure
+    else:
+        redakteure = tuple(dict.fromkeys(_text(r, 100) for r in editors or () if _text(r, 100)))
+    if editor_problem is not None and editors is not None:
+        if message := " ".join(p for p in map(editor_problem, redakteure) if p):
+            errors["redakteure"] = message
+    for rows, what in (("kontakte", "Kontakte"), ("aktivitaeten", "Aktivitäten")):
+        if message := count_problem(data.get(rows), MAX_ROWS, what):
+            errors[rows] = message
+    errors.update(input_problems(data, LIMITS))  # control characters and lengths win over the other messages
     if errors:
         raise ProfileError(errors)
     history = tuple(base.phasen_verlauf) if base else ()
@@ -237,7 +268,7 @@ def profile_from_input(
         logo=_text(data.get("logo"), 300),
         kontakte=tuple(c for c in contacts if c is not None),
         aktivitaeten=tuple(a for a in activities if a is not None),
-        redakteure=base.redakteure if base else tuple(_text(r, 100) for r in data.get("redakteure") or () if _text(r, 100)),
+        redakteure=redakteure,
     )
 
 
@@ -297,13 +328,13 @@ def form_to_nested(form: Mapping[str, Any], getlist) -> dict[str, Any]:
     contacts, activities = {}, {}
     for key in form:
         parts = key.split("-")
-        if len(parts) >= 3 and parts[0] == "kontakte" and parts[1].isdigit():
+        if len(parts) >= 3 and parts[0] == "kontakte" and ascii_digits(parts[1]):
             contact = contacts.setdefault(int(parts[1]), {"sichtbarkeit": {}})
             if parts[2] == "sichtbarkeit" and len(parts) == 4:
                 contact["sichtbarkeit"][parts[3]] = form.get(key)
             else:
                 contact[parts[2]] = form.get(key)
-        elif len(parts) == 3 and parts[0] == "aktivitaeten" and parts[1].isdigit():
+        elif len(parts) == 3 and parts[0] == "aktivitaeten" and ascii_digits(parts[1]):
             activity = activities.setdefault(int(parts[1]), {})
             activity[parts[2]] = getlist(key) if parts[2] in ("lebensphasen", "empfehlungen") else form.get(key)
     data["kontakte"] = [contacts[i] for i in sorted(contacts)]

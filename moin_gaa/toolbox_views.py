@@ -30,6 +30,7 @@ from .tools import (
     tool_from_fields,
     tool_from_input,
 )
+from .text_input import clean_text, input_problems, text_problem
 from .toolfilter import ToolFilter, parse_filter
 
 MAX_LONG_TEXT = 50_000
@@ -64,7 +65,9 @@ def _render_form(values: dict, errors: dict, *, title: str, action: str, revid: 
 
 
 def _check_long_text(values: dict, errors: dict) -> None:
-    if len(values["langtext"]) > MAX_LONG_TEXT:
+    if problem := text_problem(values["langtext"]):
+        errors["langtext"] = problem
+    elif len(values["langtext"]) > MAX_LONG_TEXT:
         errors["langtext"] = f"Der ausführliche Text darf höchstens {MAX_LONG_TEXT:,} Zeichen lang sein.".replace(",", ".")
 
 
@@ -77,8 +80,8 @@ def propose_tool():
         return _render_form(_form_values(None), {}, title=title, action=url_for("gaa.propose_tool"))
     csrf.require_csrf()
     values = _submitted()
+    errors: dict[str, str] = input_problems(values)  # also the fields replaced below: nothing with control characters
     values["datei"] = ""  # only an upload sets the attached file
-    errors: dict[str, str] = {}
     try:
         tool = tool_from_input(values, partnerwiki().vocabulary)
     except ToolError as e:
@@ -92,7 +95,7 @@ def propose_tool():
         tool = replace(tool, vorgeschlagen_von=flaskg.user.name0)
         try:
             tool = _store_upload(tool, upload)
-            _save_tool(tool, page_text(values["langtext"]), "Werkzeug vorgeschlagen", new=True)
+            _save_tool(tool, page_text(clean_text(values["langtext"])), "Werkzeug vorgeschlagen", new=True)
         except AlreadyExists:
             errors["titel"] = DUPLICATE
         except AccessDenied:
@@ -165,9 +168,9 @@ def edit_tool(titel: str):
         return _render_form(_form_values(tool, long_text_of(text)), {}, title=page_title, action=action, revid=meta["revid"])
     csrf.require_csrf()
     values = _submitted()
+    errors: dict[str, str] = input_problems(values)  # also the fields replaced below: nothing with control characters
     values["titel"] = tool.titel  # renaming is moin's job (its rename keeps history)
     values["datei"] = tool.datei  # only an upload changes the attached file
-    errors: dict[str, str] = {}
     try:
         edited = tool_from_input(values, partnerwiki().vocabulary, base=tool)
     except ToolError as e:
@@ -180,7 +183,8 @@ def edit_tool(titel: str):
             if upload is not None:
                 _check_base(edited.item_name)
             edited = _store_upload(edited, upload)
-            _save_tool(edited, page_text(values["langtext"]), "Werkzeug bearbeitet", base_revid=_form_revid())
+            content = page_text(clean_text(values["langtext"]))
+            _save_tool(edited, content, "Werkzeug bearbeitet", base_revid=_form_revid())
         except EditConflict:
             errors["_"] = (
                 "Jemand anderes hat dieses Werkzeug inzwischen geändert. Ihre Eingaben sind unten erhalten; "

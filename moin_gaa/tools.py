@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from .field_errors import FieldErrors
+from .text_input import ascii_digits, input_problems, normalise_name, text_problem, too_long
 from .vocabulary import Vocabulary, VocabularyError
 
 TOOL_TYPE = "werkzeug"
@@ -48,6 +49,13 @@ MAX_SHORT = 300
 MAX_TEXT = 50_000
 TITLE_FORBIDDEN = re.compile(r"[/,\x00-\x1f<>]")
 FIRST_YEAR = 1980
+MAX_REASON = 1000
+# length limits of the fields without a message of their own (checked on the raw input, see text_input)
+LIMITS = {
+    "quelle": 200, "link": 500, "datei": 400, "jahr": 40, "kommune": 200, "land": 60, "art": 60,
+    "lebensphasen.*": 60, "empfehlungen.*": 60, "langtext": MAX_TEXT, "begruendung": MAX_REASON,
+    "vorgeschlagen_von": 200, "entschieden_von": 200, "entschieden_am": 20, "status": 20,
+}
 
 
 class ToolError(FieldErrors):
@@ -94,7 +102,7 @@ class Tool:
 def _text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         value = value[0] if value else ""
-    return " ".join(str(value or "").split())
+    return normalise_name(value)
 
 
 def _keys(value: Any) -> list[str]:
@@ -102,7 +110,7 @@ def _keys(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         value = [value]
-    return [str(v).strip() for v in value if str(v).strip()]
+    return [normalise_name(v) for v in value if normalise_name(v)]
 
 
 def _check_keys(vocabulary: Vocabulary, list_name: str, keys: list[str], errors: dict, name: str, what: str):
@@ -172,7 +180,7 @@ def tool_from_input(
     raw_year = _text(data.get("jahr"))
     if raw_year:
         this_year = (today or date.today()).year
-        if not raw_year.isdigit() or not FIRST_YEAR <= int(raw_year) <= this_year:
+        if not ascii_digits(raw_year) or not FIRST_YEAR <= int(raw_year) <= this_year:
             errors["jahr"] = f"Das Jahr muss eine Zahl zwischen {FIRST_YEAR} und {this_year} sein."
         else:
             jahr = int(raw_year)
@@ -182,6 +190,7 @@ def tool_from_input(
             vocabulary.term("laender", land)
         except VocabularyError as e:
             errors["land"] = str(e)
+    errors.update(input_problems(data, LIMITS))  # control characters and lengths win over the other messages
     if errors:
         raise ToolError(errors)
     workflow = base or Tool("", "", (), (), "")
@@ -193,7 +202,7 @@ def tool_from_input(
         art=art,
         quelle=_text(data.get("quelle"))[:200],
         link=link,
-        datei=_text(data.get("datei"))[:200],
+        datei=_text(data.get("datei"))[:400],
         jahr=jahr,
         kommune=_text(data.get("kommune"))[:200],
         land=land,
@@ -230,6 +239,8 @@ def tool_from_fields(fields: Mapping[str, Any], vocabulary: Vocabulary) -> Tool:
 
 def decide(tool: Tool, action: str, moderator: str, reason: str = "", *, today: date | None = None) -> Tool:
     """Apply a moderator's decision; :class:`ToolError` if it is not possible from the tool's status."""
+    if problem := text_problem(reason) or too_long(reason, MAX_REASON):
+        raise ToolError({"begruendung": problem})
     if action not in ACTIONS:
         raise ToolError({"aktion": f"Unbekannte Aktion „{action}“."})
     new_status, allowed_from = ACTIONS[action]
@@ -237,7 +248,7 @@ def decide(tool: Tool, action: str, moderator: str, reason: str = "", *, today: 
         raise ToolError(
             {"aktion": f"„{ACTION_LABELS[action]}“ ist im Status „{STATUS_LABELS[tool.status]}“ nicht möglich."}
         )
-    reason = " ".join(reason.split())
+    reason = normalise_name(reason)
     if action == "ablehnen" and not reason:
         raise ToolError({"begruendung": "Bitte begründen Sie die Ablehnung – die Begründung sieht die vorschlagende Person."})
     return replace(
