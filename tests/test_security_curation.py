@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, login, save_page
+from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, login, logout, save_page
 from moin_gaa.events import event_from_input
 from moin_gaa.municipalities import profile_acl, profile_from_input
 from moin_gaa.tools import page_text
@@ -169,7 +169,9 @@ def allowed(role: str, subject: str, action: str) -> bool:
 
 
 def as_role(client, role: str) -> str:
-    client.get("/+logout")
+    logout(client)
+    page = text(client.get("/Hilfe/Mitmachen"))
+    assert not any(person.name in page for person in ROLES.values() if person), "still logged in"
     if ROLES[role] is not None:
         login(client, ROLES[role])
     return csrf_token(client)
