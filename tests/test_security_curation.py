@@ -292,6 +292,7 @@ def test_records_and_their_parts_cannot_be_written_around_the_forms(wiki, client
     response = post(client, token, f"/+modify/{tool}/Anhang", {
         "comment": "", "meta_form_acl": "None", "meta_form_name": f"{tool}/Anhang", "meta_form_summary": "",
         "meta_form_tags": "", "content_form_data_text": "untergeschoben", "contenttype": "text/x.moin.wiki;charset=utf-8",
+        "template": "",
     })
     assert response.status_code == 403
     assert not wiki.storage.get_item(name_exact=f"{tool}/Anhang", namespace="")
@@ -327,14 +328,18 @@ def test_a_free_parent_does_not_take_records_with_it(wiki, client):
     token = as_role(client, "registered")
     event = put_event(wiki, "Unter freiem Elternteil")
     before = state(wiki, itemid_of(wiki, event))
-    post(client, token, "/+modify/Termine", {
-        "comment": "", "meta_form_acl": "None", "meta_form_name": "Termine", "meta_form_summary": "",
-        "meta_form_tags": "", "content_form_data_text": "Übersicht", "contenttype": "text/x.moin.wiki;charset=utf-8",
-    })
+    if not wiki.storage.get_item(name_exact="Termine", namespace=""):
+        response = post(client, token, "/+modify/Termine", {
+            "comment": "", "meta_form_acl": "None", "meta_form_name": "Termine", "meta_form_summary": "",
+            "meta_form_tags": "", "content_form_data_text": "Übersicht", "contenttype": "text/x.moin.wiki;charset=utf-8",
+            "template": "",
+        })
+        assert response.status_code == 302
+    assert itemid_of(wiki, "Termine")
     for url, data in (("/+rename/Termine", {"target": "Termine weg", "comment": ""}),
                       ("/+delete/Termine", {"comment": "", "delete_subitems": "1"})):
         response = post(client, token, url, data)
-        assert response.status_code in (403, 404)
+        assert response.status_code == 403
         assert state(wiki, itemid_of(wiki, event)) == before
 
 
@@ -391,3 +396,35 @@ def test_converting_needs_the_right_to_edit(wiki, client):
     response = post(client, token, "/+convert/Freie Seite zum Umwandeln",
                     {"new_type": "text/x-markdown;charset=utf-8", "comment": ""})
     assert response.status_code == 302 and state(wiki, itemid)[4].startswith("text/x-markdown")
+
+
+def test_group_members_keep_their_documents_but_not_the_space(wiki, client):
+    """Members write in their space (moin's ACL) – moin alone would let them delete or rename the space itself."""
+    from moin_gaa.groups import group_from_input, space_acl, space_pages
+
+    group = group_from_input({"name": "Kuratierte Runde", "sichtbarkeit": "privat", "beitritt": "anfrage"})
+    with acting_as(wiki, ADMIN):
+        save_page(group.page, "<<DiscussionSpace>>\n", gaa_type="gruppe", gaa_fields=group.fields(), acl=space_acl(group))
+        for name, page_text_, meta in space_pages(group, [REGISTERED.name]):
+            save_page(name, page_text_, **meta)
+    token = as_role(client, "registered")
+    for url, data, name in (
+        (f"/+delete/{group.page}", {"comment": "", "delete_subitems": "1"}, group.page),
+        (f"/+rename/{group.page}", {"target": "Gruppen/Entführt", "comment": ""}, group.page),
+        (f"/+rename/{group.page}/Dokumente", {"target": f"{group.page}/Akten", "comment": ""}, f"{group.page}/Dokumente"),
+        (f"/+delete/{group.page}/Mitglieder", {"comment": ""}, f"{group.page}/Mitglieder"),
+    ):
+        itemid = itemid_of(wiki, name)
+        before = state(wiki, itemid)
+        assert post(client, token, url, data).status_code == 403, url
+        assert state(wiki, itemid) == before, url
+    # their documents stay theirs: create one with moin's editor, delete it again
+    note = f"{group.page}/Dokumente/Notiz"
+    response = post(client, token, f"/+modify/{note}", {
+        "comment": "", "meta_form_acl": "None", "meta_form_name": note, "meta_form_summary": "", "meta_form_tags": "",
+        "content_form_data_text": "Unsere Notiz", "contenttype": "text/x.moin.wiki;charset=utf-8", "template": "",
+    })
+    assert response.status_code == 302, response.status_code
+    itemid = itemid_of(wiki, note)
+    assert post(client, token, f"/+delete/{note}", {"comment": ""}).status_code == 302
+    assert state(wiki, itemid)[2] is True  # in the trash
