@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench admin setup system-deps clean-instance
+.PHONY: run test bench admin setup system-deps clean-instance backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ setup: $(STAMP)
 ## make admin: create the first administrator (asks for name, e-mail and password)
 admin: $(STAMP)
 	$(BIN)/partnerwiki gaa-create-admin
+
+## make backup: everything (pages, revisions, attachments, accounts) into one file, also while the wiki runs;
+## prints the file's path (folder: BACKUP_DIR, else PARTNERWIKI_BACKUP_DIR, else backups/ beside the instance)
+backup: $(STAMP)
+	@$(BIN)/partnerwiki gaa-backup $(if $(BACKUP_DIR),--output-dir "$(BACKUP_DIR)")
+
+## make restore BACKUP=<file>: into an empty instance (FORCE=1 replaces a non-empty one; its data is set aside)
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "Bitte die Sicherung angeben: make restore BACKUP=<Datei>" >&2; exit 2; }
+	$(BIN)/partnerwiki gaa-restore "$(BACKUP)" $(if $(filter 1 yes ja,$(FORCE)),--overwrite)
 
 ## Debian packages the tests drive: chromium (browser tests), khal and calcurse (ICS read by real clients)
 system-deps:

@@ -17,8 +17,10 @@ from moin.app import before_wiki
 from moin.cli import cli as moin_cli
 from whoosh import index as whoosh_index
 
+from . import recovery
 from .accounts import AccountError, create_admin, ensure_role_groups
 from .app import DEFAULT_CONFIG, REPO_DIR, create_app, partnerwiki
+from .backup import BackupError, create_backup, default_name, load_into, move_aside, stored_revisions, verify_backup
 from .catalog import check
 from .progress import ProgressBar
 from .seeding import SeedError, load_seed_pages
@@ -38,11 +40,16 @@ for _name, _command in moin_cli.commands.items():
         cli.add_command(_command, _name)
 
 
-def index_dir(config: str = DEFAULT_CONFIG) -> str:
-    """moin's index directory, read from the config without starting moin (which exits if it is missing)."""
+def wiki_config(config: str = DEFAULT_CONFIG):
+    """The wiki's config class, read without starting moin (which exits if the indexes are missing)."""
     flask_config = FlaskConfig(REPO_DIR)
     flask_config.from_pyfile(os.environ.get("MOINCFG") or config)
-    return flask_config["MOINCFG"].index_storage.args[0]
+    return flask_config["MOINCFG"]
+
+
+def index_dir(config: str = DEFAULT_CONFIG) -> str:
+    """moin's index directory."""
+    return wiki_config(config).index_storage.args[0]
 
 
 def instance_exists() -> bool:
@@ -73,6 +80,28 @@ def sync_catalog(repair: bool = True) -> bool:
     return True
 
 
+def sync_indexes(repair: bool = True) -> bool:
+    """Check storage against moin's indexes (after a crash they may lag behind); repair and say so."""
+    storage = current_app.storage
+    report = recovery.check(storage)
+    if report.ok:
+        click.echo("Speicher und Suchindex stimmen überein.")
+        return True
+    click.echo(f"Speicher und Suchindex weichen ab: {report.summary()}.")
+    for broken in report.broken:
+        click.echo(f"  unvollständig geschrieben: {broken.backend}/{broken.revid} ({broken.reason})")
+    if not repair:
+        return False
+    moved = recovery.repair(storage, report, current_app.cfg.instance_dir, progress=ProgressBar("Suchindex reparieren"))
+    if moved:
+        click.echo(f"Unvollständige Revisionen beiseitegelegt in {moved}.")
+    remaining = recovery.check(storage)
+    if not remaining.ok:
+        raise click.ClickException(f"Suchindex nicht reparierbar: {remaining.summary()}.")
+    click.echo("Suchindex repariert.")
+    return True
+
+
 @cli.command("gaa-setup", with_appcontext=False)
 @click.option("--seed-dir", default=SEED_DIR, show_default=True, help="Ordner mit den Startseiten.")
 def setup(seed_dir: str) -> None:
@@ -84,6 +113,9 @@ def setup(seed_dir: str) -> None:
         before_wiki()
         if created:
             click.echo("Neue Instanz angelegt.")
+        # first: a crash may have left revisions that moin's indexes do not know; seeding would
+        # otherwise store those pages again as new items of the same name
+        sync_indexes(repair=True)
         ensure_role_groups()
         _load_seeds(seed_dir)
         sync_catalog(repair=True)
@@ -121,6 +153,106 @@ def catalog_check(repair: bool) -> None:
     """Den Katalog mit dem Speicher vergleichen (Exit-Code 1, wenn er veraltet ist)."""
     if not sync_catalog(repair=repair):
         raise SystemExit(1)
+
+
+@cli.command("gaa-index-check")
+@click.option("--repair", is_flag=True, help="Abweichungen gleich beheben.")
+def index_check(repair: bool) -> None:
+    """moins Suchindex mit dem Speicher vergleichen (Exit-Code 1 bei Abweichungen)."""
+    before_wiki()
+    if not sync_indexes(repair=repair):
+        raise SystemExit(1)
+
+
+def default_backup_dir() -> str:
+    """``backups/`` beside the instance folder (not inside: a restore replaces the instance)."""
+    return os.environ.get("PARTNERWIKI_BACKUP_DIR") or os.path.join(
+        os.path.dirname(os.path.abspath(current_app.cfg.instance_dir)), "backups"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB".replace(".", ",")
+
+
+@cli.command("gaa-backup")
+@click.option(
+    "--output-dir", "-o", default=None,
+    help="Ordner der Sicherung (Standard: PARTNERWIKI_BACKUP_DIR oder backups/ neben der Instanz).",
+)
+def backup_command(output_dir: str | None) -> None:
+    """Alles in eine Datei sichern: Seiten mit allen Revisionen, Anhänge, Konten – auch im laufenden Betrieb."""
+    output_dir = os.path.abspath(output_dir or default_backup_dir())
+    os.makedirs(output_dir, mode=0o700, exist_ok=True)
+    path = os.path.join(output_dir, default_name())
+    number = 1
+    while os.path.exists(path):
+        number += 1
+        path = os.path.join(output_dir, default_name()[: -len(".zip")] + f"-{number}.zip")
+    summary = create_backup(current_app.storage.backend, path, progress=ProgressBar("Sichern"))
+    for broken in summary.skipped:
+        click.echo(
+            f"Nicht gesichert (unvollständig geschrieben): {broken.backend}/{broken.revid} – {broken.reason}", err=True
+        )
+    backends = ", ".join(f"{name}: {count}" for name, count in sorted(summary.per_backend.items()))
+    click.echo(
+        f"Gesichert: {summary.revisions} Revisionen von {summary.items} Seiten und Konten "
+        f"({backends}; {_megabytes(summary.size)})."
+    )
+    click.echo(
+        "Nicht enthalten: der geheime Schlüssel (instance/secret_key bzw. PARTNERWIKI_SECRET_KEY) – getrennt aufbewahren."
+    )
+    click.echo(summary.path)
+
+
+@cli.command("gaa-restore", with_appcontext=False)
+@click.argument("backup_file", type=click.Path(dir_okay=False))
+@click.option(
+    "--overwrite", is_flag=True,
+    help="Eine nicht leere Instanz ersetzen (ihre Daten werden beiseitegelegt, nicht gelöscht).",
+)
+def restore_command(backup_file: str, overwrite: bool) -> None:
+    """Eine Sicherung in eine leere Instanz laden, Suchindex und Katalog neu aufbauen."""
+    try:
+        manifest = verify_backup(backup_file, progress=ProgressBar("Sicherung prüfen"))
+    except BackupError as e:
+        raise click.ClickException(f"Nichts wiederhergestellt – {e}") from e
+    cfg = wiki_config()
+    instance_dir = os.path.abspath(cfg.instance_dir)
+    existing = stored_revisions([cfg.data_dir])
+    if existing and not overwrite:
+        raise click.ClickException(
+            f"Nichts wiederhergestellt – die Instanz {instance_dir} ist nicht leer ({existing} Revisionen). "
+            "Zum Ersetzen: make restore BACKUP=… FORCE=1 (bzw. gaa-restore --overwrite); "
+            "die bisherigen Daten werden dabei beiseitegelegt, nicht gelöscht."
+        )
+    if existing:
+        aside = move_aside(instance_dir, [cfg.data_dir, index_dir(), cfg.gaa_catalog_dir])
+        click.echo(f"Bisherige Daten ({existing} Revisionen) beiseitegelegt in {aside}.")
+    os.makedirs(os.path.dirname(index_dir()), exist_ok=True)
+    app = create_app(create_backend=True)
+    with app.app_context():
+        before_wiki()
+        load_into(app.storage.backend, backup_file, manifest, progress=ProgressBar("Wiederherstellen"))
+        report = recovery.check(app.storage)
+        recovery.repair(app.storage, report, instance_dir, progress=ProgressBar("Suchindex aufbauen"))
+        catalog = partnerwiki().catalog
+        records = catalog.replace_all(read_records(app.storage, progress=ProgressBar("Katalog aufbauen")))
+        after = recovery.check(app.storage)
+        if not after.ok or len(after.scan.revisions) != manifest["revisions"]:
+            raise click.ClickException(
+                f"Wiederherstellung unvollständig: {len(after.scan.revisions)} von {manifest['revisions']} "
+                "Revisionen; "
+                f"{after.summary()}."
+            )
+    click.echo(
+        f"Wiederhergestellt: {manifest['revisions']} Revisionen von {manifest['items']} Seiten und Konten "
+        f"(Sicherung vom {manifest['created']}); Suchindex und Katalog ({records} Datensätze) neu aufgebaut."
+    )
+    click.echo(
+        "Der geheime Schlüssel gehört nicht zur Sicherung: mit einem anderen Schlüssel als vorher melden sich alle "
+        "neu an (Passwörter und Kalender-Schlüssel gelten weiter)."
+    )
 
 
 @cli.command("gaa-create-admin")
