@@ -2,7 +2,9 @@
 
 Shows the coming dates (list view) or one month (``?ansicht=monat&monat=2026-12``), chosen in the
 page's query string (works without JavaScript), and the calendar's ICS feed with subscribe
-links for Outlook, Apple/Thunderbird (webcal) and Google Calendar.
+links for Outlook, Apple/Thunderbird (webcal) and Google Calendar.  A bad query parameter
+(a month outside FIRST_YEAR–LAST_YEAR, an unknown view, calendar, Land or kind) shows the
+default with a German message, and the page answers 400 (see moin_gaa.calendar.mark_bad_query).
 
 Parameters:
     kalender: the calendar (default: alle); also ``?kalender=`` in the page address
@@ -27,8 +29,8 @@ from moin.macros._base import MacroBlockBase, fail_message
 
 from moin_gaa.access import ReadRights, is_moderator
 from moin_gaa.app import partnerwiki
-from moin_gaa.calendar import calendar_occurrences
-from moin_gaa.events import KIND_LABELS, STATUS_LABELS
+from moin_gaa.calendar import calendar_occurrences, mark_bad_query
+from moin_gaa.events import FIRST_YEAR, KIND_LABELS, LAST_YEAR, STATUS_LABELS
 from moin_gaa.groups import CALENDAR_PREFIX
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
@@ -39,6 +41,19 @@ PARAMS = (Param("kalender", default="alle"), Param("monate", default="12"))
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember")
 DAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+VIEWS = ("liste", "monat")
+
+
+def parse_month(raw: str) -> date:
+    """The first day of ``JJJJ-MM`` (FIRST_YEAR to LAST_YEAR); ValueError with the German reason otherwise."""
+    m = MONTH.match(raw)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError("„monat“ muss die Form JJJJ-MM haben (z. B. 2026-12); gezeigt wird der aktuelle Monat.")
+    if not FIRST_YEAR <= int(m.group(1)) <= LAST_YEAR:
+        raise ValueError(f"„monat“: bitte einen Monat zwischen {FIRST_YEAR} und {LAST_YEAR} wählen; "
+                         "gezeigt wird der aktuelle Monat.")
+    return date(int(m.group(1)), int(m.group(2)), 1)
 
 
 def when(o) -> str:
@@ -144,25 +159,33 @@ class Macro(MacroBlockBase):
         except MacroArgumentError as e:
             log_bad_arguments("NetworkCalendar", arguments, e)
             return fail_message(str(e), alternative)
-        name = request.args.get("kalender") or args["kalender"]
+        name = args["kalender"]
         months = args["monate"]
         if not NAME.match(name or "") or not (months or "").isdigit() or not 1 <= int(months) <= 36:
             return fail_message("NetworkCalendar: „kalender“ besteht aus a–z, 0–9 und -, „monate“ ist 1 bis 36.", alternative)
         problems: list[str] = []
+        asked = request.args.get("kalender")
+        if asked and NAME.match(asked):
+            name = asked
+        elif asked is not None:
+            problems.append(f"„kalender“ besteht aus a–z, 0–9 und -; gezeigt wird der Kalender „{name}“.")
         land = partnerwiki().vocabulary.key_from_query(request.args, "land", "laender", problems)
         kind = request.args.get("art", "")
         if kind and kind not in KIND_LABELS:
-            problems.append(f"„{kind}“ ist keine Veranstaltungsart; gezeigt werden alle Arten.")
+            problems.append(f"„{kind[:60]}“ ist keine Veranstaltungsart; gezeigt werden alle Arten.")
             kind = ""
         today = date.today()
         view = request.args.get("ansicht", "liste")
+        if view not in VIEWS:
+            problems.append("„ansicht“ ist „liste“ oder „monat“; gezeigt wird die Liste.")
+            view = "liste"
         if view == "monat":
             try:
-                year, month = (int(x) for x in request.args.get("monat", today.strftime("%Y-%m")).split("-"))
-                first = date(year, month, 1)
-            except ValueError:
-                problems.append("„monat“ muss die Form JJJJ-MM haben; gezeigt wird der aktuelle Monat.")
-                year, month, first = today.year, today.month, today.replace(day=1)
+                first = parse_month(request.args.get("monat", today.strftime("%Y-%m")))
+            except ValueError as e:
+                problems.append(str(e))
+                first = today.replace(day=1)
+            year, month = first.year, first.month
             last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         else:
             first, last = today, today + timedelta(days=31 * int(months))
@@ -170,14 +193,20 @@ class Macro(MacroBlockBase):
             found = calendar_occurrences(reader, name, first, last, {"land": land, "art": kind})
         keep = {"kalender": name, "land": land, "art": kind}
         if view == "monat":
-            prev_month = (first - timedelta(days=1)).strftime("%Y-%m")
-            next_month = (last + timedelta(days=1)).strftime("%Y-%m")
-            nav = E("p", page_link("« Vormonat", ansicht="monat", monat=prev_month, **keep), " · ", page_link("Liste", **keep),
-                    " · ", page_link("Folgemonat »", ansicht="monat", monat=next_month, **keep))
+            before, after = first - timedelta(days=1), last + timedelta(days=1)
+            prev_link = next_link = None  # no links out of the range the month parameter accepts
+            if before.year >= FIRST_YEAR:
+                prev_link = page_link("« Vormonat", ansicht="monat", monat=f"{before:%Y-%m}", **keep)
+            if after.year <= LAST_YEAR:
+                next_link = page_link("Folgemonat »", ansicht="monat", monat=f"{after:%Y-%m}", **keep)
+            nav = E("p", prev_link, " · " if prev_link else None, page_link("Liste", **keep),
+                    " · " if next_link else None, next_link)
             body = [nav, month_view(found, year, month)]
         else:
             nav = E("p", page_link("Monatsansicht", ansicht="monat", **keep))
             body = [E("h3", f"Die nächsten Termine ({'alle Kalender' if name == 'alle' else name})"), nav, list_view(found)]
+        if problems:
+            mark_bad_query()
         message = E("div", [E("p", p) for p in problems], role="alert", class_="gaa-messages") if problems else None
         form = filter_form(name, land, kind, view, f"{first:%Y-%m}")
         return E("div", message, actions(), form, body, subscribe(name), class_="gaa-calendar", id="gaa-kalender")

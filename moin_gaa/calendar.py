@@ -1,4 +1,8 @@
-"""Calendar pages: the readable events of a calendar and their occurrences in a date window."""
+"""Calendar pages: the readable events of a calendar and their occurrences in a date window.
+
+Every expansion is bounded (see :func:`moin_gaa.events.series_starts`); an event that breaks the
+rule policy or the date range counts as broken and is left out (and logged).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,27 @@ import logging
 from datetime import date
 from typing import Mapping
 
+from flask import g as flaskg
 from whoosh.query import And, Term
 
 from .catalog import FACET_PREFIX, CatalogReader
 from .events import EVENT_TYPE, EventError, Occurrence, event_from_fields, occurrences
 
 log = logging.getLogger(__name__)
+BAD_QUERY_FLAG = "gaa_calendar_bad_query"
+
+
+def mark_bad_query() -> None:
+    """A calendar macro found a bad query parameter: the page is still shown, with status 400.
+
+    Macros cannot set the status of moin's item view, so the mark is read by an after-request
+    hook (see :func:`moin_gaa.calendar_views.bad_calendar_query_is_400`).
+    """
+    setattr(flaskg, BAD_QUERY_FLAG, True)
+
+
+def bad_query_marked() -> bool:
+    return bool(getattr(flaskg, BAD_QUERY_FLAG, False))
 
 
 def calendar_occurrences(

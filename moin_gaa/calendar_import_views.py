@@ -16,9 +16,18 @@ from . import csrf
 from .access import ReadRights, is_moderator
 from .app import partnerwiki
 from .blueprint import gaa, login_first
-from .calendar_views import EVENT_TEXT, checked_event, known_calendars
+from .calendar_views import EVENT_TEXT, event_checker, known_calendars
 from .events import EVENT_TYPE
-from .ics_import import MAX_IMPORT_BYTES, PlannedEvent, UploadError, merge_for_update, new_fields, plan_import, read_upload
+from .ics_import import (
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_EVENTS,
+    PlannedEvent,
+    UploadError,
+    merge_for_update,
+    new_fields,
+    plan_import,
+    read_upload,
+)
 from .items import AccessDenied, AlreadyExists, current, save_record
 
 ACTION_LABELS = {"neu": "wird neu angelegt", "aktualisieren": "wird aktualisiert", "unverändert": "unverändert",
@@ -49,7 +58,7 @@ def import_events():
             return _page(error="Bitte eine .ics-Datei auswählen.", calendars=calendars, status=400)
         data = upload.read(MAX_IMPORT_BYTES + 1)
     try:
-        candidates = read_upload(data, calendars, checked_event)
+        candidates = read_upload(data, calendars, event_checker())
     except UploadError as e:
         return _page(error=str(e), calendars=calendars, status=400)
     plan = plan_import(candidates, _existing_events(), lambda name: current(name) is not None)
@@ -91,6 +100,6 @@ def _page(*, calendars, plan=None, ics="", error="", done=False, status=200):
     page = render_template(
         "gaa/ics_import.html", title_name="Termine importieren", plan=plan, ics=ics, error=error, done=done,
         calendars=calendars, laender=partnerwiki().vocabulary.laender, labels=ACTION_LABELS, counts=counts,
-        max_mb=MAX_IMPORT_BYTES // (1024 * 1024), user=flaskg.user,
+        max_mb=MAX_IMPORT_BYTES // (1024 * 1024), max_events=MAX_IMPORT_EVENTS, user=flaskg.user,
     )
     return page, status

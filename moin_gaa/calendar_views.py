@@ -26,10 +26,15 @@ from . import csrf
 from .access import ReadRights
 from .app import partnerwiki
 from .blueprint import gaa, login_first, render_form, stored_record_or_abort
+from .calendar import bad_query_marked
 from .catalog import FACET_PREFIX
 from .events import (
+    EVENT_TEXT_LIMITS,
     EVENT_TYPE,
+    FIRST_YEAR,
     KIND_LABELS,
+    LAST_YEAR,
+    MAX_COUNT,
     RECURRENCE_LABELS,
     STATUS_LABELS,
     EventError,
@@ -87,6 +92,14 @@ def calendar_feed(name: str):
     if modified:
         headers["Last-Modified"] = http_date(modified)
     return Response(body, mimetype="text/calendar", headers=headers, content_type="text/calendar; charset=utf-8")
+
+
+@gaa.after_app_request
+def bad_calendar_query_is_400(response: Response) -> Response:
+    """A page whose calendar macro refused a query parameter (``?monat=9999-99``) answers 400, still with the page."""
+    if response.status_code == 200 and bad_query_marked():
+        response.status_code = 400
+    return response
 
 
 def in_window(event, today: date, past_days: int, future_days: int) -> bool:
@@ -149,9 +162,11 @@ def _event_form_values(event=None) -> dict:
 
 def _submitted_event() -> dict:
     form = request.form
-    data = {k: form.get(k, "") for k in ("titel", "startdatum", "startzeit", "enddatum", "endzeit", "zeitzone", "wiederholung",
+    data = {k: form.get(k, "") for k in ("titel", "startdatum", "startzeit", "enddatum", "endzeit", "wiederholung",
                                           "rrule", "ort", "beschreibung", "veranstalter", "kontakt", "status", "agenda", "protokoll",
                                           "art", "land", "verschiebungen")}
+    if "zeitzone" in form:  # the form always sends it (empty is an error); without the field: Europe/Berlin
+        data["zeitzone"] = form["zeitzone"]
     data["ganztaegig"] = form.get("ganztaegig", "")
     data["ausfaelle"] = [d.strip() for d in form.get("ausfaelle", "").replace(";", ",").split(",") if d.strip()]
     data["kalender"] = form.getlist("kalender") or ["alle"]
@@ -183,8 +198,14 @@ def event_space(event) -> str:
 
 
 def checked_event(data: dict):
+    return event_checker()(data)
+
+
+def event_checker():
+    """The form's check with the calendars and Länder looked up once (an import checks many events)."""
     laender = tuple(t.key for t in partnerwiki().vocabulary.laender)
-    return event_from_input(data, known_calendars=known_calendars(), known_laender=laender)
+    calendars = known_calendars()
+    return lambda data: event_from_input(data, known_calendars=calendars, known_laender=laender)
 
 
 def _render_event_form(values, errors, *, title, action, revid="", status=200):
@@ -194,7 +215,8 @@ def _render_event_form(values, errors, *, title, action, revid="", status=200):
     return render_form(
         "gaa/event_form.html", form_values, errors, title=title, action=action, revid=revid, status=status,
         recurrences=RECURRENCE_LABELS, statuses=STATUS_LABELS, kinds=KIND_LABELS, laender=partnerwiki().vocabulary.laender,
-        groups=readable_group_calendars(),
+        groups=readable_group_calendars(), limits=EVENT_TEXT_LIMITS, first_year=FIRST_YEAR, last_year=LAST_YEAR,
+        max_count=MAX_COUNT,
     )
 
 

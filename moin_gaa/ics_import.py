@@ -10,6 +10,7 @@ the German reason.  Nothing is stored here; the view stores the plan after the p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Mapping
@@ -18,8 +19,18 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from .events import DEFAULT_TZ, Event, EventError, event_name
+from .text_input import clean_text, normalise_name, text_problem
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+# Events (VEVENT components, overrides included) in one file: counted before the file is parsed, so an
+# upload of tens of thousands of events is answered at once instead of being checked event by event.
+# A series is one event; storing costs about a tenth of a second per event, so 250 keep one import
+# request well under a minute.
+MAX_IMPORT_EVENTS = 250
+FOLDED_LINE = re.compile(r"\r?\n[ \t]")
+VEVENT_LINE = re.compile(r"^BEGIN:VEVENT[ \t]*\r?$", re.I | re.M)
+SHOWN_TITLE_LENGTH = 200
+MAX_UID_LENGTH = 255
 OUR_UID_SUFFIX = "@partnerwiki"
 STATUS_FROM_ICS = {"CONFIRMED": "bestaetigt", "TENTATIVE": "vorlaeufig", "CANCELLED": "abgesagt"}
 # what an import changes on an existing event (see merge_for_update)
@@ -61,21 +72,37 @@ def read_upload(data: bytes, calendars: tuple[str, ...], check: Callable[[dict],
         raise UploadError("Die Datei ist keine iCalendar-Datei (.ics): sie ist nicht als UTF-8-Text lesbar.") from e
     if "BEGIN:VCALENDAR" not in text[:2000].upper():
         raise UploadError("Die Datei ist keine iCalendar-Datei (.ics): „BEGIN:VCALENDAR“ fehlt.")
+    _check_event_count(len(VEVENT_LINE.findall(FOLDED_LINE.sub("", text))))
     try:
         calendar = Calendar.from_ical(text)
     except (ValueError, IndexError, KeyError) as e:
         raise UploadError(f"Die iCalendar-Datei ist fehlerhaft und wurde nicht gelesen ({e}).") from e
+    components = calendar.walk("VEVENT")
+    _check_event_count(len(components))
     series: dict[str, list[Any]] = {}
-    for component in calendar.walk("VEVENT"):
+    for component in components:
         series.setdefault(str(component.get("UID") or ""), []).append(component)
     if not series:
         raise UploadError("Die Datei enthält keine Termine (VEVENT).")
     return [_candidate(uid, parts, calendars, check) for uid, parts in series.items()]
 
 
+def _check_event_count(count: int) -> None:
+    if count > MAX_IMPORT_EVENTS:
+        raise UploadError(f"Die Datei enthält zu viele Termine ({count}; höchstens {MAX_IMPORT_EVENTS} auf einmal). "
+                          "Bitte teilen Sie sie auf oder exportieren Sie nur den Zeitraum, den Sie brauchen.")
+
+
 def _candidate(uid: str, parts: list[Any], calendars: tuple[str, ...], check: Callable[[dict], Event]) -> Candidate:
     masters = [p for p in parts if p.get("RECURRENCE-ID") is None]
-    title = " ".join(str((masters or parts)[0].get("SUMMARY") or "").split())
+    title = normalise_name((masters or parts)[0].get("SUMMARY"))  # text_input: the report never shows control chars
+    if problem := text_problem(uid):  # text_input: a UID with control characters would reach the feeds: refused
+        return Candidate(clean_text(uid), title, errors={"uid": problem})
+    if len(title) > SHOWN_TITLE_LENGTH:  # the report shows it; the check refuses it with the German reason
+        title = title[:SHOWN_TITLE_LENGTH] + "…"
+    if len(uid) > MAX_UID_LENGTH:
+        return Candidate(uid[:SHOWN_TITLE_LENGTH] + "…", title,
+                         errors={"uid": f"Die UID des Termins ist zu lang (höchstens {MAX_UID_LENGTH} Zeichen)."})
     if not uid:
         return Candidate(uid, title, errors={"uid": "Der Termin hat keine UID und lässt sich nicht zuordnen."})
     if len(masters) != 1:
@@ -85,7 +112,7 @@ def _candidate(uid: str, parts: list[Any], calendars: tuple[str, ...], check: Ca
         return Candidate(uid, title, event=check(data))
     except EventError as e:
         return Candidate(uid, title, errors=e.errors)
-    except (ValueError, TypeError, AttributeError, KeyError) as e:
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as e:
         return Candidate(uid, title, errors={"_": f"Der Termin ist nicht lesbar ({e})."})
 
 
@@ -99,8 +126,8 @@ def _form_data(master: Any, overrides: list[Any], calendars: tuple[str, ...]) ->
         end = date.fromordinal(end.toordinal() - 1)  # DTEND of an all-day event is exclusive
     data: dict[str, Any] = {
         "titel": str(master.get("SUMMARY") or ""),
-        "startdatum": start.strftime("%d.%m.%Y"),
-        "enddatum": end.strftime("%d.%m.%Y"),
+        "startdatum": _german_date(start),
+        "enddatum": _german_date(end),
         "startzeit": "" if all_day else start.strftime("%H:%M"),
         "endzeit": "" if all_day else end.strftime("%H:%M"),
         "ganztaegig": "ja" if all_day else "",
@@ -114,9 +141,14 @@ def _form_data(master: Any, overrides: list[Any], calendars: tuple[str, ...]) ->
     if master.get("RRULE") is not None:
         data["wiederholung"] = "eigene"
         data["rrule"] = master["RRULE"].to_ical().decode()
-        data["ausfaelle"] = [_local(d.dt, zone).strftime("%d.%m.%Y") for d in _exdates(master)]
+        data["ausfaelle"] = [_german_date(_local(d.dt, zone)) for d in _exdates(master)]
         data["verschiebungen"] = [_moved_line(o, zone, all_day) for o in overrides]
     return data
+
+
+def _german_date(value: date | datetime) -> str:
+    """TT.MM.JJJJ with four year digits also before 1000 (strftime writes year 1 as „1“): the check names the range."""
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
 
 
 def _zone(value: date | datetime) -> str:
@@ -142,7 +174,7 @@ def _moved_line(override: Any, zone: str, all_day: bool) -> str:
     original = _local(override.decoded("RECURRENCE-ID"), zone)
     start = _local(override.decoded("DTSTART"), zone)
     end = _local(override.decoded("DTEND"), zone) if override.get("DTEND") is not None else start
-    line = f"{original:%d.%m.%Y} -> {start:%d.%m.%Y}"
+    line = f"{_german_date(original)} -> {_german_date(start)}"
     return line if all_day else f"{line} {start:%H:%M}-{end:%H:%M}"
 
 
