@@ -75,7 +75,7 @@ def build_missing_catalog(app: Flask, catalog: Catalog) -> None:
 
     try:
         count = catalog.replace_all(read_records(app.storage, progress=ProgressBar("Katalog fehlt – aufbauen")))
-    except EmptyIndexError:  # moin's own indexes are not built yet (e.g. during index-create)
+    except (EmptyIndexError, KeyError):  # moin's indexes not built or not opened yet (index-create, load)
         catalog.close()
         return
     log.info("PartnerWiki catalog built: %d records", count)
