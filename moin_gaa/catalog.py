@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,7 +41,17 @@ VERSION_FILE = "schema_version"
 MANY_ACL_KEYS = 64
 
 
-GERMAN = LanguageAnalyzer("de")
+GERMAN = LanguageAnalyzer("de")  # the schema's: writers use it one at a time (whoosh's write lock)
+# whoosh's stemming cache is not thread-safe (it evicts while another thread iterates): each request
+# thread parses its queries with an analyzer of its own.
+_PER_THREAD = threading.local()
+
+
+def _query_analyzer():
+    analyzer = getattr(_PER_THREAD, "analyzer", None)
+    if analyzer is None:
+        analyzer = _PER_THREAD.analyzer = LanguageAnalyzer("de")
+    return analyzer
 
 
 def word_variants(stem: str) -> set[str]:
@@ -238,7 +249,7 @@ class Catalog:
 
     def parse(self, text: str) -> Query:
         """A full-text query over title and text: every word must match (see :func:`word_variants`)."""
-        words = [token.text for token in GERMAN(text)]
+        words = [token.text for token in _query_analyzer()(text)]
         if not words:
             return Every()
         return And(
@@ -357,8 +368,12 @@ class CatalogReader:
         return digest.hexdigest()[:32]
 
     def generation(self) -> int:
-        """Changes with every commit to the catalog."""
-        return self.catalog.ix.latest_generation()
+        """The catalog state this reader's searcher sees; changes with every commit.
+
+        Not the index's latest generation: another request may have committed since this searcher was
+        opened, and document numbers are only valid for the state they were read from.
+        """
+        return self.searcher.reader().generation()
 
     def records(self, docnums: Iterable[int]) -> list[Record]:
         return [document_to_record(self.searcher.stored_fields(n)) for n in docnums]

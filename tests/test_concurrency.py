@@ -9,6 +9,12 @@ from __future__ import annotations
 import re
 import threading
 
+from whoosh.analysis import LanguageAnalyzer
+from whoosh.query import And, Term
+
+from moin_gaa.catalog import Catalog, word_variants
+from moin_gaa.discussions import POST_TYPE
+from moin_gaa.records import Record
 from moin_gaa.sanitize import clean_html, render_post
 
 THREADS = 8
@@ -76,3 +82,50 @@ def test_render_post_keeps_every_post_to_itself():
 
 def test_clean_html_keeps_every_document_to_itself():
     check_in_threads(clean_html, html_source)
+
+
+def post(itemid: str, author: str) -> Record:
+    return Record(itemid=itemid, revid=f"rev-{itemid}", names=(f"Raum/Thema/{itemid}",), namespace="",
+                  record_type=POST_TYPE, fields={"id": itemid, "autor": author}, mtime=1)
+
+
+def test_a_fingerprint_names_the_catalog_state_its_reader_saw(tmp_path):
+    """Cached thread skeletons hold document numbers under ``fingerprint()``: a request whose searcher
+    was opened before another request's commit must not file its numbers under the newer state, where
+    the same numbers can mean other posts."""
+    catalog = Catalog(str(tmp_path / "catalog"))
+    catalog.create()
+    catalog.upsert([post("a", "Anna")])
+    query = And([Term("record_type", POST_TYPE), Term("ancestors", "Raum/Thema")])
+    with catalog.reader(lambda record: True) as before:
+        catalog.upsert([post("b", "Berta")], new_itemids=["b"])  # other requests, meanwhile: a post added,
+        catalog.delete(["a"])  # one removed (moved, say),
+        catalog.ix.optimize()  # and segments merged (whoosh's commits merge as segments add up): b is now doc 0
+        old_docs = before.docs(query)
+        old = (before.fingerprint(old_docs, "Raum/Thema"), [r.fields["autor"] for r in before.records(old_docs)])
+    with catalog.reader(lambda record: True) as after:
+        new_docs = after.docs(query)
+        new = (after.fingerprint(new_docs, "Raum/Thema"), [r.fields["autor"] for r in after.records(new_docs)])
+    assert old[1] == ["Anna"] and new[1] == ["Berta"]
+    assert old_docs == new_docs  # the situation this test is about: the same numbers, other posts
+    assert old[0] != new[0], "the same cache key for different posts"
+
+
+def test_catalog_queries_in_many_threads(tmp_path):
+    """``Catalog.parse`` stems the query words; whoosh's stemming cache (50,000 words, then it evicts)
+    is not thread-safe, so a shared analyzer breaks searches once a long-running server has seen enough
+    words.  8 threads × 7,000 new words each fill it and make it evict."""
+    catalog = Catalog(str(tmp_path / "catalog"))
+    fresh = LanguageAnalyzer("de")  # the reference: an analyzer of its own, used in this thread only
+    texts = {(no, chunk): " ".join(f"gesundheitsförderung{no}x{chunk}x{i}" for i in range(100))
+             for no in range(THREADS) for chunk in range(70)}
+    expected = {key: {v for token in fresh(text) for v in word_variants(token.text)} for key, text in texts.items()}
+    wrong: list[str] = []
+
+    def search_many(no: int) -> None:
+        for chunk in range(70):
+            if {leaf.text for leaf in catalog.parse(texts[no, chunk]).leaves()} != expected[no, chunk]:
+                wrong.append(f"{no}/{chunk}")
+
+    errors = run_in_threads(search_many)
+    assert (errors, wrong) == ([], []), (errors[:3], wrong[:3])
