@@ -46,7 +46,7 @@ def parse_directory_filter(
     raw = (args.get("seit") or "").strip()
     this_year = (today or date.today()).year
     if raw:
-        if raw.isdigit() and FIRST_PARTNER_YEAR <= int(raw) <= this_year:
+        if raw.isascii() and raw.isdigit() and FIRST_PARTNER_YEAR <= int(raw) <= this_year:  # "²".isdigit()
             seit = int(raw)
         else:
             errors.append(f"„Partner seit“ muss ein Jahr zwischen {FIRST_PARTNER_YEAR} und {this_year} sein, nicht „{raw}“.")

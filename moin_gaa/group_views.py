@@ -32,7 +32,7 @@ from .groups import (
     space_pages,
 )
 from .items import AlreadyExists, EditConflict, current, save_item, save_record, workflow_rights
-from .text_input import normalise_name, text_problem
+from .text_input import normalise_name, text_problem, too_long
 
 GROUP_TEXT = "<<DiscussionSpace>>\n"
 
@@ -167,7 +167,7 @@ def manage_members(name: str):
         abort(403)
     back = url_for("frontend.show_item", item_name=group.page)
     action = request.form.get("aktion", "")
-    if problem := text_problem(request.form.get("benutzer", "")):
+    if problem := text_problem(request.form.get("benutzer", "")) or too_long(request.form.get("benutzer", ""), 200):
         return message_page("Mitglieder", problem, 400, back)
     person = normalise_name(request.form.get("benutzer", ""))
     if action == "aufnehmen":

@@ -47,7 +47,7 @@ class ToolFilter:
 def _year(raw: str, name: str, errors: list[str], this_year: int) -> int | None:
     if not raw:
         return None
-    if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= this_year:
+    if not (raw.isascii() and raw.isdigit()) or not FIRST_YEAR <= int(raw) <= this_year:  # "²".isdigit()
         errors.append(f"„{name}“ muss ein Jahr zwischen {FIRST_YEAR} und {this_year} sein, nicht „{raw}“.")
         return None
     return int(raw)

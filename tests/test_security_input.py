@@ -639,6 +639,8 @@ def test_group_moderators_and_members_must_be_existing_accounts(wiki, clients, r
     response = post(mona, f"/+gaa/gruppe/{GROUP}/mitglieder", {"aktion": "aufnehmen", "benutzer": "Niemand Unbekannt"})
     assert response.status_code == 400 and "Es gibt kein Konto „Niemand Unbekannt“." in text(response)
     assert "Niemand Unbekannt" not in stored(wiki, f"Gruppen/{GROUP}/Mitglieder")[0]["usergroup"]
+    response = post(mona, f"/+gaa/gruppe/{GROUP}/mitglieder", {"aktion": "aufnehmen", "benutzer": "x" * 100_000})
+    assert response.status_code == 400 and "Höchstens 200 Zeichen" in text(response)
 
 
 # --------------------------------------------------------------------------- point 10: accepted although wrong
@@ -818,3 +820,15 @@ def test_the_csv_export_defuses_disguised_formulas(wiki, client):
     assert rows, body[:300]
     assert rows[0]["Kurzbeschreibung"].startswith("'") and rows[0]["Quelle"].startswith("'")
     assert rows[0]["Kommune"].startswith("'")
+
+
+@pytest.mark.parametrize("query", ["seit=²", "seit=٢٠٢٠"])
+def test_year_filters_of_the_directory_take_only_ascii_digits(client, query):
+    response = client.get(f"/Partnerverzeichnis?{query}")
+    assert response.status_code < 500 and "muss ein Jahr zwischen" in text(response)
+    assert client.get(f"/+gaa/export/kommunen.csv?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("query", ["jahr_von=²", "jahr_bis=٢٠٢٠"])
+def test_year_filters_of_the_toolbox_take_only_ascii_digits(client, query):
+    assert client.get(f"/+gaa/export/werkzeugkiste.csv?{query}").status_code == 400
