@@ -85,6 +85,10 @@ class Config(DefaultConfig):
     namespaces = {NAMESPACE_DEFAULT: "default", NAMESPACE_USERS: "users", NAMESPACE_USERPROFILES: "userprofiles"}
     backends = {"default": uri, "users": uri, "userprofiles": uri}
     acls = {
+        # moin has one right, „write“, for editing, renaming, deleting, converting and reverting; our forms
+        # save tools and events with the user's write right.  Who may delete, rename, convert, destroy or
+        # revert records and instrument pages, or use moin's editor on a record, is therefore decided on
+        # top of these ACLs by moin_gaa/curation.py (the moderation; a proposer withdraws a proposal).
         # Hierarchic: a group space „Gruppen/X“ with its own ACL covers every page below it, so a
         # private group stays private down to its threads and attachments.  Moderators are in the
         # default (not in „before“), so an item's own ACL – e.g. of the group items themselves –

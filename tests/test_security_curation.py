@@ -131,11 +131,16 @@ def post(client, token: str, url: str, data: dict):
     return client.post(url, data={**data, "csrf_token": token}, headers=headers)
 
 
+def editor_form(name: str, text_: str, acl: str = "None") -> dict:
+    """The fields moin's editor posts (``template`` empty: a new page „from scratch“)."""
+    return {"comment": "", "meta_form_acl": acl, "meta_form_name": name, "meta_form_summary": "", "meta_form_tags": "",
+            "content_form_data_text": text_, "contenttype": "text/x.moin.wiki;charset=utf-8", "template": ""}
+
+
 def attempt(client, token: str, wiki, action: str, name: str):
     meta = wiki.storage.get_item(name_exact=name, namespace="")["current"].meta
     acl = meta.get("acl") or "None"
-    modify = {"comment": "", "meta_form_acl": acl, "meta_form_name": name, "meta_form_summary": "",
-              "meta_form_tags": "", "content_form_data_text": "Überschrieben mit moins Editor."}
+    modify = editor_form(name, "Überschrieben mit moins Editor.", acl)
     if action == "delete":
         return post(client, token, f"/+delete/{name}", {"comment": "weg", "delete_subitems": "1"})
     if action == "rename":
@@ -149,8 +154,7 @@ def attempt(client, token: str, wiki, action: str, name: str):
     if action == "modify":
         return post(client, token, f"/+modify/{name}", modify)
     if action == "acl":
-        return post(client, token, f"/+modify/{name}", {**modify, "meta_form_acl": "All:read,write,create,destroy,admin",
-                                                        "content_form_data_text": "Zweite Fassung."})
+        return post(client, token, f"/+modify/{name}", editor_form(name, "Zweite Fassung.", "All:read,write,admin"))
     if action in ("ajaxdelete", "ajaxdestroy"):
         return post(client, token, f"/+{action}", {"itemnames": json.dumps([quote(name)]), "comment": "",
                                                      "do_subitems": "false"})
@@ -289,11 +293,7 @@ def test_records_and_their_parts_cannot_be_written_around_the_forms(wiki, client
     token = as_role(client, "registered")
     tool = shared_subjects["published tool"]
     # a new page below a tool, an upload over the tool, a rename of a free page into the tool box
-    response = post(client, token, f"/+modify/{tool}/Anhang", {
-        "comment": "", "meta_form_acl": "None", "meta_form_name": f"{tool}/Anhang", "meta_form_summary": "",
-        "meta_form_tags": "", "content_form_data_text": "untergeschoben", "contenttype": "text/x.moin.wiki;charset=utf-8",
-        "template": "",
-    })
+    response = post(client, token, f"/+modify/{tool}/Anhang", editor_form(f"{tool}/Anhang", "untergeschoben"))
     assert response.status_code == 403
     assert not wiki.storage.get_item(name_exact=f"{tool}/Anhang", namespace="")
     before = state(wiki, itemid_of(wiki, tool))
@@ -315,10 +315,8 @@ def test_records_and_their_parts_cannot_be_written_around_the_forms(wiki, client
     assert not wiki.storage.get_item(name_exact="Werkzeugkiste/Untergeschoben", namespace="")
     # renaming an instrument page through moin's editor (its name field) is a rename too
     before = state(wiki, itemid_of(wiki, "Matrix"))
-    response = post(client, token, "/+modify/Matrix", {
-        "comment": "", "meta_form_acl": "None", "meta_form_name": "Matrix alt", "meta_form_summary": "",
-        "meta_form_tags": "", "content_form_data_text": "<<LifePhaseMatrix>>",
-    })
+    response = post(client, token, "/+modify/Matrix", {**editor_form("Matrix", "<<LifePhaseMatrix>>"),
+                                                       "meta_form_name": "Matrix alt"})
     assert response.status_code == 403
     assert state(wiki, itemid_of(wiki, "Matrix")) == before
 
@@ -329,11 +327,7 @@ def test_a_free_parent_does_not_take_records_with_it(wiki, client):
     event = put_event(wiki, "Unter freiem Elternteil")
     before = state(wiki, itemid_of(wiki, event))
     if not wiki.storage.get_item(name_exact="Termine", namespace=""):
-        response = post(client, token, "/+modify/Termine", {
-            "comment": "", "meta_form_acl": "None", "meta_form_name": "Termine", "meta_form_summary": "",
-            "meta_form_tags": "", "content_form_data_text": "Übersicht", "contenttype": "text/x.moin.wiki;charset=utf-8",
-            "template": "",
-        })
+        response = post(client, token, "/+modify/Termine", editor_form("Termine", "Übersicht"))
         assert response.status_code == 302
     assert itemid_of(wiki, "Termine")
     for url, data in (("/+rename/Termine", {"target": "Termine weg", "comment": ""}),
@@ -404,14 +398,16 @@ def test_group_members_keep_their_documents_but_not_the_space(wiki, client):
 
     group = group_from_input({"name": "Kuratierte Runde", "sichtbarkeit": "privat", "beitritt": "anfrage"})
     with acting_as(wiki, ADMIN):
-        save_page(group.page, "<<DiscussionSpace>>\n", gaa_type="gruppe", gaa_fields=group.fields(), acl=space_acl(group))
+        save_page(group.page, "<<DiscussionSpace>>\n", gaa_type="gruppe", gaa_fields=group.fields(),
+                  acl=space_acl(group))
         for name, page_text_, meta in space_pages(group, [REGISTERED.name]):
             save_page(name, page_text_, **meta)
     token = as_role(client, "registered")
     for url, data, name in (
         (f"/+delete/{group.page}", {"comment": "", "delete_subitems": "1"}, group.page),
         (f"/+rename/{group.page}", {"target": "Gruppen/Entführt", "comment": ""}, group.page),
-        (f"/+rename/{group.page}/Dokumente", {"target": f"{group.page}/Akten", "comment": ""}, f"{group.page}/Dokumente"),
+        (f"/+rename/{group.page}/Dokumente", {"target": f"{group.page}/Akten", "comment": ""},
+         f"{group.page}/Dokumente"),
         (f"/+delete/{group.page}/Mitglieder", {"comment": ""}, f"{group.page}/Mitglieder"),
     ):
         itemid = itemid_of(wiki, name)
@@ -420,10 +416,7 @@ def test_group_members_keep_their_documents_but_not_the_space(wiki, client):
         assert state(wiki, itemid) == before, url
     # their documents stay theirs: create one with moin's editor, delete it again
     note = f"{group.page}/Dokumente/Notiz"
-    response = post(client, token, f"/+modify/{note}", {
-        "comment": "", "meta_form_acl": "None", "meta_form_name": note, "meta_form_summary": "", "meta_form_tags": "",
-        "content_form_data_text": "Unsere Notiz", "contenttype": "text/x.moin.wiki;charset=utf-8", "template": "",
-    })
+    response = post(client, token, f"/+modify/{note}", editor_form(note, "Unsere Notiz"))
     assert response.status_code == 302, response.status_code
     itemid = itemid_of(wiki, note)
     assert post(client, token, f"/+delete/{note}", {"comment": ""}).status_code == 302
