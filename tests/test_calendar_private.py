@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from moin import user as moin_user
 
-from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login, save_page
+from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login, logout, save_page
 from moin_gaa.events import event_from_input
 from moin_gaa.groups import Group, members_acl, space_acl
 
@@ -59,7 +59,7 @@ def test_a_member_subscribes_with_a_personal_key_stored_only_as_hash(wiki, clien
     assert "Tresorgruppe Kalender" in page and "noch keinen Kalender-Schlüssel" in page
     token = new_token(client)
     assert re.fullmatch(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{20,}", token)
-    client.get("/+logout")
+    logout(client)
     response = client.get(f"{FEED}?token={token}")
     assert response.status_code == 200 and SECRET_TITLE in titles(response)
     assert response.headers["Cache-Control"].startswith("private")
@@ -86,7 +86,7 @@ def test_a_new_key_revokes_the_old_one_and_revoking_ends_the_feed(client):
 def test_leaving_the_group_stops_the_feed_at_the_next_fetch(wiki, client):
     login(client, REGISTERED)
     token = new_token(client)
-    client.get("/+logout")
+    logout(client)
     assert SECRET_TITLE in titles(client.get(f"{FEED}?token={token}"))
     set_members(wiki, MODERATOR.name)
     try:
@@ -107,7 +107,7 @@ def test_members_enter_group_events_into_the_group_space(wiki, client):
     response = client.post("/+gaa/termin/neu", data=data)
     assert response.status_code == 302
     assert f"/Gruppen/Tresorgruppe%20Kalender/Termine/{when.isoformat()}%20Gruppentermin%20intern" in response.headers["Location"]
-    client.get("/+logout")
+    logout(client)
     page = client.get(f"/Gruppen/Tresorgruppe Kalender/Termine/{when.isoformat()} Gruppentermin intern")
     assert page.status_code == 403 and "09:00–10:00 Uhr" not in page.get_data(as_text=True)
     # the group is offered only to those who may read it

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login
+from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login, logout
 from moin import user as moin_user
 
 TODAY = date.today()
@@ -62,7 +62,7 @@ def test_registered_users_post_only_while_a_discussion_is_open(client, title, st
         assert refusal in page and response.status_code == 403 and refusal in response.get_data(as_text=True)
         login(client, MODERATOR)
         assert open_thread(client, area, "Von der Moderation").status_code == 302  # the moderation may always post
-    client.get("/+logout")
+    logout(client)
     anonymous = client.get("/" + quote(area)).get_data(as_text=True)
     assert "Melden Sie sich an" in anonymous or "Bitte melden Sie sich an" in anonymous or refusal in anonymous
 
