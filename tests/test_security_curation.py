@@ -421,3 +421,13 @@ def test_group_members_keep_their_documents_but_not_the_space(wiki, client):
     itemid = itemid_of(wiki, note)
     assert post(client, token, f"/+delete/{note}", {"comment": ""}).status_code == 302
     assert state(wiki, itemid)[2] is True  # in the trash
+
+
+@pytest.mark.parametrize("role", ["anonymous", "registered"])
+def test_moins_views_render_with_the_curated_item_views(client, role):
+    as_role(client, role)
+    for url in ("/+index/", "/+index/Werkzeugkiste", "/+meta/Matrix", "/+history/Matrix", "/+highlight/Matrix",
+                "/+sitemap/Matrix", "/Werkzeugkiste/Kiezdetektive", "/Gibt es noch nicht"):
+        response = client.get(url)
+        assert response.status_code in (200, 404), (url, response.status_code)
+        assert "/+rename/Matrix" not in text(response) and "/+delete/Matrix" not in text(response), url
