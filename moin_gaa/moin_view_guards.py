@@ -61,6 +61,7 @@ def install(app: Flask) -> None:
                                                   "register_password2", "register_email"))
     guard(app, "frontend.recoverpass", complete_form("recoverpass_username", "recoverpass_token",
                                                      "recoverpass_password1", "recoverpass_password2"))
+    guard(app, "frontend.modify_item", editor_form_with_content)
     guard(app, "feed.atom", cache_per_reader)
     guard(app, "frontend.diff", revisions_of_the_item)
     guard(app, "frontend.diffraw", revisions_of_the_item)
@@ -88,6 +89,8 @@ def refuse(status: int, message: str, *, as_json: bool = False):
     if as_json:
         response = jsonify({"fehler": message})
         response.status_code = status
+    elif getattr(flaskg, "clock", None) is None:  # moin skipped its request setup (+template): no themed page
+        response = Response(message, status, mimetype="text/plain")
     else:
         page = render_template("error.html", title=TITLES.get(status, "Fehler"), description=message, item_name="")
         response = Response(page, status, mimetype="text/html")
@@ -334,6 +337,13 @@ def known_content_types(view, **kwargs):
     unknown = [g for g in request.args.getlist("contenttype") if g not in content_registry.groups]
     if unknown:
         refuse(400, "Unbekannte Inhaltsart: " + ", ".join(unknown[:3]))
+    return view(**kwargs)
+
+
+def editor_form_with_content(view, **kwargs):
+    """A POST to moin's editor carries the content field (text or file); without it moin fails on ``None``."""
+    if request.method == "POST" and not any(k.startswith("content_form_") for k in [*request.form, *request.files]):
+        refuse(400, "Das Formular ist unvollständig: Der Inhalt der Seite fehlt. Bitte öffnen Sie den Editor neu.")
     return view(**kwargs)
 
 
