@@ -32,6 +32,7 @@ from moin_gaa.app import partnerwiki
 from moin_gaa.calendar import calendar_occurrences, mark_bad_query
 from moin_gaa.events import FIRST_YEAR, KIND_LABELS, LAST_YEAR, STATUS_LABELS
 from moin_gaa.groups import CALENDAR_PREFIX
+from moin_gaa.text_input import ascii_digits
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._html import E, filter_select, get_filter_form
@@ -161,7 +162,7 @@ class Macro(MacroBlockBase):
             return fail_message(str(e), alternative)
         name = args["kalender"]
         months = args["monate"]
-        if not NAME.match(name or "") or not (months or "").isdigit() or not 1 <= int(months) <= 36:
+        if not NAME.match(name or "") or not ascii_digits(months or "") or len(months) > 2 or not 1 <= int(months) <= 36:
             return fail_message("NetworkCalendar: „kalender“ besteht aus a–z, 0–9 und -, „monate“ ist 1 bis 36.", alternative)
         problems: list[str] = []
         asked = request.args.get("kalender")

@@ -23,6 +23,7 @@ from moin_gaa.access import ReadRights
 from moin_gaa.app import partnerwiki
 from moin_gaa.matrix import matching_tools, sort_tools
 from moin_gaa.toolfilter import ToolFilter
+from moin_gaa.text_input import ascii_digits
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._html import E
@@ -48,7 +49,7 @@ class Macro(MacroBlockBase):
         except MacroArgumentError as e:
             log_bad_arguments("ToolBox", arguments, e)
             return fail_message(str(e), alternative)
-        if not (args["limit"] or "").isdigit() or not 1 <= int(args["limit"]) <= 100:
+        if not ascii_digits(args["limit"] or "") or len(args["limit"]) > 3 or not 1 <= int(args["limit"]) <= 100:
             return fail_message("ToolBox: „limit“ muss eine Zahl zwischen 1 und 100 sein.", alternative)
         f = ToolFilter(
             lebensphase=args["lebensphase"] or "",

@@ -14,6 +14,7 @@ from flask import request
 from moin.utils.tree import html
 
 from moin_gaa.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from moin_gaa.text_input import ascii_digits
 
 
 def E(tag: str, *children: Any, **attrs: Any):
@@ -148,7 +149,7 @@ def _from_tree(node) -> list[Any]:
 def requested_page() -> int:
     """``?seite=`` as a number (1 for anything else); the caller clamps it to its pages."""
     raw = request.args.get("seite", "1")
-    return int(raw) if raw.isdigit() else 1
+    return int(raw) if ascii_digits(raw) and len(raw) <= 9 else 1
 
 
 def pager(page: int, pages: int, href, aria_label: str, back: str = "« vorherige Seite", forward: str = "nächste Seite »"):
