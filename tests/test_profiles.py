@@ -57,7 +57,11 @@ def saarstadt(wiki):
 def test_the_profile_card(client, saarstadt):
     body = text(client.get("/" + saarstadt.item_name))
     assert "Koordinierungsstelle Gesundheitliche Chancengleichheit Saarland" in body
-    assert "180.000" in body and "01.06.2014" in body and "entwickeln</a> seit 05.01.2026" not in body
+    assert "180.000" in body and "01.06.2014" in body
+    # the current phase links to its explanation; its history is a timeline of phases with their dates
+    phase = re.search(r"<dt>Strategiephase</dt><dd>(.*?)</dd>", body).group(1)
+    assert re.match(r'<a href="/Strategiephasen/Entwickeln">entwickeln</a><ol [^>]*class="gaa-timeline"', phase), phase
+    assert re.findall(r"<li>(.*?)</li>", phase) == ["entwickeln seit 05.01.2026"]
     assert "<h4>Kita</h4>" in body and "<h4>Rund um die Geburt</h4>" in body and "01.02.2015" in body
     assert "&lt;script&gt;x&lt;/script&gt; Vorrang" in body and "<script>x</script>" not in body
 
