@@ -91,6 +91,11 @@ def test_cross_site_forms_change_nothing(victim, wiki_url, attacker):
                                                            "timezone": "Europe/Berlin", "locale": "de"}),
         "passwort": attack_form(f"{w}/+usersettings", {"part": "password", "password_current": PASSWORD,
                                                        "password1": "Neu-Passwort-99", "password2": "Neu-Passwort-99"}),
+        "darstellung": attack_form(f"{w}/+usersettings", {"part": "ui", "css_file": "https://boese.example/x.css",
+                                                           "edit_rows": "3", "results_per_page": "1"}),
+        "schnelllinks": attack_form(f"{w}/+usersettings", {"part": "quicklinks", "quicklinks": "https://boese.example/"}),
+        "optionen": attack_form(f"{w}/+usersettings", {"part": "options", "disabled": "1", "mailto_author": "1"}),
+        "abos": attack_form(f"{w}/+usersettings", {"part": "subscriptions", "subscriptions": "nameprefix:"}),
         "anlegen": attack_form(f"{w}/+modify/Gefaelschte-Seite",
                                {"itemtype": "default", "contenttype": "text/x.moin.wiki;charset=utf-8",
                                 "content_form_data_text": "eingeschleust", "comment": "", "submit": "1",
@@ -121,6 +126,9 @@ def test_cross_site_forms_change_nothing(victim, wiki_url, attacker):
     html = page.content()
     assert NAME in html, "still logged in"
     assert 'value="carla@example.org"' in html and "boese@example.org" not in html and "Gehackt" not in html
+    for field in ("input[name=css_file]", "textarea[name=quicklinks]", "textarea[name=subscriptions]"):
+        assert "boese.example" not in page.input_value(field) and "nameprefix:" not in page.input_value(field), field
+    assert not page.is_checked("input[name=disabled]")
     assert "Umbenannt durch Angriff" not in page.goto(w + "/+index/").text()
     assert page.goto(w + "/" + VICTIM_PAGE).status == 200
     assert page.goto(w + "/Gefaelschte-Seite").status == 404
