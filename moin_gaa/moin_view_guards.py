@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, Response, abort, current_app, has_app_context, jsonify, request
 from flask import g as flaskg
-from moin.constants.keys import ACL, ALL_REVS, CURRENT, ITEMID, LATEST_REVS, NAME, NAMESPACE, REVID
+from moin.constants.keys import ACL, ALL_REVS, CURRENT, ITEMID, LATEST_REVS, NAME, NAMESPACE, REVID, UFIELDS
 from moin.storage.middleware.exceptions import AccessDenied
 from moin.themes import render_template
 from moin.utils.names import split_fqname
@@ -47,6 +48,7 @@ TITLES = {400: "Ungültige Anfrage", 403: "Kein Zugriff", 404: "Nicht gefunden"}
 def install(app: Flask) -> None:
     """Wrap moin's views of ``app`` and register the error handlers (call once, after moin's blueprints)."""
     app.register_error_handler(AccessDenied, access_denied)
+    app.before_request(item_address_guard)
     guard(app, "frontend.lookup", lookup_guard)
     guard(app, "frontend.search", readable_hits_only)
     for endpoint in NOT_OFFERED:
@@ -105,6 +107,21 @@ def access_denied(_error: AccessDenied):
         item_name="",
     )
     return page, 403
+
+
+def item_address_guard():
+    """``/@<field>/<value>`` addresses: only the unique fields moin can show (name, itemid, revid), and existing revids.
+
+    moin answers ``/@tags/x`` with a traceback (its list of items with that tag is unfinished) and
+    ``/@revid/<unknown>`` with a KeyError.
+    """
+    name = (request.view_args or {}).get("item_name")
+    if name and "@" in name:
+        fqname = split_fqname(name)
+        if fqname.field not in UFIELDS:
+            refuse(404, "Adressen der Form @feld/… gibt es nur für name_exact, itemid und revid.")
+        if fqname.field == REVID and not flaskg.unprotected_storage.document(idx_name=ALL_REVS, revid=fqname.value):
+            refuse(404, "Diese Version gibt es nicht.")
 
 
 # --- read rights on every index hit -------------------------------------------------------------------

@@ -35,7 +35,7 @@ MISSING = "Gibt es nicht/Wirklich nicht"
 MALFORMED = "<script>x</script>/%zz/../..//\"'&;\u202e\ufeff" + "ü" * 300
 
 # path variable -> values tried (besides MALFORMED); item names cover public, private and missing items
-ITEM_NAMES = ["Startseite", PRIVATE_GROUP, PRIVATE_DOC, MISSING]
+ITEM_NAMES = ["Startseite", PRIVATE_GROUP, PRIVATE_DOC, MISSING, "@tags/Prävention", "@revid/ffff", "@itemid/ffff"]
 VARIABLE_VALUES = {
     "item_name": ITEM_NAMES,
     "name": ["Startseite", PRIVATE_GROUP, "alle", MISSING],
@@ -134,7 +134,7 @@ class Crawler:
         label = f"{self.person or 'anonymous'}: {method} {path} {sorted(params or {})[:3]}{'…' if params else ''}"
         try:
             response = self.client.open(path, method=method, **kwargs)
-        except Exception:  # the test client propagates what would have been a 500
+        except Exception:  # noqa: BLE001 – the test client propagates what would have been a 500
             self.failures.append(f"{label} -> exception\n{traceback.format_exc(limit=-3)}")
             return
         if response.status_code >= 500:

@@ -32,6 +32,12 @@ SKIPPED_PREFIXES = ("/static/", "/_themes/", "/+serve/", "/+template/")
 HEX = "0123456789abcdef"
 
 
+def page_token(client) -> str:
+    """The session's CSRF token, as every page carries it in ``<meta name="csrf-token">``."""
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/Startseite").get_data(as_text=True))
+    return match.group(1) if match else ""
+
+
 def leaked(response, asked: str) -> list[str]:
     """Private words in the answer (body and headers) that the asker did not type into the address."""
     seen = response.get_data(as_text=True) + "\n" + str(response.headers)
@@ -57,7 +63,7 @@ def private_items(wiki):
 def item_paths(rule, names: list[str]) -> list[str]:
     def fill(value):
         def replace(match):
-            converter, variable = match.group(1), match.group(2)
+            variable = match.group(2)
             if variable in ("item_name", "name", "post_name", "thread_name", "area_name", "titel"):
                 return quote(value, safe="/")
             return quote({"rev": "current", "namespace": "all", "tag": "quokkamarke"}.get(variable, value), safe="")
@@ -104,7 +110,7 @@ def crawl_for_leaks(wiki, client, private_items) -> list[str]:
     for url in dict.fromkeys(urls):
         try:
             response = client.get(url)
-        except Exception:  # noqa: BLE001 – a crash shows no page (tests/test_security_crawl.py reports it)
+        except Exception:  # noqa: BLE001, S112 – a crash shows no page (tests/test_security_crawl.py reports it)
             continue
         words = leaked(response, asked=url)
         if words:
@@ -115,8 +121,7 @@ def crawl_for_leaks(wiki, client, private_items) -> list[str]:
         ("/+lookup", {"name_exact": "Gruppen"}),
         ("/+search", {"q": "nachtschicht"}),
     ]:
-        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/Startseite").get_data(as_text=True))
-        response = client.post(url, data={**data, "csrf_token": token.group(1) if token else ""})
+        response = client.post(url, data={**data, "csrf_token": page_token(client)})
         words = leaked(response, asked=url + str(data))
         if words:
             found.append(f"POST {url} {data} -> {response.status_code}: {words}")
@@ -169,8 +174,7 @@ def test_the_atom_feed_cache_is_not_shared_with_outsiders(wiki, client, private_
     login(client, ADMIN)
     admin_feed = client.get("/+feed/atom").get_data(as_text=True)
     assert "Quokkabericht" in admin_feed
-    client.post("/+logout", data={"csrf_token": re.search(
-        r'<meta name="csrf-token" content="([^"]+)"', client.get("/Startseite").get_data(as_text=True)).group(1)})
+    client.post("/+logout", data={"csrf_token": page_token(client)})
     anonymous = client.get("/+feed/atom")
     assert anonymous.status_code == 200
     assert not leaked(anonymous, asked="/+feed/atom")
