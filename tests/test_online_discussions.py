@@ -64,7 +64,8 @@ def test_registered_users_post_only_while_a_discussion_is_open(client, title, st
         assert open_thread(client, area, "Von der Moderation").status_code == 302  # the moderation may always post
     logout(client)
     anonymous = client.get("/" + quote(area)).get_data(as_text=True)
-    assert "Melden Sie sich an" in anonymous or "Bitte melden Sie sich an" in anonymous or refusal in anonymous
+    # whatever the phase, anonymous visitors are asked to log in, and get no form
+    assert "Bitte melden Sie sich an, um mitzudiskutieren." in anonymous and "Neues Thema eröffnen" not in anonymous
 
 
 def test_the_auswertung_shows_the_ergebnissicherung_numbers_and_a_chart(client):
