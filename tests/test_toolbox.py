@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, save_page
+from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, page_token, save_page
 from moin_gaa.tools import page_text
 
 
@@ -65,8 +65,9 @@ def test_anonymous_visitors_are_sent_to_the_login_first(client, wiki):
     response = client.get("/+gaa/werkzeug/neu?lebensphase=kita")
     assert response.status_code == 302 and "/+login" in response.headers["Location"]
     assert "Bitte melden Sie sich an" in text(client.get(response.headers["Location"]))
-    response = client.post("/+gaa/werkzeug/neu", data=proposal("Anonym versucht"))
-    assert response.status_code == 302 and tool_meta(wiki, "Werkzeugkiste/Anonym versucht") is None
+    response = client.post("/+gaa/werkzeug/neu", data={**proposal("Anonym versucht"), "csrf_token": page_token(client)})
+    assert response.status_code == 302 and "/+login" in response.headers["Location"]
+    assert tool_meta(wiki, "Werkzeugkiste/Anonym versucht") is None
 
 
 def test_a_registered_user_proposes_and_the_moderation_decides(client, wiki):
@@ -90,8 +91,7 @@ def test_a_registered_user_proposes_and_the_moderation_decides(client, wiki):
     # not in the matrix for the public …
     assert "Lesepaten im Stadtteil" not in csv_titles(client, "q=Werkzeug+Test")
     # … a non-moderator cannot publish it …
-    page_token = CSRF_RE.search(page)
-    assert page_token is None  # no moderation forms for registered users
+    assert CSRF_RE.search(page) is None  # no moderation forms for registered users
     refused = client.post(
         "/+gaa/werkzeug/status/Lesepaten im Stadtteil", data={"aktion": "veroeffentlichen", "csrf_token": token(client)}
     )
@@ -117,10 +117,11 @@ def test_a_registered_user_proposes_and_the_moderation_decides(client, wiki):
     page = text(client.get("/Werkzeugkiste/Lesepaten im Stadtteil"))
     assert "Abgelehnt: </strong>Bitte Quelle ergänzen" in page
     # published, it counts in the public matrix and export
-    login(client, MODERATOR)
-    client.post(
-        "/+gaa/werkzeug/status/Lesepaten im Stadtteil", data={"aktion": "veroeffentlichen", "csrf_token": t}
+    login(client, MODERATOR)  # a new session: a new token
+    published = client.post(
+        "/+gaa/werkzeug/status/Lesepaten im Stadtteil", data={"aktion": "veroeffentlichen", "csrf_token": page_token(client)}
     )
+    assert published.status_code == 302
     login(client, REGISTERED)
     assert "Lesepaten im Stadtteil" in csv_titles(client, "q=Werkzeug+Test")
 
@@ -145,7 +146,7 @@ def test_status_changes_need_the_csrf_token(as_moderator, wiki):
     ],
 )
 def test_bad_input_gets_a_german_message_and_nothing_is_stored(as_registered, wiki, changes, field_message):
-    titel = "Fehlertest " + str(abs(hash(field_message)) % 10_000)
+    titel = "Fehlertest " + next(iter(changes))  # one title per case, the same in every run
     data = {**proposal(titel), **changes, "csrf_token": token(as_registered)}
     response = as_registered.post("/+gaa/werkzeug/neu", data=data)
     body = text(response)
