@@ -48,7 +48,10 @@ TITLES = {400: "Ungültige Anfrage", 403: "Kein Zugriff", 404: "Nicht gefunden"}
 def install(app: Flask) -> None:
     """Wrap moin's views of ``app`` and register the error handlers (call once, after moin's blueprints)."""
     app.register_error_handler(AccessDenied, access_denied)
-    app.before_request(item_address_guard)
+    # first after moin's own request set-up: other guards must not meet addresses moin cannot look up
+    funcs = app.before_request_funcs.setdefault(None, [])
+    after_moin = next((i + 1 for i, f in enumerate(funcs) if getattr(f, "__name__", "") == "before_wiki"), 0)
+    funcs.insert(after_moin, item_address_guard)
     guard(app, "frontend.lookup", lookup_guard)
     guard(app, "frontend.search", readable_hits_only)
     for endpoint in NOT_OFFERED:
@@ -110,18 +113,21 @@ def access_denied(_error: AccessDenied):
 
 
 def item_address_guard():
-    """``/@<field>/<value>`` addresses: only the unique fields moin can show (name, itemid, revid), and existing revids.
+    """``/@<field>/<value>`` addresses: only the unique fields moin can show, and only existing ids.
 
-    moin answers ``/@tags/x`` with a traceback (its list of items with that tag is unfinished) and
-    ``/@revid/<unknown>`` with a KeyError.
+    moin answers ``/@tags/x`` with a traceback (its list of items with that tag is unfinished),
+    ``/@revid/<unknown>`` with a KeyError and ``/+index/@itemid/<unknown>`` with an IndexError.
     """
     name = (request.view_args or {}).get("item_name")
     if name and "@" in name:
         fqname = split_fqname(name)
         if fqname.field not in UFIELDS:
             refuse(404, "Adressen der Form @feld/… gibt es nur für name_exact, itemid und revid.")
-        if fqname.field == REVID and not flaskg.unprotected_storage.document(idx_name=ALL_REVS, revid=fqname.value):
+        storage = flaskg.unprotected_storage
+        if fqname.field == REVID and not storage.document(idx_name=ALL_REVS, revid=fqname.value):
             refuse(404, "Diese Version gibt es nicht.")
+        if fqname.field == ITEMID and not storage.document(idx_name=LATEST_REVS, itemid=fqname.value):
+            refuse(404, "Diese Seite gibt es nicht.")
 
 
 # --- read rights on every index hit -------------------------------------------------------------------
