@@ -117,6 +117,7 @@ def crawl_for_leaks(wiki, client, private_items) -> list[str]:
             found.append(f"GET {url} -> {response.status_code}: {words}")
     for url, data in [
         ("/+ajaxsubitems", {"item_names[]": [quote(GROUP), quote(DOCUMENT)], "action_auth": "delete"}),
+        ("/+ajaxsubitems", {"item_names[]": ["Gruppen"], "action_auth": "delete"}),
         ("/+index/Gruppen", {}),
         ("/+lookup", {"name_exact": "Gruppen"}),
         ("/+search", {"q": "nachtschicht"}),
