@@ -12,6 +12,7 @@ pages, role groups and benchmark data goes through it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -45,6 +46,8 @@ from moin.storage.middleware.indexing import backend_to_index
 from moin.utils.names import split_fqname
 
 from .records import RECORD_FIELDS, RECORD_TYPE, Record, record_from_meta
+
+log = logging.getLogger(__name__)
 
 INDEX_LOCK_TIMEOUT = 30.0  # seconds to wait for another process's whoosh write lock
 MOINWIKI = "text/x.moin.wiki;charset=utf-8"
@@ -94,7 +97,13 @@ def read_records(indexer, progress: Progress | None = None) -> Iterator[Record]:
     """Every live record in storage (current revisions only), read from the backend."""
     revisions = latest_revisions(indexer)
     for done, (backend_name, revid) in enumerate(revisions, 1):
-        meta, data = indexer.backend.retrieve(backend_name, revid)
+        try:
+            meta, data = indexer.backend.retrieve(backend_name, revid)
+        except (KeyError, ValueError):  # gone, or cut off by a crash: gaa-setup sets it aside (see recovery)
+            log.warning("revision %s/%s unreadable, left out of the catalog", backend_name, revid)
+            if progress:
+                progress(done, len(revisions))
+            continue
         try:
             if meta.get(RECORD_TYPE):
                 record = record_from_meta(meta, _text_of(meta, data.read()))
