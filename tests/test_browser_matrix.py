@@ -5,14 +5,12 @@ import re
 
 import pytest
 
-from browser_support import browser, live_wiki, register_and_login  # noqa: F401 – browser is a fixture
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
+from browser_support import browser, expect, injected, live_wiki, login, register_and_login  # noqa: F401 – fixture
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Browser-Passwort-2026"
+MODERATION = ("Mona Moderation", "mona@example.org", PASSWORD)  # administrator and moderator
 WORD = "Quokka"  # every test tool carries it, so filters with q=Quokka see only them
 
 
@@ -47,7 +45,7 @@ def base_url(tmp_path_factory):
     write_tool(extra, "Quokka Leitfaden Kita", ["kita"], ["beteiligung"], "leitfaden", status="hervorgehoben")
     write_tool(extra, "Quokka Checkliste Kita", ["kita"], ["beteiligung", "zusammenarbeit"], "checkliste")
     write_tool(extra, "Quokka Video Schule", ["grundschule"], ["zusammenarbeit"], "video", jahr=2012)
-    with live_wiki(str(tmp_path_factory.mktemp("live-matrix")), str(extra)) as url:
+    with live_wiki(str(tmp_path_factory.mktemp("live-matrix")), str(extra), admin=MODERATION) as url:
         yield url
 
 
@@ -120,6 +118,7 @@ def test_works_without_javascript(browser, base_url):
     context.close()
 
 
+MARK = "__xss"  # every payload carries it: found in the DOM as an element or attribute, it was injected
 XSS = [
     "<script>window.__xss=1</script>",
     '<img src=x onerror="window.__xss=1">',
@@ -127,16 +126,35 @@ XSS = [
     "' onmouseover='window.__xss=1' x='",
     "<a href=\"javascript:window.__xss=1\">klick</a>",
 ]
+TITLE = "Quokka Sicherheitstest"
 
 
-def test_xss_vectors_in_a_proposal_never_fire(context, base_url):
-    page = context.new_page()
+def check_page(page, url: str, shown: list[str]) -> None:
+    """``url`` shows each text in ``shown`` (a payload, as text) and holds no element or attribute made of one."""
+    page.goto(url)
+    page.wait_for_load_state()
+    page.mouse.move(10, 10)
+    page.mouse.move(400, 400)
+    assert injected(page, MARK) == [], url
+    assert page.evaluate("window.__xss") is None, url
+    body = page.locator("body").inner_text()
+    missing = [text for text in shown if text not in body]
+    assert missing == [], f"{url}: the payload is not on the page as text (so the check above saw nothing): {missing}"
+
+
+def test_xss_vectors_in_a_proposal_stay_text_for_the_proposer_and_the_moderation(browser, base_url):
+    """A registered user proposes a tool full of payloads; the proposer and the moderation (who sees
+    proposals in the matrix with status=alle) open the pages that render it: each payload is there as
+    text, none became an element or an attribute (the CSP would stop inline script anyway, so a dialog
+    or ``window.__xss`` alone proves nothing)."""
+    proposer = browser.new_context(locale="de-DE")
+    page = proposer.new_page()
     fired = []
     page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
     register_and_login(page, base_url, "Xaver Xss", "xaver@example.org", PASSWORD)
 
     page.goto(base_url + "/+gaa/werkzeug/neu")
-    page.fill("#feld-titel", "Quokka Sicherheitstest")
+    page.fill("#feld-titel", TITLE)
     page.fill("#feld-kurzbeschreibung", " ".join(XSS[:3]))
     page.check("input[name=lebensphasen][value=kita]")
     page.check("input[name=empfehlungen][value=beteiligung]")
@@ -152,10 +170,20 @@ def test_xss_vectors_in_a_proposal_never_fire(context, base_url):
     page.fill("#feld-link", "")
     page.get_by_role("button", name="Speichern").click()
     page.wait_for_load_state()
-    expect(page.locator(".gaa-card")).to_contain_text("<script>window.__xss=1</script>")  # shown as text
-    page.hover(".gaa-card")
-    for path in ("/Werkzeugkiste/Quokka Sicherheitstest", f"/Matrix?q={WORD}&status=alle"):
-        page.goto(base_url + path)
-        page.mouse.move(10, 10)
-        page.mouse.move(400, 400)
-    assert page.evaluate("window.__xss") is None and fired == []
+    expect(page.locator(".gaa-card")).to_contain_text(XSS[0])  # shown as text
+    tool_page = base_url + "/Werkzeugkiste/" + TITLE
+    check_page(page, tool_page, XSS)
+    proposer.close()
+
+    moderation = browser.new_context(locale="de-DE")
+    page = moderation.new_page()
+    page.on("dialog", lambda dialog: (fired.append(dialog.message), dialog.dismiss()))
+    login(page, base_url, MODERATION[0], PASSWORD)
+    check_page(page, tool_page, XSS)
+    # the proposal in the matrix's list of a cell: title, short description and source are rendered there
+    cell = f"/Matrix?q={WORD}&status=alle&lebensphase=kita&empfehlung=beteiligung"
+    check_page(page, base_url + cell, [TITLE, *XSS[:3], XSS[3]])
+    expect(page.locator(".gaa-cell-list")).to_contain_text(TITLE)
+    check_page(page, base_url + "/+gaa/werkzeugkiste/pruefen", [TITLE])  # the moderation's queue
+    moderation.close()
+    assert fired == []

@@ -101,7 +101,8 @@ def test_registered_users_enter_events_with_a_checked_form(wiki, client):
     assert response.status_code == 400 and "kein gültiges Datum" in response.get_data(as_text=True)
     response = client.post("/+gaa/termin/neu", data={**data, "startdatum": f"{start:%d.%m.%Y}", "endzeit": "08:00"})
     assert response.status_code == 400 and "Das Ende liegt vor dem Beginn." in response.get_data(as_text=True)
-    response = client.post("/+gaa/termin/neu", data={**data, "startdatum": f"{start:%d.%m.%Y}", "endzeit": "16:00", "kalender": ["mars"]})
+    response = client.post("/+gaa/termin/neu",
+                           data={**data, "startdatum": f"{start:%d.%m.%Y}", "endzeit": "16:00", "kalender": ["mars"]})
     assert response.status_code == 400 and "Unbekannte Kalender: mars" in response.get_data(as_text=True)
     response = client.post("/+gaa/termin/neu", data={**data, "startdatum": f"{start:%d.%m.%Y}", "endzeit": "16:00"})
     assert response.status_code == 302

@@ -118,9 +118,8 @@ def test_a_registered_user_proposes_and_the_moderation_decides(client, wiki):
     assert "Abgelehnt: </strong>Bitte Quelle ergänzen" in page
     # published, it counts in the public matrix and export
     login(client, MODERATOR)  # a new session: a new token
-    published = client.post(
-        "/+gaa/werkzeug/status/Lesepaten im Stadtteil", data={"aktion": "veroeffentlichen", "csrf_token": page_token(client)}
-    )
+    published = client.post("/+gaa/werkzeug/status/Lesepaten im Stadtteil",
+                            data={"aktion": "veroeffentlichen", "csrf_token": page_token(client)})
     assert published.status_code == 302
     login(client, REGISTERED)
     assert "Lesepaten im Stadtteil" in csv_titles(client, "q=Werkzeug+Test")

@@ -12,8 +12,10 @@ SEED_PAGES = Path(__file__).resolve().parent.parent / "seed_pages"
 ISO_LAENDER = {"bw", "by", "be", "bb", "hb", "hh", "he", "mv", "ni", "nw", "rp", "sl", "sn", "st", "sh", "th"}
 
 
-@pytest.mark.parametrize("list_name, folder", [("life_phases", "Lebensphasen"), ("recommendations", "Handlungsempfehlungen"),
-                                               ("lewin_phases", "Strategiephasen"), ("laender", "Koordinierungsstellen")])
+@pytest.mark.parametrize("list_name, folder", [
+    ("life_phases", "Lebensphasen"), ("recommendations", "Handlungsempfehlungen"), ("lewin_phases", "Strategiephasen"),
+    ("laender", "Koordinierungsstellen"),
+])
 def test_each_term_has_its_background_page_and_each_background_page_its_term(list_name, folder):
     """The lists and the seeded background pages they link to agree: no link to a missing page, no page
     (a life phase, a Handlungsempfehlung …) that cannot be chosen."""
