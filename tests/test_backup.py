@@ -54,7 +54,8 @@ from moin_gaa.storage import PageSpec, read_records, store_pages
 BIN = os.path.join(os.path.dirname(sys.executable), "partnerwiki")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-GROUP = Group("Tresorgruppe Sicherung", "Private Gruppe für den Sicherungstest", "privat", "einladung", (MODERATOR.name,))
+GROUP = Group("Tresorgruppe Sicherung", "Private Gruppe für den Sicherungstest", "privat", "einladung",
+              (MODERATOR.name,))
 SECRET_EVENT = "Vertrauliche Sicherungsprobe"
 SECRET_WORD = "Tresorwortsicherung"
 VERSIONS = ["Erste Fassung der Seite.", "Zweite Fassung, ergänzt.", "Dritte Fassung – die aktuelle."]
@@ -82,7 +83,8 @@ def populate(app) -> str:
                   acl=space_acl(GROUP))
         save_page(GROUP.members_item, "Mitglieder", usergroup=[REGISTERED.name], acl=members_acl(GROUP))
         save_page(f"{GROUP.page}/Termine", "Termine der Gruppe")
-        save_page(f"{GROUP.page}/Termine/{SECRET_EVENT}", "<<EventCard>>\n", gaa_type="termin", gaa_fields=event.fields())
+        save_page(f"{GROUP.page}/Termine/{SECRET_EVENT}", "<<EventCard>>\n", gaa_type="termin",
+                  gaa_fields=event.fields())
     with acting_as(app, REGISTERED):
         for text in VERSIONS:
             save_page(VERSIONED, text)
@@ -313,7 +315,8 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(backup_file, tmp
 
 def test_a_revision_being_written_is_waited_for_and_a_crash_leftover_is_reported(empty_wiki, tmp_path):
     with wiki_request(empty_wiki):
-        store_pages([PageSpec("Halb/Geschrieben", "Wird gerade geschrieben."), PageSpec("Halb/Kaputt", "Bleibt kaputt.")])
+        store_pages([PageSpec("Halb/Geschrieben", "Wird gerade geschrieben."),
+                     PageSpec("Halb/Kaputt", "Bleibt kaputt.")])
     router = empty_wiki.storage.backend
     store = router.backends["default"].meta_store
     revids = {json.loads(store[r])["name"][0]: r for r in store}
@@ -342,7 +345,8 @@ def test_a_backup_taken_while_pages_and_profiles_are_written_restores_consistent
             with acting_as(app, REGISTERED):
                 save_page(f"Sicherungstest/Laufend/{n}", f"Seite {n} vollständig geschrieben.")
                 create_token(flaskg.user)  # rewrites the profile in place
-            acknowledged.append((time.monotonic(), f"Sicherungstest/Laufend/{n}", f"Seite {n} vollständig geschrieben."))
+            acknowledged.append((time.monotonic(), f"Sicherungstest/Laufend/{n}",
+                                 f"Seite {n} vollständig geschrieben."))
 
     writer = threading.Thread(target=write)
     writer.start()

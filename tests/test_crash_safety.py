@@ -35,8 +35,9 @@ from moin_gaa.storage import read_records
 
 BIN = os.path.join(os.path.dirname(sys.executable), "partnerwiki")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RANDOM = random.Random(20261202)
+SEED = 20261202
 ADMIN_NAME, ADMIN_PASSWORD = "Clara Crash", "Absturz-Passwort-2026"
+BULK = 300  # pages of the bulk load: its index and catalog commits after 100 % take a few tenths of a second
 THREAD = "Online-Diskussionen/Wie gelingt Beteiligung von Familien?/Beteiligung in der Kita"
 META_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -46,7 +47,8 @@ def env_for(instance) -> dict:
 
 
 def cli(instance, *args, timeout=300) -> subprocess.CompletedProcess:
-    return subprocess.run([BIN, *args], env=env_for(instance), cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([BIN, *args], env=env_for(instance), cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def kill_when(instance, args, *, line: str | None = None, after: float = 0.0, timeout: float = 240) -> list[str]:
@@ -112,6 +114,12 @@ def base(tmp_path_factory):
     return instance
 
 
+@pytest.fixture
+def rng(request):
+    """Kill points from a generator seeded per test: the same points whatever runs before."""
+    return random.Random(f"{SEED}:{request.node.name}")
+
+
 def copy_of(base, tmp_path):
     instance = tmp_path / "instance"
     shutil.copytree(base, instance)
@@ -170,7 +178,7 @@ def serve(instance):
     return process, base_url
 
 
-def test_server_killed_while_people_post(base, tmp_path):
+def test_server_killed_while_people_post(base, tmp_path, rng):
     instance = copy_of(base, tmp_path)
     answered: list[str] = []
     for round_ in range(2):
@@ -186,7 +194,7 @@ def test_server_killed_while_people_post(base, tmp_path):
             deadline = time.monotonic() + 120
             while not any(p.answered for p in posters) and time.monotonic() < deadline:
                 time.sleep(0.05)  # the first replies are slow (indexes opened): kill while writes flow
-            time.sleep(RANDOM.uniform(0.2, 2.5))
+            time.sleep(rng.uniform(0.2, 2.5))
             os.kill(process.pid, signal.SIGKILL)
             stop.set()
             for thread in threads:
@@ -208,11 +216,11 @@ def test_server_killed_while_people_post(base, tmp_path):
 # --- gaa-setup, a bulk load and a catalog rebuild, killed at chosen points ---------------------------------
 
 
-def test_setup_of_a_new_instance_killed_early_during_and_after_the_seed_load(tmp_path):
+def test_setup_of_a_new_instance_killed_early_during_and_after_the_seed_load(tmp_path, rng):
     points = [
-        dict(after=RANDOM.uniform(0.5, 2.0)),  # creating the instance, or early in the seed load
-        dict(line=rf"^Startseiten laden .* {RANDOM.choice(range(20, 90, 10))}% \("),  # pages stored, none indexed
-        dict(line=r"^Startseiten laden .* 100% \(", after=RANDOM.uniform(0.0, 0.5)),  # indexes, then the catalog
+        dict(after=rng.uniform(0.5, 2.0)),  # creating the instance, or early in the seed load
+        dict(line=rf"^Startseiten laden .* {rng.choice(range(20, 90, 10))}% \("),  # pages stored, none indexed
+        dict(line=r"^Startseiten laden .* 100% \(", after=rng.uniform(0.0, 1.0)),  # indexes, then the catalog
     ]
     for i, point in enumerate(points):
         instance = tmp_path / f"instance-{i}"
@@ -224,7 +232,7 @@ def test_setup_of_a_new_instance_killed_early_during_and_after_the_seed_load(tmp
         assert re.search(r"Startseiten: 0 neu", again), again  # every seed page exactly once
 
 
-def bulk_seeds(folder, count: int = 150):
+def bulk_seeds(folder, count: int = BULK):
     (folder / "Massenlast").mkdir(parents=True)
     for n in range(count):
         (folder / "Massenlast" / f"Seite {n:03d}.data").write_text(f"= Seite {n} =\nInhalt der Massenlast {n}.\n")
@@ -236,30 +244,33 @@ def bulk_seeds(folder, count: int = 150):
 
 
 @pytest.mark.parametrize("point", ["beim Speichern", "nach dem Speichern"])
-def test_bulk_load_killed(base, tmp_path, point):
+def test_bulk_load_killed(base, tmp_path, rng, point):
     instance = copy_of(base, tmp_path)
     seeds = bulk_seeds(tmp_path / "seeds")
     if point == "beim Speichern":
-        percent = RANDOM.choice(range(20, 90, 10))
+        percent = rng.choice(range(20, 90, 10))
         kill_when(instance, ["gaa-load-seeds", "--seed-dir", seeds], line=rf"^Startseiten laden .* {percent}% \(")
     else:
-        kill_when(instance, ["gaa-load-seeds", "--seed-dir", seeds], line=r"100% \(150/150\)", after=RANDOM.uniform(0, 0.4))
+        kill_when(instance, ["gaa-load-seeds", "--seed-dir", seeds], line=rf"100% \({BULK}/{BULK}\)",
+                  after=rng.uniform(0, 0.25))
     start_again(instance)
     assert_consistent(instance)
     reload = cli(instance, "gaa-load-seeds", "--seed-dir", seeds)
     assert reload.returncode == 0, reload.stderr[-2000:]
-    created, updated, unchanged = map(int, re.search(r"(\d+) neu, (\d+) aktualisiert, (\d+) unverändert", reload.stdout).groups())
-    assert created + unchanged == 150 and updated == 0, reload.stdout
+    counts = re.search(r"(\d+) neu, (\d+) aktualisiert, (\d+) unverändert", reload.stdout)
+    created, updated, unchanged = map(int, counts.groups())
+    assert created + unchanged == BULK and updated == 0, reload.stdout
     assert_consistent(instance)
 
 
 @pytest.mark.parametrize("point", ["beim Aufbau", "nach dem Aufbau"])
-def test_catalog_rebuild_killed(base, tmp_path, point):
+def test_catalog_rebuild_killed(base, tmp_path, rng, point):
     instance = copy_of(base, tmp_path)
     if point == "beim Aufbau":
-        kill_when(instance, ["gaa-catalog-rebuild"], line=rf"^Katalog aufbauen .* {RANDOM.choice(range(10, 90, 10))}% \(")
+        percent = rng.choice(range(10, 90, 10))
+        kill_when(instance, ["gaa-catalog-rebuild"], line=rf"^Katalog aufbauen .* {percent}% \(")
     else:
-        kill_when(instance, ["gaa-catalog-rebuild"], line=r"^Katalog aufbauen .* 100% \(", after=RANDOM.uniform(0, 0.3))
+        kill_when(instance, ["gaa-catalog-rebuild"], line=r"^Katalog aufbauen .* 100% \(", after=rng.uniform(0, 0.06))
     output = start_again(instance)
     assert "Katalog ist aktuell." in output or "Katalog neu aufgebaut" in output
     assert_consistent(instance)
