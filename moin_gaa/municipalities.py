@@ -101,14 +101,21 @@ class Profile:
         return {(p, r) for a in self.aktivitaeten for p in a.lebensphasen for r in a.empfehlungen}
 
     def fields(self) -> dict[str, Any]:
-        """``gaa_fields``, with the covered phases, recommendations and cells as flat lists for the catalog."""
-        data = asdict(self)
+        """``gaa_fields``, with the covered phases, recommendations and cells as flat lists for the catalog.
+
+        Lists, not tuples, as moin's metadata gives them back – else every seed load saw a change.
+        """
+        data = asdict(self, dict_factory=lambda pairs: {k: _as_lists(v) for k, v in pairs})
         cells = sorted(self.cells())
         data["abgedeckte_lebensphasen"] = sorted({p for p, _r in cells})
         data["abgedeckte_empfehlungen"] = sorted({r for _p, r in cells})
         data["abgedeckte_zellen"] = [f"{p}|{r}" for p, r in cells]
         data["partner_seit_jahr"] = int(self.partner_seit[:4]) if self.partner_seit else None
         return data
+
+
+def _as_lists(value: Any) -> Any:
+    return [_as_lists(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
 def _text(value: Any, limit: int = 500) -> str:

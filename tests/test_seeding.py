@@ -71,6 +71,17 @@ def test_loading_twice_changes_nothing(empty_wiki, seed_dir):
         assert [r.fields for r in records] == [{"key": "ehrenamt"}]
 
 
+def test_loading_the_repository_seeds_twice_changes_nothing(empty_wiki):
+    """Every make run loads the seeds again: profiles were stored anew each time (tuples ≠ stored lists)."""
+    with acting_as(empty_wiki, None):
+        from moin_gaa.accounts import ensure_role_groups
+
+        ensure_role_groups()
+        load_seed_pages(SEED_DIR)
+        second = load_seed_pages(SEED_DIR)
+    assert second.created == [] and second.updated == []
+
+
 def test_a_changed_seed_page_becomes_a_new_revision_and_updates_the_catalog(empty_wiki, seed_dir):
     with acting_as(empty_wiki, None):
         load_seed_pages(seed_dir)
