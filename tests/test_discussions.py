@@ -1,5 +1,6 @@
 """Gesprächsräume and threads through the real app: groups, membership, posting, editing, moderation."""
 
+import itertools
 import re
 from urllib.parse import quote
 
@@ -53,6 +54,21 @@ def reply(client, thread, text, to=""):
     return client.post(f"/+gaa/diskussion/antwort/{quote(thread)}", data={"csrf_token": csrf(client), "text": text, "antwort_auf": to})
 
 
+THREAD_NUMBERS = itertools.count(1)
+
+
+@pytest.fixture
+def member_thread(wiki):
+    """A new thread of the member's with one reply of theirs: every test that changes a thread has its own,
+    so the module passes in any order."""
+    title = f"Testthema {next(THREAD_NUMBERS)}"
+    with wiki.test_client() as client:
+        login(client, MEMBER)
+        assert new_thread(client, title, "Erste Gedanken.").status_code == 302
+        assert reply(client, f"{AREA}/{title}", "Über die Kita-Leitungsrunde.").status_code == 302
+    return f"{AREA}/{title}"
+
+
 def test_group_creation_is_checked_and_for_moderators_only(client):
     login(client, REGISTERED)
     assert client.get("/+gaa/gruppe/neu").status_code == 403
@@ -84,17 +100,17 @@ def test_members_open_threads_and_reply_nested(client):
 
 
 @pytest.mark.parametrize("text, message", [("   ", "Bitte schreiben Sie einen Text."), ("x" * 1_000_000, "höchstens 20.000 Zeichen")])
-def test_empty_and_huge_posts_are_refused_and_nothing_is_stored(client, text, message):
+def test_empty_and_huge_posts_are_refused_and_nothing_is_stored(member_thread, client, text, message):
     login(client, MEMBER)
-    thread = THREAD
+    thread = member_thread
     before = client.get(page_of(thread)).get_data(as_text=True).count('class="gaa-post"')
     response = reply(client, thread, text)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert client.get(page_of(thread)).get_data(as_text=True).count('class="gaa-post"') == before
 
 
-def test_outsiders_cannot_post_or_read_and_need_csrf(client):
-    thread = THREAD
+def test_outsiders_cannot_post_or_read_and_need_csrf(member_thread, client):
+    thread = member_thread
     login(client, OUTSIDER)
     assert client.get(page_of(thread)).status_code == 403
     assert reply(client, thread, "Ich will auch!").status_code == 403
@@ -105,9 +121,9 @@ def test_outsiders_cannot_post_or_read_and_need_csrf(client):
     assert "Ich will auch!" not in page and "ohne Token" not in page
 
 
-def test_authors_edit_their_posts_with_history_others_cannot(client):
+def test_authors_edit_their_posts_with_history_others_cannot(member_thread, client):
     login(client, MEMBER)
-    thread = THREAD
+    thread = member_thread
     page = client.get(page_of(thread)).get_data(as_text=True)
     edit = re.search(r'href="(/\+gaa/diskussion/bearbeiten/[^"]+)"', page).group(1)
     form = client.get(edit).get_data(as_text=True)
@@ -123,8 +139,8 @@ def test_authors_edit_their_posts_with_history_others_cannot(client):
     assert client.get(edit).status_code == 403  # not the author
 
 
-def test_moderators_hide_with_reason_lock_and_unlock(wiki, client):
-    thread = THREAD
+def test_moderators_hide_with_reason_lock_and_unlock(member_thread, wiki, client):
+    thread = member_thread
     login(client, MEMBER)
     reply(client, thread, "Ein unpassender Beitrag mit Werbung.")
     page = client.get(page_of(thread)).get_data(as_text=True)
@@ -151,10 +167,10 @@ def test_moderators_hide_with_reason_lock_and_unlock(wiki, client):
     assert reply(client, thread, "Wieder offen").status_code == 302
 
 
-def test_moin_editor_cannot_write_discussion_items(wiki, client):
+def test_moin_editor_cannot_write_discussion_items(member_thread, wiki, client):
     from flask import g as flaskg
 
-    thread = THREAD
+    thread = member_thread
     with acting_as(wiki, MEMBER):
         assert not flaskg.storage.may(thread, "write")
         assert flaskg.storage.may(f"Gruppen/{GROUP}/Dokumente", "write")  # documents: shared editing
