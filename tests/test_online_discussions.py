@@ -142,3 +142,15 @@ def test_concurrent_posts_are_all_kept(wiki):
         page = client.get("/" + quote(thread) + "?seite=1").get_data(as_text=True)
         assert "18 Antworten" in page
         assert all(f"{p.name} Beitrag {n}" in page for p in people for n in range(3))
+    # each stored post holds its own text and no one else's (a check for presence alone cannot see mixing)
+    from moin_gaa.access import ReadRights
+    from moin_gaa.app import partnerwiki
+    from moin_gaa.discussion_index import posts_of
+
+    with acting_as(wiki, ADMIN):
+        with partnerwiki().catalog.reader(ReadRights()) as reader:
+            posts = [(r.fields["autor"], r.fields["html"]) for r in posts_of(reader, thread)]
+    assert len(posts) == 18
+    marker = re.compile(r"Paralleler Nutzer \d+ Beitrag \d")
+    assert all(re.fullmatch(rf"<p>{author} Beitrag \d</p>", html) and len(marker.findall(html)) == 1
+               for author, html in posts), posts
