@@ -51,6 +51,8 @@ def init_app(app: Flask) -> None:
     app.extensions["gaa"] = PartnerWiki(vocabulary_from_config(getattr(cfg, "gaa_vocabulary", None)), catalog)
     app.extensions["babel"].locale_selector = german_unless_chosen
     app.register_blueprint(blueprint.gaa, url_prefix="/+gaa")
+    from . import moin_internals  # moin's index writers wait for a held lock (stands in for moin b95eb5e9)
+    moin_internals.install(app)
     security_headers.install(app)
     csrf.install(app)
     confirmed_actions.install(app)

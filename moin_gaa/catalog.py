@@ -24,9 +24,10 @@ from whoosh.fields import ID, IDLIST, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, Or, Prefix, Query, Term
 
 from .access import acl_key
+from .index_writers import waiting_writer
 from .records import Record
 
-WRITE_LOCK_TIMEOUT = 30.0  # seconds a writer waits for another process's whoosh lock
+WRITE_LOCK_TIMEOUT = 30.0  # seconds a writer waits for other threads' and processes' writers (then IndexBusy)
 FACET_PREFIX = "f_"
 SCHEMA_VERSION = "7"  # bump when what is indexed changes: an older catalog is rebuilt
 # Bulky fields that lists and exports never show stay in the item only; a smaller stored
@@ -206,7 +207,8 @@ class Catalog:
             self._ix = None
 
     def _writer(self):
-        return self.ix.writer(timeout=WRITE_LOCK_TIMEOUT)
+        """A writer that waits its turn (threads first come, first served; processes by whoosh's file lock)."""
+        return waiting_writer(self.ix, WRITE_LOCK_TIMEOUT)
 
     def upsert(self, records: Iterable[Record], new_itemids: Iterable[str] = ()) -> int:
         """Add or replace records (one commit for all of them); returns how many.

@@ -1,0 +1,73 @@
+"""The one place where the PartnerWiki reaches into moin's internals (beyond its documented API).
+
+Each use says what it stands in for upstream, so it can go when moin has it.
+
+**Index writers that wait for the lock** – stands in for moin commit b95eb5e9 (moinwiki/moin pull request
+#2356, „Fix unhandled LockError from concurrent index writes“, after 2.0.0b5): moin 2.0.0b5's
+``IndexingMiddleware`` opens whoosh writers that give up at once when another writer holds the index:
+
+* ``index_revision(…, async_=False)`` – every save with ``overwrite=True``, i.e. every ``User.save()``
+  (registration, each login, settings) – calls ``ix.writer()``: ``LockError``, a 500;
+* new revisions use whoosh's ``AsyncWriter``: when the lock is held it keeps the document in memory and
+  writes it from a background thread that polls the lock every 0.25 s against every other writer.
+  moin then waits up to 20 s (``get_document(retry=True)``) for the revision to appear in its index and
+  else raises „Server overload may have corrupted the index; rebuild it.“ – a 500, though the revision
+  is stored; and should the process end before the background thread got the lock, the index lacks
+  that revision until the index is repaired (``gaa-setup`` does so at start-up).
+
+:func:`install` wraps the indexes moin opened (``app.storage.ix``) in :class:`~.index_writers.WaitingIndex`,
+so every writer moin asks for – the synchronous ones and the ones ``AsyncWriter`` tries first – waits its
+turn (first come, first served within the process; whoosh's file lock between processes) for up to
+``WRITE_WAIT`` seconds.  ``AsyncWriter`` therefore always gets its writer at once and writes synchronously;
+the revision is in moin's index when ``store_revision`` returns.  After the wait a German 503 answers
+(:class:`~.index_writers.IndexBusy`), never a 500.  moin's ``open()`` (after its index commands) is wrapped
+so reopened indexes wait as well.  No moin code is changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, render_template
+from flask import g as flaskg
+
+from .index_writers import WRITE_WAIT, IndexBusy, WaitingIndex
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER = "30"  # seconds, for the 503's Retry-After
+
+
+def install(app: Flask) -> None:
+    """Make the writers of moin's indexes in ``app`` wait for the write lock; answer :class:`IndexBusy` with a 503."""
+    indexer = getattr(app, "storage", None)  # moin's IndexingMiddleware (not there for some moin commands)
+    if indexer is not None and not getattr(indexer, "gaa_waiting_writers", False):
+        wait_for_index_locks(indexer)
+    app.register_error_handler(IndexBusy, index_busy)
+
+
+def wait_for_index_locks(indexer: Any, wait: float = WRITE_WAIT) -> None:
+    """Wrap ``indexer.ix`` (moin's whoosh indexes by name) now and whenever moin opens them again."""
+    moin_open = indexer.open
+
+    def wrap() -> None:
+        indexer.ix = {name: ix if isinstance(ix, WaitingIndex) else WaitingIndex(ix, wait)
+                      for name, ix in indexer.ix.items()}
+
+    def open_and_wrap() -> None:
+        moin_open()
+        wrap()
+
+    indexer.open = open_and_wrap
+    indexer.gaa_waiting_writers = True
+    wrap()
+
+
+def index_busy(error: IndexBusy):
+    log.warning("503 for a write: %s", error)
+    headers = {"Retry-After": RETRY_AFTER}
+    if getattr(flaskg, "clock", None) is None:  # moin's request set-up did not run: no themed page
+        return Response(IndexBusy.message, 503, headers, mimetype="text/plain")
+    page = render_template("error.html", title="Gerade ausgelastet", description=IndexBusy.message, item_name="")
+    return Response(page, 503, headers, mimetype="text/html")

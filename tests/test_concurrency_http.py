@@ -1,0 +1,249 @@
+"""Many people at once, end to end through HTTP against the running threaded server (``partnerwiki run``).
+
+A workshop where everybody signs up at the same moment, then 20 people who each post 10 replies to one thread
+at once: every request must be answered (no 5xx), every account must log in, and exactly 200 posts must be
+stored – each holding only its own text, and found on the thread's pages, in moin's search and in our catalog.
+
+Before the index writers waited for each other, 18 of 20 registrations and about half of the replies answered
+500 (whoosh ``LockError``: moin opens its index writers without waiting for a held lock).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import string
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from http.cookiejar import CookieJar
+from urllib.error import HTTPError
+from urllib.parse import quote, urlencode
+from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
+
+import pytest
+
+from browser_support import live_wiki
+from conftest import PASSWORD
+
+USERS = 20
+REPLIES = 10
+POSTS_PER_PAGE = 50  # moin_gaa.discussions.POSTS_PER_PAGE
+RUN = "".join(secrets.choice(string.ascii_lowercase) for _ in range(6))  # this run's texts are unique words
+AREA = f"Online-Diskussionen/Lasttest {RUN}"
+THREAD = f"{AREA}/Alle antworten gleichzeitig"
+META_CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+POST_RE = re.compile(r'<li class="gaa-post" id="(B\d{8}T\d{6}-[0-9a-f]{6})"')
+POST_ID_RE = re.compile(r"B\d{8}T\d{6}-[0-9a-f]{6}")
+MARKER_RE = re.compile(rf"mk{RUN}u(\d\d)r(\d\d)")
+
+
+def person(u: int) -> str:
+    return f"Lasttest {RUN} Person {u:02d}"
+
+
+def search_word(u: int) -> str:
+    """One word per person (letters only, so no analyzer splits it)."""
+    return f"wort{RUN}{string.ascii_lowercase[u]}"
+
+
+def marker(u: int, r: int) -> str:
+    return f"mk{RUN}u{u:02d}r{r:02d}"
+
+
+def reply_text(u: int, r: int) -> str:
+    return f"Antwort {marker(u, r)} von {person(u)}: **{search_word(u)}** – mein Beitrag Nummer {r}."
+
+
+def login_form(name: str) -> dict:
+    return {"login_username": name, "login_password": PASSWORD, "login_submit": "1", "login_nexturl": ""}
+
+
+class NoRedirects(HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is the answer we want to see
+
+
+class Browser:
+    """One person's HTTP session: cookies, the session's CSRF token, our Origin on every POST."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = build_opener(HTTPCookieProcessor(CookieJar()), NoRedirects)
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        headers = {"Origin": self.base} if data is not None else {}
+        body = urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(Request(self.base + path, data=body, headers=headers), timeout=180) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+
+    def get(self, path: str) -> str:
+        status, page = self.request(path)
+        assert status == 200, f"GET {path}: {status}"
+        return page
+
+    def token(self, path: str = "/Startseite") -> str:
+        return META_CSRF_RE.search(self.get(path)).group(1)
+
+    def post(self, path: str, data: dict, token: str) -> tuple[int, str]:
+        return self.request(path, dict(data, csrf_token=token))
+
+    def login(self, name: str) -> int:
+        return self.post("/+login", login_form(name), self.token("/+login"))[0]
+
+    def logged_in_as(self) -> str:
+        return self.get("/+usersettings")
+
+
+def all_at_once(work, count: int = USERS) -> list:
+    """``work(i)`` for i in range(count) in ``count`` threads that start together; their results in order."""
+    start = threading.Barrier(count)
+
+    def run(i: int):
+        start.wait(timeout=60)
+        return work(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def write_discussion(seed_dir) -> None:
+    """An Online-Diskussion open from yesterday for four weeks (dates relative to today), with one thread."""
+    today = date.today()
+    fields = {"titel": f"Lasttest {RUN}", "einleitung": "Viele Antworten zur selben Zeit.",
+              "beginn": (today - timedelta(days=1)).isoformat(), "ende": (today + timedelta(days=28)).isoformat()}
+    thread = {"titel": "Alle antworten gleichzeitig", "autor": "Moderation", "gesperrt": False,
+              "erstellt": f"{today.isoformat()}T08:00:00+00:00", "text": "Bitte antworten Sie alle auf einmal."}
+    pages = {AREA: ("onlinediskussion", fields, "<<DiscussionSpace>>"), THREAD: ("thema", thread, "<<Discussion>>")}
+    for name, (record_type, values, data) in pages.items():
+        path = os.path.join(seed_dir, *name.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".meta", "w", encoding="utf-8") as f:
+            json.dump({"summary": values["titel"], "gaa_type": record_type, "gaa_fields": values}, f,
+                      ensure_ascii=False)
+        with open(path + ".data", "w", encoding="utf-8") as f:
+            f.write(data)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    seeds = tmp_path_factory.mktemp("concurrency-seeds")
+    write_discussion(str(seeds))
+    instance = str(tmp_path_factory.mktemp("concurrency-wiki"))
+    with live_wiki(instance, str(seeds)) as base:
+        yield base, os.path.join(instance, "server.log")
+
+
+def server_errors(log_path: str) -> list[str]:
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    return [line for line in log.splitlines()
+            if "LockError" in line or "Server overload" in line or re.search(r'" 5\d\d ', line)]
+
+
+def registration(name: str) -> dict:
+    return {"register_username": name, "register_password1": PASSWORD, "register_password2": PASSWORD,
+            "register_email": f"{name.replace(' ', '-').lower()}@example.org"}
+
+
+def newcomer(u: int) -> str:
+    return f"Neu {RUN} Person {u:02d}"
+
+
+def test_twenty_people_register_at_the_same_moment_and_all_can_log_in(server):
+    base, log = server
+    browsers = [Browser(base) for _ in range(USERS)]
+    tokens = [b.token("/+register") for b in browsers]  # before the start: only the POSTs are simultaneous
+    answers = all_at_once(lambda u: browsers[u].post("/+register", registration(newcomer(u)), tokens[u])[0])
+    assert answers == [302] * USERS, f"answers to 20 simultaneous registrations: {answers}"
+    browsers = [Browser(base) for _ in range(USERS)]
+    tokens = [b.token("/+login") for b in browsers]
+    logins = all_at_once(lambda u: browsers[u].post("/+login", login_form(newcomer(u)), tokens[u])[0])
+    assert all(status in (200, 302) for status in logins), f"answers to 20 simultaneous logins: {logins}"
+    for u, browser in enumerate(browsers):  # moin saves the profile at each login: all at once, too
+        assert newcomer(u) in browser.logged_in_as(), f"{newcomer(u)} is not logged in"
+    assert server_errors(log) == []
+
+
+@pytest.fixture(scope="module")
+def people(server):
+    """A logged-in session for each of the 20 writers, registered one after the other (the test above does
+    the simultaneous registration; this one does not depend on it)."""
+    base, _log = server
+    browsers = [Browser(base) for _ in range(USERS)]
+    for u, browser in enumerate(browsers):
+        assert browser.post("/+register", registration(person(u)), browser.token("/+register"))[0] == 302
+        assert browser.login(person(u)) in (200, 302) and person(u) in browser.logged_in_as()
+    return browsers
+
+
+def thread_pages(browser: Browser) -> list[str]:
+    first = browser.get("/" + quote(THREAD))
+    pages = [first]
+    while f"?seite={len(pages) + 1}" in pages[-1]:
+        pages.append(browser.get("/" + quote(THREAD) + f"?seite={len(pages) + 1}"))
+    return pages
+
+
+def posts_on(page: str) -> dict[str, str]:
+    """post id → the HTML of that post (from its ``<li>`` to the next post's)."""
+    starts = [(m.start(), m.group(1)) for m in POST_RE.finditer(page)]
+    ends = [start for start, _ in starts[1:]] + [page.find("</ol>", starts[-1][0]) if starts else 0]
+    return {post_id: page[start:end] for (start, post_id), end in zip(starts, ends)}
+
+
+def test_twenty_people_post_ten_replies_each_at_once_and_all_200_arrive_intact(server, people):
+    base, log = server
+    tokens = [b.token("/" + quote(THREAD)) for b in people]
+
+    action = f"/+gaa/diskussion/antwort/{quote(THREAD)}"
+
+    def post_replies(u: int) -> list[int]:
+        return [people[u].post(action, {"text": reply_text(u, r), "antwort_auf": ""}, tokens[u])[0]
+                for r in range(REPLIES)]
+
+    answers = all_at_once(post_replies)
+    assert answers == [[302] * REPLIES] * USERS, f"answers other than 302: {[a for a in answers if set(a) != {302}]}"
+
+    # The thread's pages: 200 posts, 50 a page, each showing its author and its own text and nobody else's.
+    reader = people[0]
+    pages = thread_pages(reader)
+    assert len(pages) == -(-USERS * REPLIES // POSTS_PER_PAGE)
+    shown: dict[str, str] = {}
+    for page in pages:
+        shown.update(posts_on(page))
+    assert len(shown) == USERS * REPLIES
+    seen = set()
+    for post_id, html in shown.items():
+        markers = MARKER_RE.findall(html)
+        assert len(markers) == 1, f"{post_id} shows {len(markers)} reply texts: {markers}"
+        u, r = (int(x) for x in markers[0])
+        assert f"<strong>{person(u)}</strong>" in html and search_word(u) in html, f"{post_id}: text of another person"
+        seen.add((u, r))
+    assert seen == {(u, r) for u in range(USERS) for r in range(REPLIES)}
+    assert f"{USERS * REPLIES} Antworten" in pages[0]
+
+    # moin's search (its whoosh index): each person's word finds exactly that person's ten posts.  ``content:``
+    # asks moin's full-text field only (its n-gram fields match any shared three letters, i.e. all posts).
+    for u in range(USERS):
+        results = reader.get(f"/+search?q=content:{search_word(u)}")
+        found = {post_id for post_id in POST_ID_RE.findall(results) if post_id in shown}
+        assert len(found) == REPLIES, f"moin's search finds {len(found)} posts of {person(u)}"
+        assert all(MARKER_RE.search(shown[p]).group(1) == f"{u:02d}" for p in found)
+
+    # Our catalog: each author's ten posts, with their own text only.
+    total = 0
+    for u in range(USERS):
+        records = json.loads(reader.get("/+gaa/records.json?" + urlencode({"typ": "beitrag", "autor": person(u),
+                                                                             "limit": 1000})))
+        texts = sorted(MARKER_RE.findall(r["felder"]["html"])[0] for r in records
+                       if len(MARKER_RE.findall(r["felder"]["html"])) == 1)
+        assert texts == [(f"{u:02d}", f"{r:02d}") for r in range(REPLIES)], f"catalog records of {person(u)}: {texts}"
+        total += len(records)
+    assert total == USERS * REPLIES
+    assert server_errors(log) == []
