@@ -220,9 +220,14 @@ def _render_event_form(values, errors, *, title, action, revid="", status=200):
     )
 
 
+def _event_title(fields) -> str:
+    return str(fields.get("titel") or "")
+
+
 def _save_event(event, name: str, comment: str, **kwargs) -> None:
+    """Save the event; the summary follows the title unless someone wrote their own (``text=None``: keep it)."""
     save_record(name, kwargs.pop("text", EVENT_TEXT), record_type=EVENT_TYPE, fields=event.fields(),
-                summary=event.titel, comment=comment, **kwargs)
+                summary=event.titel, summary_of=_event_title, comment=comment, **kwargs)
 
 
 @gaa.route("/termin/neu", methods=["GET", "POST"])
@@ -267,11 +272,14 @@ def edit_event(name: str):
     data = _submitted_event()
     try:
         event = checked_event(data)
-        _save_event(event, item_name, "Termin bearbeitet", base_revid=request.form.get("revid") or None, text=text)
+        _save_event(event, item_name, "Termin bearbeitet", base_revid=request.form.get("revid") or None, text=None)
     except EventError as e:
         return _render_event_form(data, e.errors, title=title, action=action, revid=request.form.get("revid", ""), status=400)
     except EditConflict:
-        errors = {"_": "Jemand anderes hat diesen Termin inzwischen geändert. Bitte laden Sie die Seite neu."}
+        errors = {"_": ("Jemand anderes hat diesen Termin inzwischen geändert – Ihre "
+                        "Änderungen sind noch nicht gespeichert. Ihre Eingaben sind unten erhalten: öffnen Sie den "
+                        "Termin in einem neuen Tab, tragen Sie Ihre Änderungen dort in die neue Fassung ein und "
+                        "speichern Sie sie dort.")}
         return _render_event_form(data, errors, title=title, action=action, revid=request.form.get("revid", ""), status=400)
     except AccessDenied:
         abort(403)

@@ -20,7 +20,7 @@ from .directory import directory_query, parse_directory_filter, sort_profiles
 from .export import csv_response, page_url_prefix
 from .accounts import account_problem
 from .attachments import IMAGE_TYPES, AttachmentError, Upload, check_upload, save_attachment
-from .items import AccessDenied, AlreadyExists, EditConflict, save_record
+from .items import AccessDenied, AlreadyExists, EditConflict, item_lock, save_record
 from .municipalities import (
     DEPARTMENTS,
     PROFILE_PREFIX,
@@ -30,6 +30,7 @@ from .municipalities import (
     ProfileError,
     form_to_nested,
     profile_acl,
+    profile_acl_after_edit,
     profile_from_fields,
     profile_from_input,
     visible_fields,
@@ -83,6 +84,11 @@ def export_municipalities_json():
     return jsonify(list(_rows()))
 
 
+CONFLICT = (
+    "Jemand anderes hat dieses Profil inzwischen geändert – Ihre Änderungen sind noch "
+    "nicht gespeichert. Ihre Eingaben sind unten erhalten: öffnen Sie das Profil in einem neuen Tab, tragen Sie "
+    "Ihre Änderungen dort in die neue Fassung ein und speichern Sie sie dort."
+)
 PROFILE_TEXT = "<<MunicipalityProfile>>\n\n<<ChainCoverage>>\n"
 EMPTY_ROWS = 2
 
@@ -151,15 +157,22 @@ def _with_logo(profile: Profile, errors: dict) -> tuple[Profile, Upload | None]:
     return replace(profile, logo=f"{profile.item_name}/Logo.{ext}"), upload
 
 
-def _save_profile(profile: Profile, comment: str, **kwargs) -> None:
+def _default_summary(fields) -> str:
+    return f"Profil der Partnerkommune {fields.get('name', '')}"
+
+
+def _save_profile(profile: Profile, comment: str, *, before: Profile | None = None, **kwargs) -> None:
+    """Save the profile; an edit (``before``: the stored profile) keeps the wiki text, a summary written
+    by hand and the parts of the ACL that are not the editors' (see :func:`profile_acl_after_edit`)."""
     save_record(
         profile.item_name,
-        kwargs.pop("text", PROFILE_TEXT),
+        PROFILE_TEXT if before is None else None,
         record_type=PROFILE_TYPE,
         fields=profile.fields(),
-        summary=f"Profil der Partnerkommune {profile.name}",
+        summary=_default_summary({"name": profile.name}),
+        summary_of=_default_summary,
         comment=comment,
-        acl=profile_acl(profile),
+        acl=profile_acl(profile) if before is None else lambda stored: profile_acl_after_edit(stored, before, profile),
         **kwargs,
     )
 
@@ -220,13 +233,14 @@ def edit_profile(name: str):
         edited, logo = _with_logo(edited, errors)
         if errors:
             raise ProfileError(errors)
-        _save_profile(edited, "Profil bearbeitet", base_revid=request.form.get("revid") or None, text=text)
-        if logo is not None:
-            save_attachment(edited.logo, logo, comment="Logo")
+        with item_lock(edited.item_name):  # the revision check, the logo and the profile: one step
+            _save_profile(edited, "Profil bearbeitet", before=profile, base_revid=request.form.get("revid") or None)
+            if logo is not None:
+                save_attachment(edited.logo, logo, comment="Logo")
     except ProfileError as e:
         return _render(data, e.errors, title=title, action=action, revid=request.form.get("revid", ""), new=False, status=400)
     except EditConflict:
-        errors = {"_": "Jemand anderes hat dieses Profil inzwischen geändert. Bitte laden Sie die Seite neu und tragen Sie Ihre Änderungen erneut ein."}
+        errors = {"_": CONFLICT}
         return _render(data, errors, title=title, action=action, revid=request.form.get("revid", ""), new=False, status=400)
     except AccessDenied:
         abort(403)

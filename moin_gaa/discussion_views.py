@@ -140,6 +140,10 @@ def reply_view(thread_name: str):
     return redirect(url_for("frontend.show_item", item_name=thread_name, beitrag=post.id) + f"#{post.id}")
 
 
+def _post_summary(fields) -> str:
+    return str(fields.get("text") or "")[:120]
+
+
 def _readable(name: str) -> bool:
     try:
         return current(name) is not None
@@ -166,15 +170,18 @@ def edit_post_view(post_name: str):
     values = {"text": request.form.get("text", "")}
     try:
         changed = edited_post(post, values["text"])
+        edit = {key: getattr(changed, key) for key in ("text", "html", "bearbeitet")}  # the rest stays as stored
         with workflow_rights():
-            save_record(post_name, changed.text, record_type=POST_TYPE, fields={**meta["gaa_fields"], **changed.fields()},
-                        summary=changed.text[:120], comment="Beitrag bearbeitet", base_revid=request.form.get("revid") or None,
-                        contenttype=POST_CONTENTTYPE)
+            save_record(post_name, changed.text, record_type=POST_TYPE, fields=edit, summary=_post_summary(edit),
+                        summary_of=_post_summary, comment="Beitrag bearbeitet",
+                        base_revid=request.form.get("revid") or None, contenttype=POST_CONTENTTYPE)
     except DiscussionError as e:
         return post_form("Beitrag bearbeiten", action, values, e.errors, revid=request.form.get("revid", ""))
     except EditConflict:
-        return post_form("Beitrag bearbeiten", action, values, {"_": "Der Beitrag wurde inzwischen geändert. Bitte laden Sie die Seite neu."},
-                         revid=request.form.get("revid", ""))
+        conflict = ("Ihr Beitrag wurde inzwischen geändert (in einem anderen Fenster oder von der Moderation) – "
+                    "Ihre Änderung ist noch nicht gespeichert. Ihr Text ist unten erhalten: laden Sie den Beitrag "
+                    "neu und übernehmen Sie Ihre Änderung in die neue Fassung.")
+        return post_form("Beitrag bearbeiten", action, values, {"_": conflict}, revid=request.form.get("revid", ""))
     return redirect(url_for("frontend.show_item", item_name=thread_name, beitrag=post.id) + f"#{post.id}")
 
 
@@ -186,12 +193,12 @@ def moderate_view(name: str):
     csrf.require_csrf()
     action = request.form.get("aktion", "")
     record_type = POST_TYPE if action in ("verbergen", "einblenden") else THREAD_TYPE
-    meta, text = stored_record_or_abort(name, record_type)
+    meta, _text = stored_record_or_abort(name, record_type)
     thread_name = area_of_thread(name) if record_type == POST_TYPE else name
     area = _readable_area(area_of_thread(thread_name))
     if not may_moderate(area):
         abort(403)
-    fields = dict(meta["gaa_fields"])
+    fields: dict = {}  # only what the action changes: the rest is kept as stored at the moment of the save
     back = url_for("frontend.show_item", item_name=thread_name)
     acl = None
     for key in ("grund", "ziel"):
@@ -213,7 +220,7 @@ def moderate_view(name: str):
     else:
         abort(400)
     with workflow_rights():
-        save_record(name, text, record_type=record_type, fields=fields, summary=meta.get("summary", ""),
+        save_record(name, None, record_type=record_type, fields=fields, summary=None,
                     comment=f"Moderation: {action}", acl=acl, contenttype=meta.get("contenttype"))
     flash({"verbergen": "Der Beitrag ist ausgeblendet.", "einblenden": "Der Beitrag ist wieder sichtbar.",
            "sperren": "Das Thema ist gesperrt.", "entsperren": "Das Thema ist wieder offen."}[action], "info")
@@ -298,7 +305,10 @@ def new_online_discussion():
         save_record(name, AREA_TEXT, record_type=ONLINE_TYPE, fields=online.fields(), summary=online.titel,
                     comment="Online-Diskussion angelegt", new=True, acl=ONLINE_ACL)
         for page_name, text in area_pages(name, online.titel):
-            save_item(page_name, text, meta_updates={}, comment="Online-Diskussion angelegt", new=True)
+            try:
+                save_item(page_name, text, meta_updates={}, comment="Online-Diskussion angelegt", new=True)
+            except AlreadyExists:
+                pass  # prepared before (e.g. the Ergebnissicherung): it stays as it is
     except DiscussionError as e:
         return render_form("gaa/online_form.html", values, e.errors, title=title, action=action, status=400)
     except AlreadyExists:

@@ -31,7 +31,7 @@ from .groups import (
     space_acl,
     space_pages,
 )
-from .items import AlreadyExists, EditConflict, current, save_item, save_record, workflow_rights
+from .items import AccessDenied, AlreadyExists, EditConflict, current, save_item, save_record, workflow_rights
 from .text_input import normalise_name, text_problem, too_long
 
 GROUP_TEXT = "<<DiscussionSpace>>\n"
@@ -53,12 +53,27 @@ def existing_twin(name: str) -> str | None:
 
 
 def create_space(group: Group, members: list[str]) -> None:
-    """The group page with its ACL, then every part below it (see :func:`~moin_gaa.groups.space_pages`)."""
+    """The group page with its ACL, then every part below it (see :func:`~moin_gaa.groups.space_pages`).
+
+    :class:`AlreadyExists` before anything is written if one of these pages exists already: a space
+    made of new and old pages would be half ours (an old member list would even decide who is in).
+    """
+    pages = space_pages(group, members)
     with workflow_rights():
+        for name in (group.page, *(name for name, _text, _meta in pages)):
+            if _exists(name):
+                raise AlreadyExists(name)
         save_record(group.page, GROUP_TEXT, record_type=GROUP_TYPE, fields=group.fields(), summary=group.beschreibung[:200],
                     comment="Gruppe angelegt", acl=space_acl(group), new=True)
-        for name, text, meta in space_pages(group, members):
+        for name, text, meta in pages:
             save_item(name, text, meta_updates=meta, comment="Gesprächsraum angelegt", new=True)
+
+
+def _exists(name: str) -> bool:
+    try:
+        return current(name) is not None
+    except AccessDenied:  # there, but not readable for the creator
+        return True
 
 
 def _group_or_404(name: str) -> tuple[Group, dict]:
@@ -87,10 +102,16 @@ def change_members(group: Group, add: tuple[str, ...] = (), remove: tuple[str, .
                 raise
 
 
-def _save_requests(group: Group, meta: dict, requests: tuple[str, ...]) -> None:
-    fields = {**meta["gaa_fields"], "anfragen": list(requests)}
+def _change_requests(group: Group, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> None:
+    """Add/remove join requests on the stored group (read and written under the item's lock, so two
+    requests at once are both kept); the page's text, summary and other fields stay as they are."""
+
+    def requests(stored: dict) -> dict:
+        waiting = [r for r in stored.get("anfragen") or () if r not in remove]
+        return {"anfragen": waiting + [r for r in add if r not in waiting]}
+
     with workflow_rights():
-        save_record(group.page, GROUP_TEXT, record_type=GROUP_TYPE, fields=fields, summary=meta.get("summary", ""),
+        save_record(group.page, None, record_type=GROUP_TYPE, fields=requests, summary=None,
                     comment="Beitrittsanfragen geändert")
 
 
@@ -128,7 +149,7 @@ def join_group(name: str):
     if (login := login_first()) is not None:
         return login
     csrf.require_csrf()
-    group, meta = _group_or_404(name)
+    group, _meta = _group_or_404(name)
     back = url_for("frontend.show_item", item_name=group.page)
     user = flaskg.user.name0
     if is_member(group):
@@ -138,7 +159,7 @@ def join_group(name: str):
         flash("Willkommen! Sie sind jetzt Mitglied der Gruppe.", "info")
     elif group.beitritt == "anfrage":
         if user not in group.anfragen:
-            _save_requests(group, meta, (*group.anfragen, user))
+            _change_requests(group, add=(user,))
         flash("Ihre Anfrage ist gestellt; die Moderation der Gruppe entscheidet darüber.", "info")
     else:
         return message_page("Beitreten", "Dieser Gruppe tritt man nur auf Einladung der Moderation bei.", 403, back)
@@ -162,7 +183,7 @@ def manage_members(name: str):
     if (login := login_first()) is not None:
         return login
     csrf.require_csrf()
-    group, meta = _group_or_404(name)
+    group, _meta = _group_or_404(name)
     if not _may_manage(group):
         abort(403)
     back = url_for("frontend.show_item", item_name=group.page)
@@ -183,6 +204,6 @@ def manage_members(name: str):
     else:
         abort(400)
     if person in group.anfragen:
-        _save_requests(group, meta, tuple(r for r in group.anfragen if r != person))
+        _change_requests(group, remove=(person,))
     flash(message, "info")
     return redirect(back)

@@ -316,10 +316,54 @@ def visible_fields(fields: Mapping[str, Any], *, registered: bool) -> dict[str, 
 
 
 
+def _editor_entries(profile: Profile) -> list[str]:
+    return [f"{name}:read,write" for name in profile.redakteure if "," not in name and ":" not in name]
+
+
 def profile_acl(profile: Profile) -> str:
     """The profile item's ACL: its editors and the moderators change it, everybody reads it."""
-    editors = " ".join(f"{name}:read,write" for name in profile.redakteure if "," not in name and ":" not in name)
-    return " ".join(filter(None, ["Moderatoren:read,write,create,destroy,admin", editors, "All:read"]))
+    return " ".join(["Moderatoren:read,write,create,destroy,admin", *_editor_entries(profile), "All:read"])
+
+
+def acl_entries(acl: str) -> list[str]:
+    """The entries of a moin ACL string as written (``Name Mit Leerzeichen:read,write`` is one entry)."""
+    entries, rest = [], acl.strip()
+    while rest:
+        if rest == "Default" or rest.startswith("Default "):
+            entries.append("Default")
+            rest = rest[len("Default"):].lstrip()
+            continue
+        head, colon, tail = rest.partition(":")
+        if not colon:  # moin stops parsing here, so do we – keep the rest as it is
+            entries.append(rest)
+            break
+        rights, _space, rest = tail.partition(" ")
+        entries.append(f"{head}:{rights}")
+        rest = rest.lstrip()
+    return entries
+
+
+def profile_acl_after_edit(stored_acl: str | None, before: Profile, after: Profile) -> str | None:
+    """The profile's ACL after an edit that changed ``before`` into ``after``; None keeps the stored one.
+
+    The form manages only the editors' entries: an ACL as the form writes it follows the editors;
+    in an ACL someone wrote by hand only the entries of removed editors go and those of new editors
+    come in (where the old ones were, else after the moderators' entry) – everything else stays.
+    """
+    if not stored_acl or stored_acl == profile_acl(before):
+        return profile_acl(after)
+    if before.redakteure == after.redakteure:
+        return None
+    old, new = set(_editor_entries(before)), _editor_entries(after)
+    entries = acl_entries(stored_acl)
+    kept = [e for e in entries if e not in old]
+    first_old = next((i for i, e in enumerate(entries) if e in old), None)
+    if first_old is not None:
+        at = sum(1 for e in entries[:first_old] if e not in old)
+    else:
+        at = next((i + 1 for i, e in enumerate(kept) if "Moderatoren" in e.lstrip("+-").split(":", 1)[0].split(",")), 0)
+    kept[at:at] = [e for e in new if e not in kept]
+    return " ".join(kept)
 
 
 def form_to_nested(form: Mapping[str, Any], getlist) -> dict[str, Any]:

@@ -14,7 +14,15 @@ from .app import partnerwiki
 from .blueprint import gaa, login_first, render_form, stored_record_or_abort
 from .export import csv_response, page_url_prefix
 from .attachments import AttachmentError, Upload, check_upload, save_attachment
-from .items import AccessDenied, AlreadyExists, EditConflict, current, save_record, subscribe_current_user
+from .items import (
+    AccessDenied,
+    AlreadyExists,
+    EditConflict,
+    current,
+    item_lock,
+    save_record,
+    subscribe_current_user,
+)
 from .matrix import matching_tools, sort_tools
 from .records import RECORD_FIELDS
 from .tools import (
@@ -111,12 +119,23 @@ def _form_revid() -> str | None:
     return request.form.get("revid") or None
 
 
-def _save_tool(tool: Tool, text: str, comment: str, **kwargs) -> None:
+def _short_description(fields) -> str:
+    return str(fields.get("kurzbeschreibung") or "")
+
+
+def _save_tool(tool: Tool, text: str | None, comment: str, **kwargs) -> None:
+    """Save the tool; the summary follows the short description unless someone wrote their own."""
     save_record(
-        tool.item_name, text, record_type=TOOL_TYPE, fields=tool.fields(), summary=tool.kurzbeschreibung, comment=comment, **kwargs
+        tool.item_name, text, record_type=TOOL_TYPE, fields=tool.fields(), summary=tool.kurzbeschreibung,
+        summary_of=_short_description, comment=comment, **kwargs
     )
 
 
+CONFLICT = (
+    "Jemand anderes hat dieses Werkzeug inzwischen geändert – Ihre Änderungen sind "
+    "noch nicht gespeichert. Ihre Eingaben sind unten erhalten: öffnen Sie das Werkzeug in einem neuen Tab, "
+    "tragen Sie Ihre Änderungen dort in die neue Fassung ein und speichern Sie sie dort."
+)
 DUPLICATE = "Ein Werkzeug mit diesem Titel gibt es schon. Bitte wählen Sie einen anderen Titel."
 
 
@@ -180,16 +199,14 @@ def edit_tool(titel: str):
     upload = _checked_upload(errors)
     if edited is not None and not errors:
         try:
-            if upload is not None:
-                _check_base(edited.item_name)
-            edited = _store_upload(edited, upload)
-            content = page_text(clean_text(values["langtext"]))
-            _save_tool(edited, content, "Werkzeug bearbeitet", base_revid=_form_revid())
+            with item_lock(edited.item_name):  # the revision check, the file and the tool: one step
+                if upload is not None:
+                    _check_base(edited.item_name)
+                edited = _store_upload(edited, upload)
+                content = page_text(clean_text(values["langtext"]))
+                _save_tool(edited, content, "Werkzeug bearbeitet", base_revid=_form_revid())
         except EditConflict:
-            errors["_"] = (
-                "Jemand anderes hat dieses Werkzeug inzwischen geändert. Ihre Eingaben sind unten erhalten; "
-                "bitte öffnen Sie die Seite in einem neuen Tab, vergleichen Sie und speichern Sie erneut."
-            )
+            errors["_"] = CONFLICT
         except AccessDenied:
             abort(403)
         else:
@@ -206,7 +223,7 @@ def decide_tool(titel: str):
     tool, meta, text = _stored_tool(titel)
     try:
         decided = decide(tool, request.form.get("aktion", ""), flaskg.user.name0, request.form.get("begruendung", ""))
-        _save_tool(decided, text, f"Status: {STATUS_LABELS[decided.status]}", base_revid=_form_revid())
+        _save_tool(decided, None, f"Status: {STATUS_LABELS[decided.status]}", base_revid=_form_revid())
     except ToolError as e:
         flash(" ".join(e.errors.values()), "error")
     except EditConflict:
