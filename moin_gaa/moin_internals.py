@@ -18,10 +18,12 @@ Each use says what it stands in for upstream, so it can go when moin has it.
 :func:`install` wraps the indexes moin opened (``app.storage.ix``) in :class:`~.index_writers.WaitingIndex`,
 so every writer moin asks for – the synchronous ones and the ones ``AsyncWriter`` tries first – waits its
 turn (first come, first served within the process; whoosh's file lock between processes) for up to
-``WRITE_WAIT`` seconds.  ``AsyncWriter`` therefore always gets its writer at once and writes synchronously;
-the revision is in moin's index when ``store_revision`` returns.  After the wait a German 503 answers
-(:class:`~.index_writers.IndexBusy`), never a 500.  moin's ``open()`` (after its index commands) is wrapped
-so reopened indexes wait as well.  No moin code is changed.
+``WRITE_WAIT`` seconds (wikiconfig: ``gaa_index_write_wait``).  ``AsyncWriter`` therefore always gets its
+writer at once and writes synchronously: the revision is in moin's index when ``store_revision`` returns,
+and moin's „Server overload“ path is not reached.  After the wait a German 503 answers
+(:class:`~.index_writers.IndexBusy`), never a 500; the revision is stored then but not yet indexed, which
+the index repair at start-up (``gaa-setup``) completes.  moin's ``open()`` (after its index commands) is
+wrapped so reopened indexes wait as well.  No moin code is changed.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response
 from flask import g as flaskg
+from moin.themes import render_template
 
 from .index_writers import WRITE_WAIT, IndexBusy, WaitingIndex
 
@@ -43,7 +46,7 @@ def install(app: Flask) -> None:
     """Make the writers of moin's indexes in ``app`` wait for the write lock; answer :class:`IndexBusy` with a 503."""
     indexer = getattr(app, "storage", None)  # moin's IndexingMiddleware (not there for some moin commands)
     if indexer is not None and not getattr(indexer, "gaa_waiting_writers", False):
-        wait_for_index_locks(indexer)
+        wait_for_index_locks(indexer, float(getattr(app.cfg, "gaa_index_write_wait", WRITE_WAIT)))
     app.register_error_handler(IndexBusy, index_busy)
 
 

@@ -15,8 +15,12 @@ import os
 import re
 import secrets
 import string
+import subprocess
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, timedelta
 from http.cookiejar import CookieJar
 from urllib.error import HTTPError
@@ -24,9 +28,13 @@ from urllib.parse import quote, urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 import pytest
+from moin.constants.keys import ALL_REVS
+from whoosh.fields import ID, Schema
+from whoosh.index import LockError, create_in
 
 from browser_support import live_wiki
-from conftest import PASSWORD
+from conftest import PASSWORD, page_token
+from moin_gaa.index_writers import IndexBusy, Turns, WaitingIndex, waiting_writer
 
 USERS = 20
 REPLIES = 10
@@ -247,3 +255,119 @@ def test_twenty_people_post_ten_replies_each_at_once_and_all_200_arrive_intact(s
         total += len(records)
     assert total == USERS * REPLIES
     assert server_errors(log) == []
+
+
+# --- The waiting writers themselves: fast, without a server ---------------------------------------------------
+
+HOLD_LOCK = """
+import sys, time
+from whoosh.util.filelock import FileLock
+lock = FileLock(sys.argv[1])
+assert lock.acquire(False)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+lock.release()
+"""
+
+
+@contextmanager
+def lock_held_by_another_process(index, seconds: float):
+    """A second process holds ``index``'s whoosh write lock for ``seconds`` (or until the block ends)."""
+    path = os.path.join(index.storage.folder, f"{index.indexname}_WRITELOCK")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, path, str(seconds)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def small_index(tmp_path):
+    return create_in(str(tmp_path), Schema(key=ID(stored=True, unique=True)))
+
+
+def test_turns_are_handed_on_in_the_order_they_were_asked_for():
+    turns = Turns()
+    assert turns.acquire(1)
+    order: list[int] = []
+
+    def take_turn(no: int) -> None:
+        assert turns.acquire(10)
+        order.append(no)
+        turns.release()
+
+    workers = []
+    for no in range(8):
+        worker = threading.Thread(target=take_turn, args=(no,))
+        worker.start()
+        workers.append(worker)
+        deadline = time.monotonic() + 10
+        while len(turns._waiting) < no + 1 and time.monotonic() < deadline:  # queued before the next one comes
+            time.sleep(0.005)
+    turns.release()
+    for worker in workers:
+        worker.join(10)
+    assert order == list(range(8))
+    assert turns.acquire(0)  # free again: taken at once
+    turns.release()
+
+
+def test_many_threads_writing_at_once_all_get_their_turn(tmp_path):
+    index = small_index(tmp_path)
+
+    def write(no: int, writer_for) -> None:
+        for n in range(5):
+            with writer_for(index) as writer:
+                writer.add_document(key=f"{no}-{n}")
+                time.sleep(0.005)  # hold the lock a little, as a real commit does
+
+    assert all_at_once(lambda no: write(no, waiting_writer), 12) == [None] * 12
+    with index.searcher() as searcher:
+        assert sorted(doc["key"] for doc in searcher.all_stored_fields()) == sorted(
+            f"{no}-{n}" for no in range(12) for n in range(5))
+    # the same with whoosh's own writer fails: the test can tell
+    with pytest.raises(LockError):
+        all_at_once(lambda no: write(no, lambda ix: ix.writer()), 12)
+
+
+def test_a_writer_waits_for_another_process_and_gives_up_with_index_busy(tmp_path):
+    index = small_index(tmp_path)
+    with lock_held_by_another_process(index, 1.0):
+        started = time.monotonic()
+        with waiting_writer(index, 20) as writer:
+            writer.add_document(key="after the other process")
+        assert time.monotonic() - started >= 0.5  # it waited for the other process …
+    with index.searcher() as searcher:
+        assert searcher.document(key="after the other process") is not None  # … and wrote
+    with lock_held_by_another_process(index, 60):
+        started = time.monotonic()
+        with pytest.raises(IndexBusy):
+            waiting_writer(index, 0.5)
+        assert time.monotonic() - started < 5
+        with pytest.raises(IndexBusy):  # the turn was given back: the next writer waits for the file lock, too
+            waiting_writer(index, 0.2)
+    with waiting_writer(index, 5) as writer:  # nothing left held
+        writer.add_document(key="later")
+
+
+def test_moin_waits_for_its_index_lock_and_answers_a_german_503_when_it_stays_held(empty_wiki):
+    indexes = empty_wiki.storage.ix
+    client = empty_wiki.test_client()
+    with lock_held_by_another_process(indexes[ALL_REVS], 1.0):  # moin's registration writes the profile synchronously
+        response = client.post("/+register", data=dict(registration("Geduldige Person"),
+                                                        csrf_token=page_token(client, "/+register")))
+    assert response.status_code == 302
+    assert all(isinstance(ix, WaitingIndex) for ix in indexes.values())
+    waits = {name: ix.wait for name, ix in indexes.items()}
+    try:
+        for ix in indexes.values():
+            ix.wait = 0.3
+        with lock_held_by_another_process(indexes[ALL_REVS], 60):
+            response = client.post("/+register", data=dict(registration("Eilige Person"),
+                                                            csrf_token=page_token(client, "/+register")))
+    finally:
+        for name, ix in indexes.items():
+            ix.wait = waits[name]
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "stark ausgelastet" in response.get_data(as_text=True)
