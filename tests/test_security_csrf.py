@@ -93,11 +93,13 @@ def test_the_settings_form_changes_the_e_mail_address_only_with_token_and_same_o
 
 
 def test_moins_forms_carry_the_token(wiki):
+    with acting_as(wiki, REGISTERED):
+        save_page("Ritas Formularseite", "Eine freie Seite, die Rita umbenennen und löschen darf.")
     client = wiki.test_client()
     login(client, REGISTERED)
     token = page_token(client)
-    for path in ("/+usersettings", "/+modify/Handlungsempfehlungen/Ehrenamt", "/+rename/Handlungsempfehlungen/Ehrenamt",
-                 "/+delete/Handlungsempfehlungen/Ehrenamt"):
+    for path in ("/+usersettings", "/+modify/Ritas Formularseite", "/+rename/Ritas Formularseite",
+                 "/+delete/Ritas Formularseite"):
         page = text(client.get(path))
         forms = page.lower().count('method="post"')
         assert forms and page.count(f'name="csrf_token" value="{token}"') >= forms, path
