@@ -20,7 +20,7 @@ from test_discussion_mail import inbox  # noqa: F401 – the module's real SMTP 
 EDITOR = Person("Egon Bearbeiter", "egon@example.org")
 EDITOR_DISPLAY = "Dr. Egon Beispiel"
 SUBSCRIBER = Person("Susi Abonnentin", "susi@example.org")
-WATCHER = Person("Otto Mitleser", "otto@example.org")
+WATCHER = Person("Otto Mitleser", "otto.mitleser@example.org")
 EDITOR_IP = "198.51.100.77"  # TEST-NET-2: appears nowhere unless copied from the request
 PAGE = "Mailprobe Sicherheit"
 SECRET_ACL = "Moderatoren:read,write,create,destroy,admin Known:read,write,create All:read"
