@@ -375,6 +375,20 @@ def test_history_offers_revert_and_delete_only_to_whom_may(wiki, client, shared_
     assert "/+revert/" in body and "/+delete/" in body
 
 
+def test_the_diff_offers_revert_only_to_whom_may(wiki, client):
+    name = "Hilfe/Probe zum Zurücksetzen"
+    with acting_as(wiki, MODERATOR):
+        for version in ("Erste", "Zweite", "Dritte"):
+            save_page(name, f"{version} Fassung.")
+    item = wiki.storage.get_item(name_exact=name, namespace="")
+    first, second = sorted((rev.meta["rev_number"], rev.meta["revid"]) for rev in item.iter_revs())[:2]
+    for role, offered in (("registered", False), ("moderator", True)):
+        as_role(client, role)
+        body = text(client.get(f"/+diff/{name}?rev1={first[1]}&rev2={second[1]}"))  # a newer one exists
+        assert "Zweite Fassung." in body
+        assert ("/+revert/" in body) is offered, role
+
+
 def test_converting_needs_the_right_to_edit(wiki, client):
     """moin's convert checks no right before writing: anonymous visitors got a 500 (AccessDenied inside)."""
     with acting_as(wiki, REGISTERED):
