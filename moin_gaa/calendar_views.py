@@ -220,14 +220,14 @@ def _render_event_form(values, errors, *, title, action, revid="", status=200):
     )
 
 
-def _event_title(fields) -> str:
+def event_title(fields) -> str:
     return str(fields.get("titel") or "")
 
 
 def _save_event(event, name: str, comment: str, **kwargs) -> None:
     """Save the event; the summary follows the title unless someone wrote their own (``text=None``: keep it)."""
     save_record(name, kwargs.pop("text", EVENT_TEXT), record_type=EVENT_TYPE, fields=event.fields(),
-                summary=event.titel, summary_of=_event_title, comment=comment, **kwargs)
+                summary=event.titel, summary_of=event_title, comment=comment, **kwargs)
 
 
 @gaa.route("/termin/neu", methods=["GET", "POST"])

@@ -57,6 +57,7 @@ class PlannedEvent:
     action: str  # "neu", "aktualisieren", "unverändert", "abgelehnt"
     name: str = ""  # the wiki item it creates or updates
     reason: str = ""
+    revid: str = ""  # the revision of that item the plan compared with (updates are saved only over it)
 
 
 def read_upload(data: bytes, calendars: tuple[str, ...], check: Callable[[dict], Event]) -> list[Candidate]:
@@ -190,8 +191,9 @@ def plan_import(
 ) -> list[PlannedEvent]:
     """What storing the candidates would do.
 
-    ``existing`` maps a UID (our item ids and imported UIDs) to (item name, stored fields);
-    ``name_taken`` tells whether a new event's name is already used by another item.
+    ``existing`` maps a UID (our item ids and imported UIDs) to (item name, stored fields) or
+    (item name, stored fields, revid); ``name_taken`` tells whether a new event's name is already
+    used by another item.
     """
     plan = []
     seen_names: set[str] = set()
@@ -201,10 +203,11 @@ def plan_import(
             continue
         match = existing.get(c.uid) or existing.get(c.uid.removesuffix(OUR_UID_SUFFIX))
         if match is not None:
-            name, stored = match
+            name, stored, *revid = match
             merged = merge_for_update(c.event, stored, c.uid)
             same = dict(stored) == merged
-            plan.append(PlannedEvent(c, "unverändert" if same else "aktualisieren", name))
+            action = "unverändert" if same else "aktualisieren"
+            plan.append(PlannedEvent(c, action, name, revid=str(revid[0]) if revid else ""))
             continue
         name = event_name(c.event)
         if name in seen_names or name_taken(name):
