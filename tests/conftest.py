@@ -116,15 +116,20 @@ def create_people(app) -> None:
                 add_to_group(group, person.name)
 
 
-@pytest.fixture(scope="session")
-def wiki(tmp_path_factory):
-    """The seeded PartnerWiki with its three users; shared, so tests use their own item names."""
-    instance_dir = str(tmp_path_factory.mktemp("wiki"))
+def seeded_app(instance_dir: str):
+    """A new PartnerWiki on ``instance_dir`` with the repository's seed pages and the three users."""
     app = make_app(instance_dir)
     with wiki_request(app):
         ensure_role_groups()
         load_seed_pages(SEED_DIR)
     create_people(app)
+    return app
+
+
+@pytest.fixture(scope="session")
+def wiki(tmp_path_factory):
+    """The seeded PartnerWiki with its three users; shared, so tests use their own item names."""
+    app = seeded_app(str(tmp_path_factory.mktemp("wiki")))
     yield app
     app.deinit_backends()
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from browser_support import browser, live_wiki, register_and_login  # noqa: F401 – browser is a fixture
+from browser_support import FIND_INJECTED, browser, live_wiki, register_and_login  # noqa: F401 – browser is a fixture
 from conftest import acting_as, make_app
 from test_security_xss import (
     HOSTILE, LINK_NAME, MARK, MARKDOWN_NAME, TAGS, TEXT_NAME, TYPE_NAME, WORD, populate, save, vector,
@@ -23,24 +23,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
-
-# In the page: every element or attribute that came from a payload (they all carry MARK).
-FIND_INJECTED = """mark => {
-    const found = [];
-    for (const el of document.querySelectorAll('*')) {
-        const tag = el.tagName.toLowerCase();
-        for (const attr of el.attributes) {
-            const hostile = attr.name.includes(mark) || attr.value.includes(mark);
-            if (hostile && (attr.name.startsWith('on') || /^\\s*(javascript|data):/i.test(attr.value)
-                            || ['svg', 'img', 'iframe', 'script'].includes(tag))) {
-                found.push(`<${tag} ${attr.name}="${attr.value}">`);
-            }
-        }
-        if (tag === 'script' && el.textContent.includes(mark)) found.push(`<script>${el.textContent}</script>`);
-    }
-    return found;
-}"""
-
 
 DELETE_NAME = f"Zaunkoenig Loeschen {vector('browser-delete')}"
 

@@ -20,10 +20,8 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import PASSWORD, REGISTERED, create_people, login, make_app, wiki_request
-from moin_gaa.accounts import ensure_role_groups
+from conftest import PASSWORD, REGISTERED, login, seeded_app
 from moin_gaa.cli import SEED_DIR
-from moin_gaa.seeding import load_seed_pages
 
 MOIN_DIR = os.path.dirname(__import__("moin").__file__)
 REPO_DIR = os.path.dirname(SEED_DIR)
@@ -169,11 +167,7 @@ class Crawler:
 @pytest.fixture(scope="module")
 def crawl_wiki(tmp_path_factory):
     """A seeded wiki of the crawl's own: the crawl's POSTs may rename or delete anything in it."""
-    app = make_app(str(tmp_path_factory.mktemp("crawl")))
-    with wiki_request(app):
-        ensure_role_groups()
-        load_seed_pages(SEED_DIR)
-    create_people(app)
+    app = seeded_app(str(tmp_path_factory.mktemp("crawl")))
     yield app
     app.deinit_backends()
 
