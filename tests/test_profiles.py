@@ -7,7 +7,6 @@ import pytest
 
 from conftest import ADMIN, acting_as, login, REGISTERED, save_page
 from moin_gaa.municipalities import profile_from_input
-from moin_gaa.tools import page_text
 from moin_gaa.vocabulary import Vocabulary
 from test_toolbox import put_tool
 
