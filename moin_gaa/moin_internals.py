@@ -24,22 +24,35 @@ and moin's „Server overload“ path is not reached.  After the wait a German 5
 (:class:`~.index_writers.IndexBusy`), never a 500; the revision is stored then but not yet indexed, which
 the index repair at start-up (``gaa-setup``) completes.  moin's ``open()`` (after its index commands) is
 wrapped so reopened indexes wait as well.  No moin code is changed.
+
+**One registration at a time** – no upstream fix yet: moin's ``register`` view checks that the name (and
+e-mail address) is free, then stores the new profile; two people who register the same name at the same
+moment both pass the check and get two accounts of one name.  :func:`one_registration_at_a_time` runs the
+view's POSTs one after the other (a file lock below the instance: threads and processes); with the waiting
+writers above the profile is in moin's index before the next check runs.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from functools import wraps
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask import g as flaskg
 from moin.themes import render_template
 
 from .index_writers import WRITE_WAIT, IndexBusy, WaitingIndex
+from .items import ItemBusy, file_lock
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = "30"  # seconds, for the 503's Retry-After
+REGISTRATION_LOCK = ("locks", "registration")  # below the instance directory
+REGISTRATION_WAIT = 60.0  # seconds a registration waits for the ones before it
+REGISTRATION_BUSY = ("Gerade melden sich sehr viele Menschen gleichzeitig an. Bitte versuchen Sie es in einer Minute "
+                     "noch einmal.")
 
 
 def install(app: Flask) -> None:
@@ -48,6 +61,7 @@ def install(app: Flask) -> None:
     if indexer is not None and not getattr(indexer, "gaa_waiting_writers", False):
         wait_for_index_locks(indexer, float(getattr(app.cfg, "gaa_index_write_wait", WRITE_WAIT)))
     app.register_error_handler(IndexBusy, index_busy)
+    one_registration_at_a_time(app)
 
 
 def wait_for_index_locks(indexer: Any, wait: float = WRITE_WAIT) -> None:
@@ -67,10 +81,36 @@ def wait_for_index_locks(indexer: Any, wait: float = WRITE_WAIT) -> None:
     wrap()
 
 
+def one_registration_at_a_time(app: Flask) -> None:
+    """Serialise the POSTs of moin's ``register`` view (see the module docstring)."""
+    view = app.view_functions.get("frontend.register")
+    if view is None:
+        return
+    directory = os.path.join(app.cfg.instance_dir, *REGISTRATION_LOCK[:-1])
+
+    @wraps(view)
+    def register(**kwargs):
+        if request.method != "POST":
+            return view(**kwargs)
+        try:
+            with file_lock(directory, REGISTRATION_LOCK[-1], timeout=REGISTRATION_WAIT):
+                return view(**kwargs)
+        except ItemBusy:
+            log.warning("503 for a registration: the ones before it took longer than %.0f s", REGISTRATION_WAIT)
+            return busy_page(REGISTRATION_BUSY)
+
+    app.view_functions["frontend.register"] = register
+
+
 def index_busy(error: IndexBusy):
     log.warning("503 for a write: %s", error)
+    return busy_page(IndexBusy.message)
+
+
+def busy_page(message: str) -> Response:
+    """A German 503 that says when to try again."""
     headers = {"Retry-After": RETRY_AFTER}
     if getattr(flaskg, "clock", None) is None:  # moin's request set-up did not run: no themed page
-        return Response(IndexBusy.message, 503, headers, mimetype="text/plain")
-    page = render_template("error.html", title="Gerade ausgelastet", description=IndexBusy.message, item_name="")
+        return Response(message, 503, headers, mimetype="text/plain")
+    page = render_template("error.html", title="Gerade ausgelastet", description=message, item_name="")
     return Response(page, 503, headers, mimetype="text/html")

@@ -178,6 +178,20 @@ def test_twenty_people_register_at_the_same_moment_and_all_can_log_in(server):
     assert server_errors(log) == []
 
 
+def test_six_people_choosing_the_same_name_at_the_same_moment_get_one_account(server):
+    base, log = server
+    name = f"Doppelt {RUN}"
+    browsers = [Browser(base) for _ in range(6)]
+    tokens = [b.token("/+register") for b in browsers]
+    answers = all_at_once(lambda u: browsers[u].post("/+register", dict(
+        registration(name), register_email=f"doppelt-{RUN}-{u}@example.org"), tokens[u]), 6)
+    assert sorted(status for status, _page in answers) == [200] * 5 + [302]
+    assert all("Dieser Benutzername ist bereits vergeben." in page for status, page in answers if status == 200)
+    browser = Browser(base)
+    assert browser.login(name) == 302 and name in browser.logged_in_as()  # moin finds one account of that name
+    assert server_errors(log) == []
+
+
 @pytest.fixture(scope="module")
 def people(server):
     """A logged-in session for each of the 20 writers, registered one after the other (the test above does
