@@ -136,7 +136,7 @@ def new_post(body: Any, author: str, reply_to: str = "", known_posts: Iterable[s
     text = check_body(body)
     if reply_to and reply_to not in set(known_posts):
         raise DiscussionError({"antwort_auf": "Der Beitrag, auf den Sie antworten, gibt es in diesem Thema nicht."})
-    created = datetime.now(timezone.utc).replace(microsecond=0)
+    created = datetime.now(timezone.utc)  # with microseconds: answers within one second keep their order
     return Post(id=new_post_id(created), autor=author, erstellt=created.isoformat(), text=text, html=render_post(text),
                 antwort_auf=reply_to)
 

@@ -217,3 +217,54 @@ def test_the_group_directory_shows_readable_groups_and_asks_anonymous_visitors_t
     assert "Netzwerk Kooperative Planung" in page and "(offen)" in page and GROUP not in page  # private: members only
     login(client, MEMBER)
     assert GROUP in client.get("/Gesprächsräume").get_data(as_text=True)
+
+
+def edit_link_of_last_post(client, thread) -> str:
+    page = client.get(page_of(thread)).get_data(as_text=True)
+    return re.findall(r'href="(/\+gaa/diskussion/bearbeiten/[^"]+)"', page)[-1]
+
+
+@pytest.mark.parametrize("minutes, may", [(59, True), (61, False)])
+def test_authors_edit_only_within_the_first_hour(member_thread, wiki, client, minutes, may):
+    from datetime import datetime, timedelta, timezone
+    from urllib.parse import unquote
+
+    from moin_gaa.discussions import POST_TYPE
+    from moin_gaa.items import current, save_record
+
+    login(client, MEMBER)
+    edit = edit_link_of_last_post(client, member_thread)
+    post_name = unquote(edit.removeprefix("/+gaa/diskussion/bearbeiten/"))
+    written = datetime.now(timezone.utc) - timedelta(minutes=minutes)
+    with acting_as(wiki, MODERATOR):
+        save_record(post_name, None, record_type=POST_TYPE, fields={"erstellt": written.isoformat()}, summary=None,
+                    comment="Testuhr: Beitrag älter machen")
+    form = client.get(edit)
+    assert (form.status_code == 200) is may
+    token = CSRF_RE.search(form.get_data(as_text=True)).group(1) if may else csrf(client)
+    with acting_as(wiki, MODERATOR):
+        revid = current(post_name)[0]["revid"]
+    response = client.post(edit, data={"csrf_token": token, "text": "Nachträglich geändert.", "revid": revid})
+    assert (response.status_code == 302) is may
+    if not may:
+        assert response.status_code == 403 and "ersten Stunde" in response.get_data(as_text=True)
+    assert ("Nachträglich geändert." in client.get(page_of(member_thread)).get_data(as_text=True)) is may
+
+
+def test_long_threads_are_paged_in_reading_order(member_thread, client):
+    login(client, MEMBER)
+    for number in range(1, 55):
+        assert reply(client, member_thread, f"Seitenprobe {number:02d}.").status_code == 302
+    first = client.get(page_of(member_thread)).get_data(as_text=True)
+    second = client.get(page_of(member_thread) + "?seite=2").get_data(as_text=True)
+    on_first = set(re.findall(r"Seitenprobe (\d\d)\.", first))
+    on_second = set(re.findall(r"Seitenprobe (\d\d)\.", second))
+    assert first.count('class="gaa-post"') == 50 and "Seite 1 von 2" in first and "Seite 2 von 2" in second
+    assert on_first and on_second and not on_first & on_second
+    assert on_first | on_second == {f"{n:02d}" for n in range(1, 55)}
+    assert max(on_first) < min(on_second)  # reading order: the newest answers come last
+    # a new answer sends its author to the page it is on
+    response = reply(client, member_thread, "Seitenprobe 55.")
+    assert response.status_code == 302
+    landing = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Seitenprobe 55." in landing and "Seite 2 von 2" in landing
