@@ -32,7 +32,7 @@ from moin.constants.keys import ALL_REVS
 from whoosh.fields import ID, Schema
 from whoosh.index import LockError, create_in
 
-from browser_support import live_wiki
+from browser_support import BIN, REPO, free_port, live_wiki, wait_until_up
 from conftest import PASSWORD, page_token
 from moin_gaa.index_writers import IndexBusy, Turns, WaitingIndex, waiting_writer
 
@@ -42,6 +42,7 @@ POSTS_PER_PAGE = 50  # moin_gaa.discussions.POSTS_PER_PAGE
 RUN = "".join(secrets.choice(string.ascii_lowercase) for _ in range(6))  # this run's texts are unique words
 AREA = f"Online-Diskussionen/Lasttest {RUN}"
 THREAD = f"{AREA}/Alle antworten gleichzeitig"
+THREAD_TWO = f"{AREA}/Zwei Server"  # for the test with two server processes
 META_CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 POST_RE = re.compile(r'<li class="gaa-post" id="(B\d{8}T\d{6}-[0-9a-f]{6})"')
 POST_ID_RE = re.compile(r"B\d{8}T\d{6}-[0-9a-f]{6}")
@@ -54,7 +55,7 @@ def person(u: int) -> str:
 
 def search_word(u: int) -> str:
     """One word per person (letters only, so no analyzer splits it)."""
-    return f"wort{RUN}{string.ascii_lowercase[u]}"
+    return f"wort{RUN}{string.ascii_lowercase[u // 26]}{string.ascii_lowercase[u % 26]}"
 
 
 def marker(u: int, r: int) -> str:
@@ -125,9 +126,11 @@ def write_discussion(seed_dir) -> None:
     today = date.today()
     fields = {"titel": f"Lasttest {RUN}", "einleitung": "Viele Antworten zur selben Zeit.",
               "beginn": (today - timedelta(days=1)).isoformat(), "ende": (today + timedelta(days=28)).isoformat()}
-    thread = {"titel": "Alle antworten gleichzeitig", "autor": "Moderation", "gesperrt": False,
-              "erstellt": f"{today.isoformat()}T08:00:00+00:00", "text": "Bitte antworten Sie alle auf einmal."}
-    pages = {AREA: ("onlinediskussion", fields, "<<DiscussionSpace>>"), THREAD: ("thema", thread, "<<Discussion>>")}
+    pages = {AREA: ("onlinediskussion", fields, "<<DiscussionSpace>>")}
+    for name in (THREAD, THREAD_TWO):
+        pages[name] = ("thema", {"titel": name.rsplit("/", 1)[1], "autor": "Moderation", "gesperrt": False,
+                                 "erstellt": f"{today.isoformat()}T08:00:00+00:00", "text": "Bitte alle auf einmal."},
+                       "<<Discussion>>")
     for name, (record_type, values, data) in pages.items():
         path = os.path.join(seed_dir, *name.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -145,6 +148,23 @@ def server(tmp_path_factory):
     instance = str(tmp_path_factory.mktemp("concurrency-wiki"))
     with live_wiki(instance, str(seeds)) as base:
         yield base, os.path.join(instance, "server.log")
+
+
+@pytest.fixture(scope="module")
+def second_server(server):
+    """A second ``partnerwiki run`` process on the same instance (as several workers of one wiki would be)."""
+    instance = os.path.dirname(server[1])
+    log_path = os.path.join(instance, "server-2.log")
+    port = free_port()
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([BIN, "run", "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, stdout=log,
+                                   stderr=log, env=dict(os.environ, PARTNERWIKI_INSTANCE=instance))
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/+gaa/vocabulary.json", process)
+            yield f"http://127.0.0.1:{port}", log_path
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
 
 
 def server_errors(log_path: str) -> list[str]:
@@ -204,11 +224,10 @@ def people(server):
     return browsers
 
 
-def thread_pages(browser: Browser) -> list[str]:
-    first = browser.get("/" + quote(THREAD))
-    pages = [first]
+def thread_pages(browser: Browser, thread: str) -> list[str]:
+    pages = [browser.get("/" + quote(thread))]
     while f"?seite={len(pages) + 1}" in pages[-1]:
-        pages.append(browser.get("/" + quote(THREAD) + f"?seite={len(pages) + 1}"))
+        pages.append(browser.get("/" + quote(thread) + f"?seite={len(pages) + 1}"))
     return pages
 
 
@@ -219,27 +238,31 @@ def posts_on(page: str) -> dict[str, str]:
     return {post_id: page[start:end] for (start, post_id), end in zip(starts, ends)}
 
 
-def test_twenty_people_post_ten_replies_each_at_once_and_all_200_arrive_intact(server, people):
-    base, log = server
-    tokens = [b.token("/" + quote(THREAD)) for b in people]
+def post_all_at_once(browsers: dict[int, Browser], thread: str, replies: int) -> None:
+    """Each person (number → logged-in session) posts ``replies`` answers to ``thread``, all at the same time."""
+    tokens = {u: b.token("/" + quote(thread)) for u, b in browsers.items()}
+    action = f"/+gaa/diskussion/antwort/{quote(thread)}"
+    people = sorted(browsers)
 
-    action = f"/+gaa/diskussion/antwort/{quote(THREAD)}"
+    def post_replies(i: int) -> list[int]:
+        u = people[i]
+        return [browsers[u].post(action, {"text": reply_text(u, r), "antwort_auf": ""}, tokens[u])[0]
+                for r in range(replies)]
 
-    def post_replies(u: int) -> list[int]:
-        return [people[u].post(action, {"text": reply_text(u, r), "antwort_auf": ""}, tokens[u])[0]
-                for r in range(REPLIES)]
+    answers = all_at_once(post_replies, len(people))
+    assert answers == [[302] * replies] * len(people), f"not 302: {[a for a in answers if set(a) != {302}]}"
 
-    answers = all_at_once(post_replies)
-    assert answers == [[302] * REPLIES] * USERS, f"answers other than 302: {[a for a in answers if set(a) != {302}]}"
 
-    # The thread's pages: 200 posts, 50 a page, each showing its author and its own text and nobody else's.
-    reader = people[0]
-    pages = thread_pages(reader)
-    assert len(pages) == -(-USERS * REPLIES // POSTS_PER_PAGE)
+def check_thread(reader: Browser, thread: str, people: list[int], replies: int) -> None:
+    """Exactly ``replies`` posts of each of ``people`` in ``thread``, each with its own text only – on the thread's
+    pages, in moin's search and in our catalog."""
+    # The thread's pages, 50 posts a page: each post shows its author and its own text and nobody else's.
+    pages = thread_pages(reader, thread)
+    assert len(pages) == -(-len(people) * replies // POSTS_PER_PAGE)
     shown: dict[str, str] = {}
     for page in pages:
         shown.update(posts_on(page))
-    assert len(shown) == USERS * REPLIES
+    assert len(shown) == len(people) * replies
     seen = set()
     for post_id, html in shown.items():
         markers = MARKER_RE.findall(html)
@@ -247,28 +270,49 @@ def test_twenty_people_post_ten_replies_each_at_once_and_all_200_arrive_intact(s
         u, r = (int(x) for x in markers[0])
         assert f"<strong>{person(u)}</strong>" in html and search_word(u) in html, f"{post_id}: text of another person"
         seen.add((u, r))
-    assert seen == {(u, r) for u in range(USERS) for r in range(REPLIES)}
-    assert f"{USERS * REPLIES} Antworten" in pages[0]
+    assert seen == {(u, r) for u in people for r in range(replies)}
+    assert f"{len(people) * replies} Antworten" in pages[0]
 
-    # moin's search (its whoosh index): each person's word finds exactly that person's ten posts.  ``content:``
-    # asks moin's full-text field only (its n-gram fields match any shared three letters, i.e. all posts).
-    for u in range(USERS):
+    # moin's search (its whoosh index): each person's word finds exactly that person's posts.  ``content:`` asks
+    # moin's full-text field only (its n-gram fields match any three letters in common, i.e. every post).
+    for u in people:
         results = reader.get(f"/+search?q=content:{search_word(u)}")
         found = {post_id for post_id in POST_ID_RE.findall(results) if post_id in shown}
-        assert len(found) == REPLIES, f"moin's search finds {len(found)} posts of {person(u)}"
+        assert len(found) == replies, f"moin's search finds {len(found)} posts of {person(u)}"
         assert all(MARKER_RE.search(shown[p]).group(1) == f"{u:02d}" for p in found)
 
-    # Our catalog: each author's ten posts, with their own text only.
-    total = 0
-    for u in range(USERS):
-        records = json.loads(reader.get("/+gaa/records.json?" + urlencode({"typ": "beitrag", "autor": person(u),
-                                                                             "limit": 1000})))
-        texts = sorted(MARKER_RE.findall(r["felder"]["html"])[0] for r in records
-                       if len(MARKER_RE.findall(r["felder"]["html"])) == 1)
-        assert texts == [(f"{u:02d}", f"{r:02d}") for r in range(REPLIES)], f"catalog records of {person(u)}: {texts}"
-        total += len(records)
-    assert total == USERS * REPLIES
+    # Our catalog: each author's posts, with their own text only.
+    for u in people:
+        query = urlencode({"typ": "beitrag", "autor": person(u), "limit": 1000})
+        records = json.loads(reader.get(f"/+gaa/records.json?{query}"))
+        records = [r for r in records if r["name"].startswith(thread + "/")]
+        texts = sorted(tuple(MARKER_RE.findall(r["felder"]["html"])) for r in records)
+        assert texts == [((f"{u:02d}", f"{r:02d}"),) for r in range(replies)], f"catalog of {person(u)}: {texts}"
+
+
+def test_twenty_people_post_ten_replies_each_at_once_and_all_200_arrive_intact(server, people):
+    base, log = server
+    post_all_at_once(dict(enumerate(people)), THREAD, REPLIES)
+    check_thread(people[0], THREAD, list(range(USERS)), REPLIES)
     assert server_errors(log) == []
+
+
+def test_two_server_processes_on_one_instance_register_and_post_at_once(server, second_server):
+    """Ten people, every other one on the second process, register at the same moment, then post five replies
+    each at once: whoosh's file lock orders the processes' index writers, our file locks their registrations."""
+    bases = [server[0], second_server[0]]
+    people = list(range(50, 60))  # other people than in the tests above
+    browsers = {u: Browser(bases[u % 2]) for u in people}
+    tokens = {u: b.token("/+register") for u, b in browsers.items()}
+    answers = all_at_once(lambda i: browsers[people[i]].post("/+register", registration(person(people[i])),
+                                                             tokens[people[i]])[0], len(people))
+    assert answers == [302] * len(people), f"answers to simultaneous registrations on two processes: {answers}"
+    for u, browser in browsers.items():
+        assert browser.login(person(u)) == 302 and person(u) in browser.logged_in_as()
+    post_all_at_once(browsers, THREAD_TWO, 5)
+    for base in bases:  # each process sees all of it
+        check_thread(Browser(base), THREAD_TWO, people, 5)
+    assert server_errors(server[1]) == [] and server_errors(second_server[1]) == []
 
 
 # --- The waiting writers themselves: fast, without a server ---------------------------------------------------
