@@ -117,6 +117,9 @@ class Config(DefaultConfig):
     # many days ahead; a bounded feed stays under the ~1 MB that Google Calendar accepts.
     gaa_calendar_past_days = 365
     gaa_calendar_future_days = 730
+    # moin's default report-only policy (style-src 'self') would log every style attribute; our enforced
+    # Content-Security-Policy is set in moin_gaa/security_headers.py
+    content_security_policy_report_only = ""
     # trust one reverse proxy's X-Forwarded-* headers (the CSRF origin check must see the public address)
     gaa_behind_proxy = os.environ.get("PARTNERWIKI_BEHIND_PROXY") == "1"
 
