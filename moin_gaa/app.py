@@ -44,28 +44,27 @@ def create_app(config: str | os.PathLike[str] | None = None, **kwargs: Any) -> F
 
 def init_app(app: Flask) -> None:
     """Attach the PartnerWiki parts to a moin app."""
-    from . import blueprint, calendar_import_views, confirmed_actions, csrf, security_headers, calendar_key_views, calendar_views, directory_views, discussion_views, group_views, notification_mail, signals, toolbox_views  # noqa: F401 – modules that register receivers and routes
+    from . import (  # noqa: F401 – modules that register receivers and routes
+        attachments, blueprint, calendar_import_views, calendar_key_views, calendar_views, confirmed_actions, csrf,
+        curation, directory_views, discussion_views, group_views, metadata_guard, moin_internals, moin_view_guards,
+        notification_mail, security_headers, signals, text_input, toolbox_views,
+    )
 
     cfg = app.cfg
     catalog = Catalog(getattr(cfg, "gaa_catalog_dir", os.path.join(cfg.instance_dir, "gaa-catalog")))
     app.extensions["gaa"] = PartnerWiki(vocabulary_from_config(getattr(cfg, "gaa_vocabulary", None)), catalog)
     app.extensions["babel"].locale_selector = german_unless_chosen
     app.register_blueprint(blueprint.gaa, url_prefix="/+gaa")
-    from . import moin_internals  # moin's index writers wait for a held lock (stands in for moin b95eb5e9)
-    moin_internals.install(app)
-    security_headers.install(app)
-    csrf.install(app)
-    confirmed_actions.install(app)
+    moin_internals.install(app)  # moin's index writers wait for a held lock (stands in for moin b95eb5e9)
+    security_headers.install(app)  # CSP and co.; trusting one https proxy
+    csrf.install(app)  # origin proof + token before every unsafe request, ahead of moin's own set-up
+    confirmed_actions.install(app)  # moin's state-changing GET links act on POST only
     blueprint.install_template_globals(app)
-    from . import attachments, text_input  # files as downloads (nosniff); control characters refused in moin's forms
-    attachments.install(app)
-    app.before_request(text_input.guard_moin_forms)
-    from . import curation  # moin's delete, rename, … and editor on records: only as curation allows
-    curation.install(app)
-    from . import metadata_guard  # hostile metadata: moin's templates in wiki_local/, refused in moin's forms
-    metadata_guard.install(app)
-    from . import moin_view_guards  # read rights on moin's listings and revisions, no 500 for malformed requests
-    moin_view_guards.install(app)
+    attachments.install(app)  # files other than bitmaps as downloads
+    app.before_request(text_input.guard_moin_forms)  # control characters refused in moin's forms
+    curation.install(app)  # moin's delete, rename, … and editor on records: only as curation allows
+    metadata_guard.install(app)  # hostile metadata refused in moin's forms; moin's originals for wiki_local/
+    moin_view_guards.install(app)  # read rights on moin's listings and revisions, no 500 for malformed requests
     if not catalog.exists() and hasattr(app, "storage"):
         build_missing_catalog(app, catalog)
 
