@@ -136,10 +136,12 @@ def save_attachment(item_name: str, upload: Upload, comment: str) -> None:
 
 
 def serve_files_safely(response: Response) -> Response:
-    """``after_request``: moin's ``+get``/``+download`` answers are downloads unless they are bitmap images."""
+    """``after_request``: moin's ``+get``/``+download`` answers are downloads unless they are bitmap images.
+
+    (``X-Content-Type-Options: nosniff`` is on every response, see security_headers.py.)
+    """
     if request.endpoint not in FILE_ENDPOINTS:
         return response
-    response.headers["X-Content-Type-Options"] = "nosniff"
     disposition = response.headers.get("Content-Disposition", "")
     if response.mimetype not in INLINE_TYPES and not disposition.startswith("attachment"):
         name = str((request.view_args or {}).get("item_name") or "datei").rsplit("/", 1)[-1] or "datei"
