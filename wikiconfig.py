@@ -20,7 +20,8 @@ WIKICONFIG_DIR = os.path.abspath(os.path.dirname(__file__))
 INSTANCE_DIR = os.path.abspath(os.environ.get("PARTNERWIKI_INSTANCE") or os.path.join(WIKICONFIG_DIR, "instance"))
 
 # Wiki groups (items with a „usergroup“ list) that the ACLs below rely on.
-from moin_gaa.accounts import ADMINISTRATORS as ADMIN_GROUP, MODERATORS as MODERATOR_GROUP  # noqa: E402
+from moin_gaa.core.accounts import ADMINISTRATORS as ADMIN_GROUP  # noqa: E402
+from moin_gaa.core.accounts import MODERATORS as MODERATOR_GROUP
 
 
 def _secret_key() -> str:
@@ -43,7 +44,7 @@ class Config(DefaultConfig):
     instance_dir = INSTANCE_DIR
     data_dir = os.path.join(instance_dir, "data")
     index_storage = IndexStorageConfig(name="FileStorage", args=(os.path.join(instance_dir, "index"),), kwargs={})
-    # our own whoosh catalog of structured records (see moin_gaa.catalog)
+    # our own whoosh catalog of structured records (see moin_gaa.core.catalog)
     gaa_catalog_dir = os.path.join(instance_dir, "gaa-catalog")
 
     wiki_local_dir = os.path.join(wikiconfig_dir, "wiki_local")
@@ -88,7 +89,7 @@ class Config(DefaultConfig):
         # moin has one right, „write“, for editing, renaming, deleting, converting and reverting; our forms
         # save tools and events with the user's write right.  Who may delete, rename, convert, destroy or
         # revert records and instrument pages, or use moin's editor on a record, is therefore decided on
-        # top of these ACLs by moin_gaa/curation.py (the moderation; a proposer withdraws a proposal).
+        # top of these ACLs by moin_gaa/web/curation.py (the moderation; a proposer withdraws a proposal).
         # Hierarchic: a group space „Gruppen/X“ with its own ACL covers every page below it, so a
         # private group stays private down to its threads and attachments.  Moderators are in the
         # default (not in „before“), so an item's own ACL – e.g. of the group items themselves –
@@ -110,7 +111,7 @@ class Config(DefaultConfig):
     }
     namespace_mapping, backend_mapping, acl_mapping = create_mapping(uri, namespaces, backends, acls)
 
-    # PartnerWiki vocabulary overrides, see moin_gaa.vocabulary.vocabulary_from_config, e.g.
+    # PartnerWiki vocabulary overrides, see moin_gaa.core.vocabulary.vocabulary_from_config, e.g.
     # gaa_vocabulary = {"life_phases": {"extend": [("erwachsene", "Erwachsene"), ("aeltere", "Ältere")]}}
     gaa_vocabulary: dict = {}
     # ICS feeds carry events from this many days back (cancelled ones as STATUS:CANCELLED) to this
@@ -118,7 +119,7 @@ class Config(DefaultConfig):
     gaa_calendar_past_days = 365
     gaa_calendar_future_days = 730
     # moin's default report-only policy (style-src 'self') would log every style attribute; our enforced
-    # Content-Security-Policy is set in moin_gaa/security_headers.py
+    # Content-Security-Policy is set in moin_gaa/web/security_headers.py
     content_security_policy_report_only = ""
     # trust one reverse proxy's X-Forwarded-* headers (the CSRF origin check must see the public address)
     gaa_behind_proxy = os.environ.get("PARTNERWIKI_BEHIND_PROXY") == "1"
@@ -132,7 +133,7 @@ SECRET_KEY = _secret_key()
 DEBUG = False
 TESTING = False
 # Behind an https reverse proxy set PARTNERWIKI_HTTPS=1 (session cookie only over https) and
-# PARTNERWIKI_BEHIND_PROXY=1 (trust one proxy's X-Forwarded-Proto/Host/For, see moin_gaa/security_headers.py).
+# PARTNERWIKI_BEHIND_PROXY=1 (trust one proxy's X-Forwarded-Proto/Host/For, see moin_gaa/web/security_headers.py).
 SESSION_COOKIE_SECURE = os.environ.get("PARTNERWIKI_HTTPS") == "1"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

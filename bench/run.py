@@ -27,20 +27,29 @@ os.environ.setdefault("PARTNERWIKI_SECRET_KEY", "bench-secret")
 os.environ.setdefault("PARTNERWIKI_INSTANCE", tempfile.mkdtemp(prefix="partnerwiki-bench-"))
 
 from conftest import CSRF_RE, REGISTERED, acting_as, create_people, login, make_app, save_page  # noqa: E402
-from moin_gaa.areas import ONLINE_ACL  # noqa: E402
-from moin_gaa.discussion_views import POST_CONTENTTYPE, THREAD_TEXT  # noqa: E402
-from moin_gaa.discussions import (  # noqa: E402
-    AREA_TEXT, ONLINE_PREFIX, ONLINE_TYPE, POST_TYPE, THREAD_TYPE, OnlineDiscussion, new_post, new_thread,
-)
-from moin_gaa.accounts import ensure_role_groups  # noqa: E402
-from moin_gaa.app import partnerwiki  # noqa: E402
-from moin_gaa.cli import SEED_DIR  # noqa: E402
-from moin_gaa.seeding import load_seed_pages  # noqa: E402
-from moin_gaa.events import event_from_fields, event_from_input  # noqa: E402
 from icalendar import Calendar  # noqa: E402
-from moin_gaa.ics import FeedEvent, vevents  # noqa: E402
-from moin_gaa.municipalities import profile_from_input  # noqa: E402
-from moin_gaa.storage import PageSpec, store_pages  # noqa: E402
+
+from moin_gaa.calendars.events import event_from_fields, event_from_input  # noqa: E402
+from moin_gaa.calendars.ics import FeedEvent, vevents  # noqa: E402
+from moin_gaa.cli import SEED_DIR  # noqa: E402
+from moin_gaa.core.accounts import ensure_role_groups  # noqa: E402
+from moin_gaa.core.app_state import partnerwiki  # noqa: E402
+from moin_gaa.core.storage import PageSpec, store_pages  # noqa: E402
+from moin_gaa.discussions.areas import ONLINE_ACL  # noqa: E402
+from moin_gaa.discussions.threads import (
+    AREA_TEXT,
+    ONLINE_PREFIX,
+    ONLINE_TYPE,
+    POST_CONTENTTYPE,
+    POST_TYPE,
+    THREAD_TYPE,
+    OnlineDiscussion,
+    new_post,
+    new_thread,
+)
+from moin_gaa.discussions.views import THREAD_TEXT
+from moin_gaa.partners.municipalities import profile_from_input  # noqa: E402
+from moin_gaa.seeding import load_seed_pages  # noqa: E402
 
 REPEAT = 15
 BULK_TOOLS = 10_000

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.access import ReadRights
-from moin_gaa.app import partnerwiki
-from moin_gaa.coverage import gap_suggestions, heat_map
-from moin_gaa.items import AccessDenied, current
-from moin_gaa.municipalities import PROFILE_PREFIX, PROFILE_TYPE, ProfileError, profile_from_fields
+from moin_gaa.core.access import ReadRights
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.items import AccessDenied, current
+from moin_gaa.partners.coverage import gap_suggestions, heat_map
+from moin_gaa.partners.municipalities import PROFILE_PREFIX, PROFILE_TYPE, ProfileError, profile_from_fields
 
 from ._args import MacroArgumentError, Param, current_item_name, log_bad_arguments, parse_args
 from ._html import E

@@ -16,15 +16,16 @@ from flask import g as flaskg
 from flask import request, url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.access import ReadRights, is_moderator
-from moin_gaa.app import partnerwiki
-from moin_gaa.areas import area_for, may_moderate, posting_refusal
-from moin_gaa.discussion_index import thread_skeleton
-from moin_gaa.discussions import (
+from moin_gaa.core.access import ReadRights, is_moderator
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.items import current
+from moin_gaa.discussions.areas import area_for, may_moderate, posting_refusal
+from moin_gaa.discussions.thread_index import thread_skeleton
+from moin_gaa.discussions.threads import (
     THREAD_TYPE,
+    Post,
     area_of_thread,
     may_edit,
-    Post,
     page_with,
     post_from_fields,
     post_page,
@@ -32,7 +33,6 @@ from moin_gaa.discussions import (
     reading_order,
     thread_from_fields,
 )
-from moin_gaa.items import current
 
 from ._args import current_item_name
 from ._discussion_html import csrf_field, local_time, post_form, subscription_form, time_element
@@ -175,8 +175,8 @@ def movable_areas(exclude: str) -> list[tuple[str, str]]:
     """(area, title) the current user moderates, for „Verschieben nach“."""
     from whoosh.query import Or, Term
 
-    from moin_gaa.discussions import GROUP_AREA, ONLINE_TYPE
-    from moin_gaa.groups import GROUP_TYPE
+    from moin_gaa.discussions.groups import GROUP_TYPE
+    from moin_gaa.discussions.threads import GROUP_AREA, ONLINE_TYPE
 
     with partnerwiki().catalog.reader(ReadRights()) as reader:
         records = reader.records(reader.docs(Or([Term("record_type", GROUP_TYPE), Term("record_type", ONLINE_TYPE)])))

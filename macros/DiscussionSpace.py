@@ -20,21 +20,20 @@ from moin.constants.keys import CONTENTTYPE, MTIME, NAME
 from moin.macros._base import MacroBlockBase, fail_message
 from whoosh.query import Prefix
 
-from moin_gaa.access import ReadRights
-from moin_gaa.app import partnerwiki
-from moin_gaa.areas import Area, area_for, may_moderate, posting_refusal
-from moin_gaa.calendar import calendar_occurrences
-from moin_gaa.discussion_index import post_counts, thread_page
-from moin_gaa.discussions import GROUP_AREA, ONLINE_TYPE, PHASE_LABELS, SUMMARY_PAGE
-from moin_gaa.groups import GROUP_TYPE, JOIN_LABELS, VISIBILITY_LABELS, Group, group_from_fields
-from moin_gaa.items import AccessDenied, current
-from moin_gaa.sanitize import render_post
+from moin_gaa.calendars.occurrences import calendar_occurrences, when
+from moin_gaa.core.access import ReadRights
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.items import AccessDenied, current
+from moin_gaa.core.sanitize import render_post
+from moin_gaa.discussions.areas import Area, area_for, may_moderate, posting_refusal
+from moin_gaa.discussions.groups import GROUP_TYPE, JOIN_LABELS, VISIBILITY_LABELS, Group, group_from_fields
+from moin_gaa.discussions.thread_index import post_counts, thread_page
+from moin_gaa.discussions.threads import GROUP_AREA, ONLINE_TYPE, PHASE_LABELS, SUMMARY_PAGE
 
 from ._args import current_item_name
 from ._discussion_html import csrf_field, post_form, subscription_form, thread_list
 from ._html import E, from_clean_html, pager, requested_page
 from ._tools_html import item_url
-from .NetworkCalendar import when
 
 LATEST = 10
 THREADS_PER_PAGE = 50

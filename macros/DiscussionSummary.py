@@ -22,15 +22,15 @@ from moin.items import Item
 from moin.macros._base import MacroBlockBase, fail_message
 from whoosh.query import Term
 
-from moin_gaa.access import ReadRights
-from moin_gaa.app import partnerwiki
-from moin_gaa.areas import Area, area_for, may_moderate
-from moin_gaa.discussion_index import area_posts, threads_of
-from moin_gaa.discussions import GROUP_AREA, RESULTS_PAGE, SUMMARY_PAGE
-from moin_gaa.groups import GROUP_TYPE
-from moin_gaa.items import AccessDenied, current
-from moin_gaa.municipalities import PROFILE_TYPE
-from moin_gaa.summary import affiliations_from_profiles, discussion_stats
+from moin_gaa.core.access import ReadRights
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.items import AccessDenied, current
+from moin_gaa.discussions.areas import Area, area_for, may_moderate
+from moin_gaa.discussions.groups import GROUP_TYPE
+from moin_gaa.discussions.summary import affiliations_from_profiles, discussion_stats
+from moin_gaa.discussions.thread_index import area_posts, threads_of
+from moin_gaa.discussions.threads import GROUP_AREA, RESULTS_PAGE, SUMMARY_PAGE
+from moin_gaa.partners.municipalities import PROFILE_TYPE
 
 from ._args import MacroArgumentError, Param, current_item_name, log_bad_arguments, parse_args
 from ._charts import bar_chart, column_chart

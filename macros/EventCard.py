@@ -15,7 +15,7 @@ from flask import g as flaskg
 from flask import url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.events import (
+from moin_gaa.calendars.events import (
     EVENT_TYPE,
     RECURRENCE_LABELS,
     STATUS_LABELS,
@@ -24,12 +24,12 @@ from moin_gaa.events import (
     event_from_fields,
     occurrences,
 )
-from moin_gaa.items import current
+from moin_gaa.calendars.occurrences import when
+from moin_gaa.core.items import current
 
 from ._args import current_item_name
 from ._html import E
 from ._tools_html import item_url
-from .NetworkCalendar import when
 
 
 def _row(label, *value):

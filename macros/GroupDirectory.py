@@ -14,9 +14,9 @@ from flask import request, url_for
 from moin.macros._base import MacroBlockBase
 from whoosh.query import Term
 
-from moin_gaa.access import ReadRights, is_moderator
-from moin_gaa.app import partnerwiki
-from moin_gaa.groups import GROUP_TYPE, JOIN_LABELS
+from moin_gaa.core.access import ReadRights, is_moderator
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.discussions.groups import GROUP_TYPE, JOIN_LABELS
 
 from ._html import E
 from ._tools_html import item_url

@@ -27,11 +27,11 @@ from urllib.parse import urlencode
 from flask import request, url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.access import ReadRights, is_moderator
-from moin_gaa.app import partnerwiki
-from moin_gaa.matrix import build_matrix, matching_tools, sort_tools
-from moin_gaa.tools import STATUS_LABELS
-from moin_gaa.toolfilter import ALL_STATUSES, ToolFilter, parse_filter
+from moin_gaa.core.access import ReadRights, is_moderator
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.toolbox.matrix import build_matrix, matching_tools, sort_tools
+from moin_gaa.toolbox.toolfilter import ALL_STATUSES, ToolFilter, parse_filter
+from moin_gaa.toolbox.tools import STATUS_LABELS
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._html import E, filter_select, get_filter_form

@@ -18,13 +18,19 @@ from flask import url_for
 from moin.macros._base import MacroBlockBase, fail_message
 from whoosh.query import And, Term
 
-from moin_gaa.access import ReadRights, is_moderator
-from moin_gaa.app import partnerwiki
-from moin_gaa.items import current
-from moin_gaa.catalog import FACET_PREFIX
-from moin_gaa.matrix import sort_tools
-from moin_gaa.municipalities import PROFILE_PREFIX, PROFILE_TYPE, ProfileError, profile_from_fields, visible_fields
-from moin_gaa.toolfilter import ToolFilter, filter_query
+from moin_gaa.core.access import ReadRights, is_moderator
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.catalog import FACET_PREFIX
+from moin_gaa.core.items import current
+from moin_gaa.partners.municipalities import (
+    PROFILE_PREFIX,
+    PROFILE_TYPE,
+    ProfileError,
+    profile_from_fields,
+    visible_fields,
+)
+from moin_gaa.toolbox.matrix import sort_tools
+from moin_gaa.toolbox.toolfilter import ToolFilter, filter_query
 
 from ._args import current_item_name
 from ._html import E

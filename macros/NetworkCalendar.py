@@ -4,7 +4,7 @@ Shows the coming dates (list view) or one month (``?ansicht=monat&monat=2026-12`
 page's query string (works without JavaScript), and the calendar's ICS feed with subscribe
 links for Outlook, Apple/Thunderbird (webcal) and Google Calendar.  A bad query parameter
 (a month outside FIRST_YEAR–LAST_YEAR, an unknown view, calendar, Land or kind) shows the
-default with a German message, and the page answers 400 (see moin_gaa.calendar.mark_bad_query).
+default with a German message, and the page answers 400 (see moin_gaa.calendars.occurrences.mark_bad_query).
 
 Parameters:
     kalender: the calendar (default: alle); also ``?kalender=`` in the page address
@@ -27,12 +27,12 @@ from flask import g as flaskg
 from flask import request, url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.access import ReadRights, is_moderator
-from moin_gaa.app import partnerwiki
-from moin_gaa.calendar import calendar_occurrences, mark_bad_query
-from moin_gaa.events import FIRST_YEAR, KIND_LABELS, LAST_YEAR, STATUS_LABELS
-from moin_gaa.groups import CALENDAR_PREFIX
-from moin_gaa.text_input import ascii_digits
+from moin_gaa.calendars.events import FIRST_YEAR, KIND_LABELS, LAST_YEAR, STATUS_LABELS
+from moin_gaa.calendars.occurrences import calendar_occurrences, mark_bad_query, when
+from moin_gaa.core.access import ReadRights, is_moderator
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.text_input import ascii_digits
+from moin_gaa.discussions.groups import CALENDAR_PREFIX
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._html import E, filter_select, get_filter_form
@@ -55,15 +55,6 @@ def parse_month(raw: str) -> date:
         raise ValueError(f"„monat“: bitte einen Monat zwischen {FIRST_YEAR} und {LAST_YEAR} wählen; "
                          "gezeigt wird der aktuelle Monat.")
     return date(int(m.group(1)), int(m.group(2)), 1)
-
-
-def when(o) -> str:
-    start, end = o.start, o.end
-    if not isinstance(start, datetime):
-        last = end
-        return start.strftime("%d.%m.%Y") + (f" – {last.strftime('%d.%m.%Y')}" if last != start else "") + " (ganztägig)"
-    day = start.strftime("%d.%m.%Y, %H:%M")
-    return f"{day}–{end.strftime('%H:%M')} Uhr" if end.date() == start.date() else f"{day} – {end.strftime('%d.%m.%Y, %H:%M')} Uhr"
 
 
 def entry(o, name):

@@ -10,9 +10,9 @@ from flask import url_for
 from moin.macros._base import MacroBlockBase
 from whoosh.query import Term
 
-from moin_gaa.access import ReadRights, is_moderator
-from moin_gaa.app import partnerwiki
-from moin_gaa.discussions import ONLINE_TYPE, PHASE_LABELS, online_discussion_from_fields
+from moin_gaa.core.access import ReadRights, is_moderator
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.discussions.threads import ONLINE_TYPE, PHASE_LABELS, online_discussion_from_fields
 
 from ._html import E
 from ._tools_html import item_url

@@ -22,9 +22,9 @@ from urllib.parse import urlencode
 from flask import request, url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.access import ReadRights
-from moin_gaa.app import partnerwiki
-from moin_gaa.directory import SORTS, counts_per_land, directory_query, parse_directory_filter, sort_profiles
+from moin_gaa.core.access import ReadRights
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.partners.directory import SORTS, counts_per_land, directory_query, parse_directory_filter, sort_profiles
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._charts import bar_chart

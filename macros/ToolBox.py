@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.access import ReadRights
-from moin_gaa.app import partnerwiki
-from moin_gaa.matrix import matching_tools, sort_tools
-from moin_gaa.toolfilter import ToolFilter
-from moin_gaa.text_input import ascii_digits
+from moin_gaa.core.access import ReadRights
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.text_input import ascii_digits
+from moin_gaa.toolbox.matrix import matching_tools, sort_tools
+from moin_gaa.toolbox.toolfilter import ToolFilter
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._html import E

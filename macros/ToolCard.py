@@ -14,11 +14,19 @@ from flask import g as flaskg
 from flask import url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.access import is_moderator
-from moin_gaa.app import partnerwiki
-from moin_gaa.csrf import csrf_token
-from moin_gaa.items import current
-from moin_gaa.tools import ACTION_LABELS, ACTIONS, STATUS_LABELS, TOOL_PREFIX, TOOL_TYPE, ToolError, tool_from_fields
+from moin_gaa.core.access import is_moderator
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.items import current
+from moin_gaa.toolbox.tools import (
+    ACTION_LABELS,
+    ACTIONS,
+    STATUS_LABELS,
+    TOOL_PREFIX,
+    TOOL_TYPE,
+    ToolError,
+    tool_from_fields,
+)
+from moin_gaa.web.csrf import csrf_token
 
 from ._args import current_item_name
 from ._html import E

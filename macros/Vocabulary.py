@@ -20,8 +20,8 @@ from __future__ import annotations
 from moin.macros._base import MacroBlockBase, fail_message
 from moin.utils.tree import moin_page
 
-from moin_gaa.app import partnerwiki
-from moin_gaa.vocabulary import LIST_NAMES, Term, Vocabulary
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.vocabulary import LIST_NAMES, Term, Vocabulary
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args, wiki_link
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from flask import g as flaskg
 from flask import url_for
 
-from moin_gaa.csrf import csrf_token
-from moin_gaa.discussion_views import is_subscribed
-from moin_gaa.summary import BERLIN
+from moin_gaa.discussions.subscriptions import is_subscribed
+from moin_gaa.discussions.summary import BERLIN
+from moin_gaa.web.csrf import csrf_token
 
 from ._html import E
 from ._tools_html import item_url

@@ -7,14 +7,14 @@ escaped on output, so user data placed here can never become markup.
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from xml.etree import ElementTree
 from typing import Any, Iterable
+from xml.etree import ElementTree
 
 from flask import request
 from moin.utils.tree import html
 
-from moin_gaa.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
-from moin_gaa.text_input import ascii_digits
+from moin_gaa.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from moin_gaa.core.text_input import ascii_digits
 
 
 def E(tag: str, *children: Any, **attrs: Any):
@@ -115,7 +115,7 @@ class _CleanHtmlBuilder(HTMLParser):
 
 
 def from_clean_html(markup: str) -> list[Any]:
-    """HTML from :func:`moin_gaa.sanitize.clean_html` as moin DOM elements (text escaped on output).
+    """HTML from :func:`moin_gaa.core.sanitize.clean_html` as moin DOM elements (text escaped on output).
 
     The sanitiser's output is nearly XML; the C parser of ElementTree reads it several times
     faster than :class:`html.parser.HTMLParser`, which remains the fallback (e.g. for ``&nbsp;``).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import url_for
 
-from moin_gaa.records import Record
-from moin_gaa.tools import STATUS_LABELS
-from moin_gaa.vocabulary import Vocabulary, VocabularyError
+from moin_gaa.core.records import Record
+from moin_gaa.core.vocabulary import Vocabulary, VocabularyError
+from moin_gaa.toolbox.tools import STATUS_LABELS
 
 from ._html import E, join
 

@@ -1,7 +1,7 @@
 """``partnerwiki``: moin's command line plus the PartnerWiki commands.
 
 Every ``moin`` command works unchanged (``partnerwiki index-build``, ``partnerwiki account-create``
-…); the app they get is ours (:func:`moin_gaa.app.create_app`).  Ours start with ``gaa-``.
+…); the app they get is ours (:func:`moin_gaa.web.factory.create_app`).  Ours start with ``gaa-``.
 """
 
 from __future__ import annotations
@@ -17,14 +17,23 @@ from moin.app import before_wiki
 from moin.cli import cli as moin_cli
 from whoosh import index as whoosh_index
 
-from . import recovery
-from .accounts import AccountError, create_admin, ensure_role_groups
-from .app import DEFAULT_CONFIG, REPO_DIR, create_app, partnerwiki
-from .backup import BackupError, create_backup, default_name, load_into, move_aside, stored_revisions, verify_backup
-from .catalog import check
-from .progress import ProgressBar
-from .seeding import SeedError, load_seed_pages
-from .storage import read_records
+from moin_gaa.core import recovery
+from moin_gaa.core.accounts import AccountError, create_admin, ensure_role_groups
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.backup import (
+    BackupError,
+    create_backup,
+    default_name,
+    load_into,
+    move_aside,
+    stored_revisions,
+    verify_backup,
+)
+from moin_gaa.core.catalog import check
+from moin_gaa.core.progress import ProgressBar
+from moin_gaa.core.storage import read_records
+from moin_gaa.seeding import SeedError, load_seed_pages
+from moin_gaa.web.factory import DEFAULT_CONFIG, REPO_DIR, create_app
 
 SEED_DIR = os.path.join(REPO_DIR, "seed_pages")
 

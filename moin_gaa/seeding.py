@@ -14,30 +14,30 @@ import os
 from dataclasses import replace
 from typing import Any
 
-from .app import partnerwiki
-from .records import RECORD_FIELDS, RECORD_TYPE
-from .storage import PageSpec, Progress, StoreResult, store_pages
-from .events import EVENT_TYPE, EventError, event_from_fields
-from .municipalities import PROFILE_TYPE, ProfileError, profile_from_fields
-from .tools import TOOL_TYPE, ToolError, tool_from_fields
-from .vocabulary import Vocabulary
-from .areas import ONLINE_ACL
-from .discussion_views import POST_CONTENTTYPE
-from .discussions import (
+from moin_gaa.calendars.events import EVENT_TYPE, EventError, event_from_fields
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.records import RECORD_FIELDS, RECORD_TYPE
+from moin_gaa.core.sanitize import render_post
+from moin_gaa.core.storage import PageSpec, Progress, StoreResult, store_pages
+from moin_gaa.core.vocabulary import Vocabulary
+from moin_gaa.discussions.areas import ONLINE_ACL
+from moin_gaa.discussions.groups import GROUP_PREFIX, GROUP_TYPE, GroupError, group_from_input, space_acl, space_pages
+from moin_gaa.discussions.threads import (
     ONLINE_PREFIX,
     ONLINE_TYPE,
+    POST_CONTENTTYPE,
     POST_TYPE,
     THREAD_TYPE,
-    area_pages,
     DiscussionError,
+    area_pages,
     check_body,
     check_title,
     online_discussion_from_input,
     post_from_fields,
     thread_from_fields,
 )
-from .groups import GROUP_PREFIX, GROUP_TYPE, GroupError, group_from_input, space_acl, space_pages
-from .sanitize import render_post
+from moin_gaa.partners.municipalities import PROFILE_TYPE, ProfileError, profile_from_fields
+from moin_gaa.toolbox.tools import TOOL_TYPE, ToolError, tool_from_fields
 
 SEED_META_KEYS = {"summary", "tags", RECORD_TYPE, RECORD_FIELDS}
 SEED_COMMENT = "Startinhalt des PartnerWiki"
@@ -140,7 +140,7 @@ def discussion_pages(page: PageSpec) -> list[PageSpec]:
     """Group spaces, Online-Diskussionen, threads and posts from seed files – with what the app would add.
 
     A group seed (``gruppe``; its ``mitglieder`` become the member list) brings its whole space
-    with the same ACLs as ``/+gaa/gruppe/neu`` (:func:`~moin_gaa.groups.space_pages`); an
+    with the same ACLs as ``/+gaa/gruppe/neu`` (:func:`~moin_gaa.discussions.groups.space_pages`); an
     Online-Diskussion its ACL and Ergebnissicherung; threads and posts get their HTML from the one
     sanitiser, and a post's text is its ``.data`` file (stored as plain text, like a real post).
     """

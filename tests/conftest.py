@@ -25,10 +25,10 @@ from moin.config import IndexStorageConfig  # noqa: E402
 from moin.storage import create_mapping  # noqa: E402
 
 import wikiconfig  # noqa: E402
-from moin_gaa.accounts import add_to_group, ensure_role_groups  # noqa: E402
-from moin_gaa.app import create_app  # noqa: E402
 from moin_gaa.cli import SEED_DIR  # noqa: E402
+from moin_gaa.core.accounts import add_to_group, ensure_role_groups  # noqa: E402
 from moin_gaa.seeding import load_seed_pages  # noqa: E402
+from moin_gaa.web.factory import create_app  # noqa: E402
 
 PASSWORD = "Geheim-Passwort-2026"
 

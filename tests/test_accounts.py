@@ -1,11 +1,10 @@
 """Role groups and the first administrator."""
 
+import pytest
+from conftest import acting_as
 from flask import g as flaskg
 
-from conftest import acting_as
-from moin_gaa.accounts import AccountError, create_admin, ensure_role_groups, group_members
-
-import pytest
+from moin_gaa.core.accounts import AccountError, create_admin, ensure_role_groups, group_members
 
 
 def test_create_admin_makes_an_administrator_and_moderator(empty_wiki):

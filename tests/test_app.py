@@ -3,7 +3,6 @@
 import re
 
 import pytest
-
 from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, acting_as, login, page_token, save_page
 
 

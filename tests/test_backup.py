@@ -21,11 +21,6 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
-from flask import g as flaskg
-from icalendar import Calendar
-from moin.constants.keys import ALL_REVS, ITEMID, LATEST_META, NAME, NAMESPACE, REVID
-from moin.utils.names import split_fqname
-
 from conftest import (
     ADMIN,
     MODERATOR,
@@ -40,16 +35,21 @@ from conftest import (
     save_page,
     wiki_request,
 )
-from moin_gaa import backup, recovery
-from moin_gaa.accounts import ensure_role_groups
-from moin_gaa.app import partnerwiki
-from moin_gaa.attachments import Upload, save_attachment
+from flask import g as flaskg
+from icalendar import Calendar
+from moin.constants.keys import ALL_REVS, ITEMID, LATEST_META, NAME, NAMESPACE, REVID
+from moin.utils.names import split_fqname
+
+from moin_gaa.calendars.events import event_from_input
+from moin_gaa.calendars.feed_tokens import create_token
 from moin_gaa.cli import SEED_DIR
-from moin_gaa.events import event_from_input
-from moin_gaa.feed_tokens import create_token
-from moin_gaa.groups import Group, members_acl, space_acl
+from moin_gaa.core import backup, recovery
+from moin_gaa.core.accounts import ensure_role_groups
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.attachments import Upload, save_attachment
+from moin_gaa.core.storage import PageSpec, read_records, store_pages
+from moin_gaa.discussions.groups import Group, members_acl, space_acl
 from moin_gaa.seeding import load_seed_pages
-from moin_gaa.storage import PageSpec, read_records, store_pages
 
 BIN = os.path.join(os.path.dirname(sys.executable), "partnerwiki")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

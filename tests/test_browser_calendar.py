@@ -4,7 +4,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-
 from browser_support import browser, live_wiki, register_and_login  # noqa: F401 – browser is a fixture
 
 playwright_api = pytest.importorskip("playwright.sync_api")

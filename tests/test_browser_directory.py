@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-
 from browser_support import browser, live_wiki  # noqa: F401 – browser is a fixture
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-
 from browser_support import browser, expect, injected, live_wiki, login, register_and_login  # noqa: F401 – fixture
 
 pytestmark = pytest.mark.browser

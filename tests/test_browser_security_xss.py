@@ -4,7 +4,7 @@ may become an element, an attribute or a script, whether or not a Content-Securi
 stop it from running. Then a registered user tries the original attack in moin's editor.
 
 The hostile items are written through moin's Item API into the instance before the server starts
-(``test_security_xss.populate``), as moin's editor now refuses them (``moin_gaa.metadata_guard``).
+(``test_security_xss.populate``), as moin's editor now refuses them (``moin_gaa.web.metadata_guard``).
 """
 
 from __future__ import annotations
@@ -12,11 +12,20 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-
 from browser_support import FIND_INJECTED, browser, live_wiki, register_and_login  # noqa: F401 – browser is a fixture
 from conftest import acting_as, make_app
 from test_security_xss import (
-    HOSTILE, LINK_NAME, MARK, MARKDOWN_NAME, TAGS, TEXT_NAME, TYPE_NAME, WORD, populate, save, vector,
+    HOSTILE,
+    LINK_NAME,
+    MARK,
+    MARKDOWN_NAME,
+    TAGS,
+    TEXT_NAME,
+    TYPE_NAME,
+    WORD,
+    populate,
+    save,
+    vector,
 )
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -5,7 +5,6 @@ import subprocess
 from datetime import date, timedelta
 
 import pytest
-
 from test_calendar_feed import put_event
 
 MEETING = dict(

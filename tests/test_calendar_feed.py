@@ -2,11 +2,10 @@
 
 from datetime import date, timedelta
 
+from conftest import ADMIN, MODERATOR, acting_as, login, save_page
 from icalendar import Calendar
 
-from conftest import ADMIN, MODERATOR, acting_as, login, save_page
-from moin_gaa.events import event_from_input
-
+from moin_gaa.calendars.events import event_from_input
 
 SOON = date.today() + timedelta(days=20)  # dates inside the feed window whenever the tests run
 

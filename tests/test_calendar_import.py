@@ -5,11 +5,11 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from conftest import CSRF_RE, MODERATOR, REGISTERED, login
 from icalendar import Calendar
 
-from conftest import CSRF_RE, MODERATOR, REGISTERED, login
-from moin_gaa.ics_import import UploadError, read_upload
-from moin_gaa.events import event_from_input
+from moin_gaa.calendars.events import event_from_input
+from moin_gaa.calendars.ics_import import UploadError, read_upload
 
 NEXT_YEAR = date.today().year + 1
 

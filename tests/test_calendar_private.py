@@ -4,13 +4,12 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login, logout, save_page
 from icalendar import Calendar
-
 from moin import user as moin_user
 
-from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login, logout, save_page
-from moin_gaa.events import event_from_input
-from moin_gaa.groups import Group, members_acl, space_acl
+from moin_gaa.calendars.events import event_from_input
+from moin_gaa.discussions.groups import Group, members_acl, space_acl
 
 GROUP = Group("Tresorgruppe Kalender", "Eine private Gruppe für den Test", "privat", "einladung", (MODERATOR.name,))
 FEED = f"/+gaa/calendar/{GROUP.calendar}.ics"

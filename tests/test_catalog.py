@@ -5,14 +5,13 @@ import os
 import shutil
 
 import pytest
+from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, create_people, login, save_page
 from flask import g as flaskg
 
-from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, create_people, login, save_page
-from moin_gaa.access import ReadRights
-from moin_gaa.app import partnerwiki
-from moin_gaa.catalog import check
-from moin_gaa.storage import read_records
-
+from moin_gaa.core.access import ReadRights
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.catalog import check
+from moin_gaa.core.storage import read_records
 
 
 def names(records):
@@ -51,7 +50,7 @@ def test_private_group_records_never_show_to_outsiders(wiki, client, monkeypatch
     Both ways of grouping matches by ACL key are exercised (set operations; the sortable column).
     """
     if many_keys:
-        monkeypatch.setattr("moin_gaa.catalog.MANY_ACL_KEYS", 0)
+        monkeypatch.setattr("moin_gaa.core.catalog.MANY_ACL_KEYS", 0)
     group_acl = "Gruppen/Geheimrunde/Mitglieder:read,write,create Moderatoren:read,write,create,admin All:"
     with acting_as(wiki, ADMIN):
         save_page("Gruppen/Geheimrunde/Mitglieder", "Mitglieder", usergroup=[MODERATOR.name])
@@ -136,8 +135,8 @@ def test_a_broken_catalog_never_loses_a_users_save(empty_wiki, caplog):
 def test_records_json_hides_contact_data_of_profiles_from_anonymous_readers(wiki, client):
     from datetime import date
 
-    from moin_gaa.municipalities import profile_from_input
-    from moin_gaa.vocabulary import Vocabulary
+    from moin_gaa.core.vocabulary import Vocabulary
+    from moin_gaa.partners.municipalities import profile_from_input
 
     profile = profile_from_input(
         {

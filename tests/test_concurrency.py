@@ -12,10 +12,10 @@ import threading
 from whoosh.analysis import LanguageAnalyzer
 from whoosh.query import And, Term
 
-from moin_gaa.catalog import Catalog, word_variants
-from moin_gaa.discussions import POST_TYPE
-from moin_gaa.records import Record
-from moin_gaa.sanitize import clean_html, render_post
+from moin_gaa.core.catalog import Catalog, word_variants
+from moin_gaa.core.records import Record
+from moin_gaa.core.sanitize import clean_html, render_post
+from moin_gaa.discussions.threads import POST_TYPE
 
 THREADS = 8
 CALLS = 150

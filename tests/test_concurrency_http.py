@@ -28,17 +28,17 @@ from urllib.parse import quote, urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 import pytest
+from browser_support import BIN, REPO, free_port, live_wiki, wait_until_up
+from conftest import PASSWORD, page_token
 from moin.constants.keys import ALL_REVS
 from whoosh.fields import ID, Schema
 from whoosh.index import LockError, create_in
 
-from browser_support import BIN, REPO, free_port, live_wiki, wait_until_up
-from conftest import PASSWORD, page_token
-from moin_gaa.index_writers import IndexBusy, Turns, WaitingIndex, waiting_writer
+from moin_gaa.core.index_writers import IndexBusy, Turns, WaitingIndex, waiting_writer
 
 USERS = 20
 REPLIES = 10
-POSTS_PER_PAGE = 50  # moin_gaa.discussions.POSTS_PER_PAGE
+POSTS_PER_PAGE = 50  # moin_gaa.discussions.threads.POSTS_PER_PAGE
 RUN = "".join(secrets.choice(string.ascii_lowercase) for _ in range(6))  # this run's texts are unique words
 AREA = f"Online-Diskussionen/Lasttest {RUN}"
 THREAD = f"{AREA}/Alle antworten gleichzeitig"

@@ -26,12 +26,12 @@ import urllib.request
 from collections import Counter
 
 import pytest
-from moin.constants.keys import LATEST_META, NAME, NAMESPACE
-
 from browser_support import free_port, wait_until_up
 from conftest import make_app, wiki_request
-from moin_gaa import recovery
-from moin_gaa.storage import read_records
+from moin.constants.keys import LATEST_META, NAME, NAMESPACE
+
+from moin_gaa.core import recovery
+from moin_gaa.core.storage import read_records
 
 BIN = os.path.join(os.path.dirname(sys.executable), "partnerwiki")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

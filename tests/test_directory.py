@@ -62,7 +62,8 @@ def test_export_has_the_filtered_set_and_contacts_only_as_far_as_visible(wiki, c
 import re  # noqa: E402
 
 from conftest import ADMIN, CSRF_RE, MODERATOR, acting_as  # noqa: E402
-from moin_gaa.items import current  # noqa: E402
+
+from moin_gaa.core.items import current  # noqa: E402
 
 
 def profile_form(**changes):
@@ -159,10 +160,11 @@ def test_bad_profile_input_is_explained_and_nothing_stored(wiki, client):
 
 
 def test_a_long_directory_is_paged(wiki, client):
-    from moin_gaa.municipalities import profile_from_input
-    from moin_gaa.storage import PageSpec, store_pages
-    from moin_gaa.vocabulary import Vocabulary
     from datetime import date
+
+    from moin_gaa.core.storage import PageSpec, store_pages
+    from moin_gaa.core.vocabulary import Vocabulary
+    from moin_gaa.partners.municipalities import profile_from_input
 
     specs = []
     for i in range(60):

@@ -8,9 +8,8 @@ from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
-from moin import user as moin_user
-
 from conftest import CSRF_RE, MODERATOR, PASSWORD, Person, acting_as, login
+from moin import user as moin_user
 
 WRITER = Person("Wera Schreiber", "wera@example.org")
 READER = Person("Rolf Leser", "rolf@example.org")

@@ -5,7 +5,6 @@ import re
 from urllib.parse import quote
 
 import pytest
-
 from conftest import CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login
 from moin import user as moin_user
 
@@ -229,8 +228,8 @@ def test_authors_edit_only_within_the_first_hour(member_thread, wiki, client, mi
     from datetime import datetime, timedelta, timezone
     from urllib.parse import unquote
 
-    from moin_gaa.discussions import POST_TYPE
-    from moin_gaa.items import current, save_record
+    from moin_gaa.core.items import current, save_record
+    from moin_gaa.discussions.threads import POST_TYPE
 
     login(client, MEMBER)
     edit = edit_link_of_last_post(client, member_thread)

@@ -16,25 +16,25 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, login, page_token
 from flask import current_app
+from form_support import form_on, stored, submit
 from moin.items import Item
 from moin.utils.names import split_fqname
 
-from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, login, page_token
-from form_support import form_on, stored, submit
-from moin_gaa.calendar_views import EVENT_TEXT
-from moin_gaa.directory_views import PROFILE_TEXT
-from moin_gaa.events import EVENT_TYPE, event_from_input
-from moin_gaa.items import file_lock, save_record
-from moin_gaa.municipalities import PROFILE_TYPE
-from moin_gaa.tools import TOOL_TYPE, Tool, page_text
+from moin_gaa.calendars.events import EVENT_TYPE, event_from_input
+from moin_gaa.calendars.views import EVENT_TEXT
+from moin_gaa.core.items import file_lock, save_record
+from moin_gaa.partners.municipalities import PROFILE_TYPE
+from moin_gaa.partners.views import PROFILE_TEXT
+from moin_gaa.toolbox.tools import TOOL_TYPE, Tool, page_text
 
 CONFLICT = "inzwischen geändert"
 
 
 def make_tool(wiki, title: str) -> tuple[str, str]:
     with acting_as(wiki, ADMIN):
-        from moin_gaa.app import partnerwiki
+        from moin_gaa.core.app_state import partnerwiki
 
         v = partnerwiki().vocabulary
         tool = Tool(title, "Kurz", (v.terms("life_phases")[0].key,), (v.terms("recommendations")[0].key,),
@@ -48,8 +48,8 @@ def make_profile(wiki, title: str) -> tuple[str, str]:
     fields = {"name": title, "art": "kreisfreie-stadt", "land": "nw", "partner_seit": "2015-01-01",
               "strategiephase": "entwickeln"}
     with acting_as(wiki, ADMIN):
-        from moin_gaa.app import partnerwiki
-        from moin_gaa.municipalities import profile_acl, profile_from_input
+        from moin_gaa.core.app_state import partnerwiki
+        from moin_gaa.partners.municipalities import profile_acl, profile_from_input
 
         v = partnerwiki().vocabulary
         fields["art"] = v.terms("municipality_kinds")[0].key
@@ -250,7 +250,7 @@ def test_two_join_requests_at_once_are_both_kept(wiki, slow_saves):
 HOLDER = """
 import sys, time
 sys.path.insert(0, {root!r})
-from moin_gaa.items import file_lock
+from moin_gaa.core.items import file_lock
 with file_lock({directory!r}, "Werkzeugkiste/Zwei Prozesse"):
     print("gesperrt", flush=True)
     time.sleep(1.5)

@@ -13,16 +13,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, page_token, save_page
 from form_support import add_curation, form_on, stored, submit
-from moin_gaa.app import partnerwiki
-from moin_gaa.calendar_views import EVENT_TEXT
-from moin_gaa.directory_views import PROFILE_TEXT
-from moin_gaa.events import EVENT_TYPE, event_from_input
-from moin_gaa.items import save_record
-from moin_gaa.municipalities import PROFILE_TYPE
-from moin_gaa.tools import TOOL_TYPE, Tool, page_text
+
+from moin_gaa.calendars.events import EVENT_TYPE, event_from_input
+from moin_gaa.calendars.views import EVENT_TEXT
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.items import save_record
+from moin_gaa.partners.municipalities import PROFILE_TYPE
+from moin_gaa.partners.views import PROFILE_TEXT
+from moin_gaa.toolbox.tools import TOOL_TYPE, Tool, page_text
 
 SUMMARY = "Kuratiert: {} gilt als Vorreiterin der kommunalen Präventionskette."
 TAGS = ["kuratiert", "vorreiter"]

@@ -7,8 +7,8 @@ import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
-from moin_gaa.events import EventError, Override, event_from_input, monthly_by_weekday
-from moin_gaa.ics import FeedEvent, build_calendar, plain_text
+from moin_gaa.calendars.events import EventError, Override, event_from_input, monthly_by_weekday
+from moin_gaa.calendars.ics import FeedEvent, build_calendar, plain_text
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STAMP = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -98,7 +98,7 @@ def test_a_moved_occurrence_replaces_the_original():
 
 
 def test_moved_dates_from_form_lines_round_trip():
-    from moin_gaa.events import moved_lines
+    from moin_gaa.calendars.events import moved_lines
 
     lines = "11.02.2026 -> 12.02.2026 10:00-12:00\n\n13.05.2026 → 20.05.2026"
     event = event_from_input({**NETWORK_MEETING, "verschiebungen": lines})
@@ -126,7 +126,7 @@ def test_plain_text_drops_markup():
 
 
 def test_occurrences_in_a_window():
-    from moin_gaa.events import occurrences
+    from moin_gaa.calendars.events import occurrences
 
     event = event_from_input(
         {**NETWORK_MEETING, "verschiebungen": [{"datum": "2026-02-11", "start": "2026-02-12T10:00:00", "ende": "2026-02-12T12:00:00"}]}

@@ -11,11 +11,11 @@ import io
 from datetime import date
 
 import pytest
-
 from conftest import ADMIN, MODERATOR, acting_as, login, page_token
 from form_support import form_on, post_forms, stored, submit
-from moin_gaa import calendar_import_views
-from moin_gaa.items import save_item
+
+from moin_gaa.calendars import import_views as calendar_import_views
+from moin_gaa.core.items import save_item
 
 YEAR = date.today().year + 1
 

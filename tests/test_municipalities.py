@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from moin_gaa.municipalities import ProfileError, profile_from_fields, profile_from_input, visible_fields
-from moin_gaa.vocabulary import Vocabulary
+from moin_gaa.core.vocabulary import Vocabulary
+from moin_gaa.partners.municipalities import ProfileError, profile_from_fields, profile_from_input, visible_fields
 
 V = Vocabulary()
 TODAY = date(2026, 11, 23)

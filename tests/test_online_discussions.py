@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
-
 from conftest import ADMIN, CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login, logout
 from moin import user as moin_user
 
@@ -143,9 +142,9 @@ def test_concurrent_posts_are_all_kept(wiki):
         assert "18 Antworten" in page
         assert all(f"{p.name} Beitrag {n}" in page for p in people for n in range(3))
     # each stored post holds its own text and no one else's (a check for presence alone cannot see mixing)
-    from moin_gaa.access import ReadRights
-    from moin_gaa.app import partnerwiki
-    from moin_gaa.discussion_index import posts_of
+    from moin_gaa.core.access import ReadRights
+    from moin_gaa.core.app_state import partnerwiki
+    from moin_gaa.discussions.thread_index import posts_of
 
     with acting_as(wiki, ADMIN):
         with partnerwiki().catalog.reader(ReadRights()) as reader:

@@ -12,10 +12,10 @@ import re
 from urllib.parse import quote
 
 import pytest
-
 from conftest import ADMIN, REGISTERED, acting_as, login, save_page
+
 from moin_gaa.cli import SEED_DIR
-from moin_gaa.groups import calendar_key
+from moin_gaa.discussions.groups import calendar_key
 
 GROUP = "Beispielnetzwerk Frühe Hilfen"
 PRIVATE_DIR = os.path.join(SEED_DIR, "Gruppen", GROUP)

@@ -4,11 +4,11 @@ import re
 from datetime import date
 
 import pytest
-
-from conftest import ADMIN, acting_as, login, REGISTERED, save_page
-from moin_gaa.municipalities import profile_from_input
-from moin_gaa.vocabulary import Vocabulary
+from conftest import ADMIN, REGISTERED, acting_as, login, save_page
 from test_toolbox import put_tool
+
+from moin_gaa.core.vocabulary import Vocabulary
+from moin_gaa.partners.municipalities import profile_from_input
 
 PROFILE_TEXT = "<<MunicipalityProfile>>\n\n<<ChainCoverage>>\n\n== Über die Präventionskette ==\nText.\n"
 

@@ -2,8 +2,7 @@
 
 import pytest
 
-from moin_gaa.sanitize import ALLOWED_TAGS, clean_html, render_post
-
+from moin_gaa.core.sanitize import ALLOWED_TAGS, clean_html, render_post
 
 DOCUMENTED = [  # the formatting „Hilfe/Beiträge formatieren“ documents, and what it renders to
         ("**fett** und *kursiv*", "<p><strong>fett</strong> und <em>kursiv</em></p>"),

@@ -14,9 +14,9 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
-
 from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, save_page
-from moin_gaa.events import (
+
+from moin_gaa.calendars.events import (
     FIRST_YEAR,
     LAST_YEAR,
     MAX_COUNT,
@@ -30,7 +30,7 @@ from moin_gaa.events import (
     occurrences,
     series_starts,
 )
-from moin_gaa.ics_import import MAX_IMPORT_EVENTS, UploadError, read_upload
+from moin_gaa.calendars.ics_import import MAX_IMPORT_EVENTS, UploadError, read_upload
 
 NEXT_YEAR = date.today().year + 1
 SOON = date.today() + timedelta(days=3)

@@ -19,8 +19,8 @@ import traceback
 from urllib.parse import quote
 
 import pytest
-
 from conftest import PASSWORD, REGISTERED, login, seeded_app
+
 from moin_gaa.cli import SEED_DIR
 
 MOIN_DIR = os.path.dirname(__import__("moin").__file__)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from conftest import PASSWORD, REGISTERED, acting_as, login, page_token, save_page
 
-from moin_gaa.csrf import BAD_TOKEN, FOREIGN_ORIGIN, LOGIN_IN_QUERY, inject_into_forms
+from moin_gaa.web.csrf import BAD_TOKEN, FOREIGN_ORIGIN, LOGIN_IN_QUERY, inject_into_forms
 
 SAMPLE_VALUES = {"item_name": "Startseite", "rev": "1", "namespace": "users", "user_name": REGISTERED.name,
                  "uid": "x", "group_name": "Moderatoren", "name": "alle", "filename": "x", "tag": "x"}
@@ -166,7 +166,7 @@ def test_security_headers_on_moins_pages_and_ours(wiki):
 
 
 def test_behind_an_https_proxy_the_public_origin_is_ours(empty_wiki):
-    from moin_gaa.security_headers import trust_one_proxy
+    from moin_gaa.web.security_headers import trust_one_proxy
 
     trust_one_proxy(empty_wiki)
     client = empty_wiki.test_client()

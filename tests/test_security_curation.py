@@ -15,12 +15,12 @@ import re
 from urllib.parse import quote
 
 import pytest
-
 from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, login, logout, save_page
-from moin_gaa.events import event_from_input
-from moin_gaa.municipalities import profile_acl, profile_from_input
-from moin_gaa.tools import page_text
-from moin_gaa.vocabulary import Vocabulary
+
+from moin_gaa.calendars.events import event_from_input
+from moin_gaa.core.vocabulary import Vocabulary
+from moin_gaa.partners.municipalities import profile_acl, profile_from_input
+from moin_gaa.toolbox.tools import page_text
 
 ORIGIN = "http://localhost:8080"
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -408,7 +408,7 @@ def test_converting_needs_the_right_to_edit(wiki, client):
 
 def test_group_members_keep_their_documents_but_not_the_space(wiki, client):
     """Members write in their space (moin's ACL) – moin alone would let them delete or rename the space itself."""
-    from moin_gaa.groups import group_from_input, space_acl, space_pages
+    from moin_gaa.discussions.groups import group_from_input, space_acl, space_pages
 
     group = group_from_input({"name": "Kuratierte Runde", "sichtbarkeit": "privat", "beitritt": "anfrage"})
     with acting_as(wiki, ADMIN):

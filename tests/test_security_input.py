@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-
 from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, login, page_token, save_page
-from moin_gaa.export import spreadsheet_safe
-from moin_gaa.text_input import (
+
+from moin_gaa.core.export import spreadsheet_safe
+from moin_gaa.core.text_input import (
     CONTROL_MESSAGE,
     clean_text,
     input_problems,
@@ -660,7 +660,7 @@ def office_file(kind: str) -> bytes:
     ],
 )
 def test_uploads_must_carry_the_signature_of_their_type(wiki, clients, content, filename, accepted):
-    from moin_gaa.attachments import AttachmentError, check_upload
+    from moin_gaa.core.attachments import AttachmentError, check_upload
 
     if accepted:
         assert check_upload(filename, io.BytesIO(content)).data == content

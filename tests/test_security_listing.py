@@ -14,7 +14,6 @@ import re
 from urllib.parse import quote, urlencode
 
 import pytest
-
 from conftest import ADMIN, REGISTERED, acting_as, login, save_page
 
 GROUP = "Gruppen/Beispielnetzwerk Frühe Hilfen"

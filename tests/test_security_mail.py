@@ -11,10 +11,9 @@ import re
 from urllib.parse import quote
 
 import pytest
+from conftest import MODERATOR, PASSWORD, Person, acting_as, login, page_token, save_page
 from moin import user as moin_user
 from moin.constants.keys import ITEMID
-
-from conftest import MODERATOR, PASSWORD, Person, acting_as, login, page_token, save_page
 from test_discussion_mail import inbox  # noqa: F401 – the module's real SMTP server (aiosmtpd) as a fixture
 
 EDITOR = Person("Egon Bearbeiter", "egon@example.org")
@@ -43,7 +42,7 @@ def parts(message) -> tuple[str, str]:
 
 def ids_of(wiki, name: str) -> dict[str, str]:
     """Every id moin keeps about the current revision of ``name`` and about the editor."""
-    from moin_gaa.items import current
+    from moin_gaa.core.items import current
 
     with acting_as(wiki, MODERATOR):
         meta, _text = current(name)
@@ -77,7 +76,7 @@ def people_and_page(wiki):
     with acting_as(wiki, MODERATOR):
         save_page(PAGE, "Erste Fassung der Seite.\n")
     with acting_as(wiki, None):
-        from moin_gaa.items import current
+        from moin_gaa.core.items import current
 
         itemid = current(PAGE)[0][ITEMID]
         moin_user.User(auth_username=SUBSCRIBER.name).subscribe(ITEMID, itemid)  # moin's „Abonnieren“ on the page
@@ -207,7 +206,7 @@ def test_what_users_wrote_is_escaped_in_html_and_cannot_add_headers(wiki):
 
     from moin.utils.subscriptions import Subscriber
 
-    from moin_gaa.notification_mail import describe, message_for
+    from moin_gaa.core.notification_mail import describe, message_for
 
     hostile = "<img src=x onerror=alert(1)>\r\nBcc: evil@example.org"
     old = {"name": ["Mailprobe Alt"], "contenttype": "text/plain;charset=utf-8"}

@@ -3,7 +3,7 @@ and content types are shown as text on every page moin or we render (issue 10, p
 
 A registered user can put anything into the metadata of a page (moin's editor, the Item API);
 anonymous visitors must never get a script out of it.  The hostile items are saved through moin's
-Item API (the save-time guard of ``moin_gaa.metadata_guard`` refuses such metadata in moin's
+Item API (the save-time guard of ``moin_gaa.web.metadata_guard`` refuses such metadata in moin's
 editor, so the templates are the wall tested here), then every surface that shows metadata is
 fetched and its HTML parsed: no element or attribute may come from a payload.
 """
@@ -18,11 +18,11 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
+from conftest import PASSWORD, REGISTERED, Person, acting_as, login, make_app, page_token, wiki_request
 from moin import user as moin_user
 
-from conftest import PASSWORD, REGISTERED, Person, acting_as, login, make_app, page_token, wiki_request
-from moin_gaa import metadata_guard
-from moin_gaa.accounts import ensure_role_groups
+from moin_gaa.core.accounts import ensure_role_groups
+from moin_gaa.web import metadata_guard
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARK = "xss-"  # every payload carries it, followed by the field it came from

@@ -4,12 +4,12 @@ import json
 import os
 
 import pytest
-
 from conftest import acting_as
-from moin_gaa.app import partnerwiki
+
 from moin_gaa.cli import SEED_DIR
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.storage import read_records
 from moin_gaa.seeding import SeedError, load_seed_pages, read_seed_pages
-from moin_gaa.storage import read_records
 
 
 def write_page(directory, name, text, meta):
@@ -74,7 +74,7 @@ def test_loading_twice_changes_nothing(empty_wiki, seed_dir):
 def test_loading_the_repository_seeds_twice_changes_nothing(empty_wiki):
     """Every make run loads the seeds again: profiles were stored anew each time (tuples ≠ stored lists)."""
     with acting_as(empty_wiki, None):
-        from moin_gaa.accounts import ensure_role_groups
+        from moin_gaa.core.accounts import ensure_role_groups
 
         ensure_role_groups()
         load_seed_pages(SEED_DIR)

@@ -1,7 +1,7 @@
 """Auswertung numbers from threads and posts (plain records, no wiki needed)."""
 
-from moin_gaa.records import Record
-from moin_gaa.summary import affiliations_from_profiles, discussion_stats
+from moin_gaa.core.records import Record
+from moin_gaa.discussions.summary import affiliations_from_profiles, discussion_stats
 
 
 def record(item, record_type, **fields):

@@ -5,9 +5,9 @@ import io
 import re
 
 import pytest
-
 from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, page_token, save_page
-from moin_gaa.tools import page_text
+
+from moin_gaa.toolbox.tools import page_text
 
 
 def text(response):

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from moin_gaa.catalog import GERMAN, word_variants
-from moin_gaa.tools import ToolError, decide, long_text_of, page_text, tool_from_fields, tool_from_input
-from moin_gaa.toolfilter import ToolFilter, parse_filter
-from moin_gaa.vocabulary import Vocabulary
+from moin_gaa.core.catalog import GERMAN, word_variants
+from moin_gaa.core.vocabulary import Vocabulary
+from moin_gaa.toolbox.toolfilter import ToolFilter, parse_filter
+from moin_gaa.toolbox.tools import ToolError, decide, long_text_of, page_text, tool_from_fields, tool_from_input
 
 V = Vocabulary()
 TODAY = date(2026, 11, 23)

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from moin_gaa.vocabulary import LIST_NAMES, Term, Vocabulary, VocabularyError, vocabulary_from_config
-
+from moin_gaa.core.vocabulary import LIST_NAMES, Term, Vocabulary, VocabularyError, vocabulary_from_config
 
 SEED_PAGES = Path(__file__).resolve().parent.parent / "seed_pages"
 # ISO 3166-2:DE, lower case: the 16 Länder, from outside our code
@@ -87,7 +86,7 @@ def test_bad_config_is_refused_with_a_german_message(overrides, message):
 def test_progress_bar_writes_every_ten_percent_to_a_log():
     import io
 
-    from moin_gaa.progress import ProgressBar
+    from moin_gaa.core.progress import ProgressBar
 
     out = io.StringIO()
     bar = ProgressBar("Laden", out)

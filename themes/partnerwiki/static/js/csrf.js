@@ -1,5 +1,5 @@
 /*
-    PartnerWiki – the CSRF token for scripts (see moin_gaa/csrf.py).
+    PartnerWiki – the CSRF token for scripts (see moin_gaa/web/csrf.py).
 
     1. Every same-origin XMLHttpRequest and fetch with an unsafe method (moin's ajax search, upload,
        ajaxdelete, ajaxmodify, settings forms …) carries the token as X-CSRF-Token.

@@ -1,0 +1,603 @@
+"""Termine of the Netzwerkkalender: fields, checks and recurrence (domain of issue 5).
+
+An event is a record (``gaa_type = "termin"``) under ``Termine/<…>``.  Times are wall-clock
+times in the event's time zone (default Europe/Berlin), so summer and winter dates never shift;
+all-day events are plain dates.  Recurrence is one RRULE (weekly, monthly by weekday such as
+„jeden 2. Mittwoch“, yearly, or a custom rule), with cancelled dates (EXDATE) and moved single
+dates (overrides, RECURRENCE-ID in ICS).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import islice
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+
+from moin_gaa.core.field_errors import FieldErrors
+from moin_gaa.core.text_input import clean_text, input_problems, normalise_name
+
+EVENT_TYPE = "termin"
+EVENT_PREFIX = "Termine/"
+DEFAULT_TZ = "Europe/Berlin"
+STATUS_LABELS = {"bestaetigt": "bestätigt", "vorlaeufig": "vorläufig", "abgesagt": "abgesagt"}
+RECURRENCE_LABELS = {
+    "": "keine",
+    "woechentlich": "wöchentlich",
+    "monatlich": "monatlich am gleichen Wochentag (z. B. jeden 2. Mittwoch)",
+    "jaehrlich": "jährlich",
+    "eigene": "eigene Regel (RRULE)",
+}
+KIND_LABELS = {
+    "netzwerktreffen": "Netzwerktreffen",
+    "kooperationstreffen": "Kooperationstreffen",
+    "fachtagung": "Fachtag / Kongress",
+    "werkstatt": "Werkstatt / Arbeitsgruppe",
+    "online": "Online-Veranstaltung",
+    "sonstiges": "Sonstiges",
+}
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# „11.03.2026 -> 18.03.2026 18:00-20:00“ (times optional: the series' times are kept)
+UTC_UNTIL = re.compile(r"UNTIL=\d{8}T\d{6}Z")
+MOVED_LINE = re.compile(r"^(\S+)\s*(?:->|→)\s*(\S+)(?:\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2}))?$")
+MAX_DURATION = timedelta(days=31)
+
+# Dates (start, end, cancelled and moved dates, a rule's UNTIL) lie in these years.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+YEAR_RANGE_MESSAGE = f"bitte ein Datum zwischen {FIRST_YEAR} und {LAST_YEAR} angeben."
+# The recurrence policy: what a network calendar needs – at most daily – and nothing that lets one
+# event make a page expand millions of dates.  Every expansion is bounded as well (series_starts).
+FREQUENCIES = {"DAILY": "täglich", "WEEKLY": "wöchentlich", "MONTHLY": "monatlich", "YEARLY": "jährlich"}
+RULE_PARTS = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTH", "BYMONTHDAY", "BYSETPOS", "WKST")
+MONTH_OR_YEAR_PARTS = ("BYMONTHDAY", "BYSETPOS")  # with DAILY/WEEKLY they can filter a series down to nothing
+MAX_RULE_LENGTH = 300
+MAX_INTERVAL = 99
+MAX_COUNT = 1000
+# A series is expanded for at most its first MAX_SERIES_OCCURRENCES dates (daily: 27 years), and one
+# window (a month, the list view, an event page) shows at most MAX_WINDOW_OCCURRENCES of one series.
+MAX_SERIES_OCCURRENCES = 10_000
+MAX_WINDOW_OCCURRENCES = 1_000
+MAX_EXCEPTIONS = 500  # cancelled plus moved dates of one series
+WEEKDAY_CODE = re.compile(r"^(?:[+-]?(\d{1,2}))?(MO|TU|WE|TH|FR|SA|SU)$")
+# Longest accepted text per field (characters, after collapsing white space); longer input is refused.
+MAX_TITLE_LENGTH = 200
+EVENT_TEXT_LIMITS = {
+    "titel": MAX_TITLE_LENGTH,
+    "ort": 300,
+    "beschreibung": 10_000,
+    "veranstalter": 200,
+    "kontakt": 200,
+    "agenda": 300,
+    "protokoll": 300,
+    "zeitzone": 60,
+}
+
+
+class EventError(FieldErrors):
+    """An event that cannot be stored or used."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """One occurrence moved: the original date (RECURRENCE-ID) and its new start and end."""
+
+    datum: str
+    start: str
+    ende: str
+
+
+@dataclass(frozen=True)
+class Event:
+    titel: str
+    start: str  # ISO date (all-day) or ISO datetime without offset (wall clock in ``zeitzone``)
+    ende: str
+    ganztaegig: bool = False
+    zeitzone: str = DEFAULT_TZ
+    wiederholung: str = ""
+    rrule: str = ""  # the effective rule (derived for the named kinds)
+    ausfaelle: tuple[str, ...] = ()  # ISO dates of cancelled occurrences
+    verschiebungen: tuple[Override, ...] = ()
+    ort: str = ""
+    beschreibung: str = ""
+    veranstalter: str = ""
+    kontakt: str = ""
+    status: str = "bestaetigt"
+    kalender: tuple[str, ...] = ("alle",)
+    art: str = "sonstiges"
+    land: str = ""
+    agenda: str = ""
+    protokoll: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ausfaelle"] = list(self.ausfaelle)
+        data["kalender"] = list(self.kalender)
+        data["verschiebungen"] = [asdict(o) for o in self.verschiebungen]
+        data["startjahr"] = int(self.start[:4])
+        return data
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zeitzone)
+
+    def start_value(self) -> date | datetime:
+        return parse_value(self.start, self.ganztaegig, self.tz)
+
+    def end_value(self) -> date | datetime:
+        return parse_value(self.ende, self.ganztaegig, self.tz)
+
+
+def event_name(event: Event, space: str = "") -> str:
+    """The item name of a new event: ``Termine/<JJJJ-MM-TT Titel>``, in a group ``Gruppen/<Name>/Termine/…``.
+
+    An event of a group lives inside the group's space, so the space's ACL covers it.
+    """
+    return (f"{space}/" if space else "") + EVENT_PREFIX + f"{event.start[:10]} {event.titel}".replace("/", "-").replace(",", " ")
+
+
+def parse_value(iso: str, all_day: bool, tz: ZoneInfo) -> date | datetime:
+    if all_day:
+        return date.fromisoformat(iso)
+    return datetime.fromisoformat(iso).replace(tzinfo=tz)
+
+
+def _text(value: Any, limit: int = 500) -> str:
+    return normalise_name(value)[:limit]  # text hygiene: see text_input
+
+
+def parse_date(raw: str) -> date:
+    """``TT.MM.JJJJ`` or ``JJJJ-MM-TT`` from FIRST_YEAR to LAST_YEAR; ValueError (German) otherwise, e.g. for 31.02."""
+    raw = raw if len(raw) <= 20 else raw[:20] + "…"
+    m = GERMAN_DATE.match(raw)
+    try:
+        if m:
+            day = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        else:
+            day = date.fromisoformat(raw)
+    except ValueError as e:
+        raise ValueError(f"„{raw}“ ist kein gültiges Datum (TT.MM.JJJJ).") from e
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"„{raw}“: {YEAR_RANGE_MESSAGE}")
+    return day
+
+
+def parse_time(raw: str) -> time:
+    try:
+        return time.fromisoformat(raw if len(raw) > 2 else raw + ":00")
+    except ValueError as e:
+        raise ValueError(f"„{raw}“ ist keine gültige Uhrzeit (HH:MM).") from e
+
+
+def monthly_by_weekday(start: date) -> str:
+    """„jeden n. <Wochentag>“ of the start date; the last one of a month becomes ``-1``."""
+    nth = (start.day - 1) // 7 + 1
+    if (start + timedelta(days=7)).month != start.month and nth >= 4:
+        nth = -1
+    return f"FREQ=MONTHLY;BYDAY={nth}{WEEKDAYS[start.weekday()]}"
+
+
+def rule_for(kind: str, start: date, custom: str) -> str:
+    if kind == "woechentlich":
+        return f"FREQ=WEEKLY;BYDAY={WEEKDAYS[start.weekday()]}"
+    if kind == "monatlich":
+        return monthly_by_weekday(start)
+    if kind == "jaehrlich":
+        return "FREQ=YEARLY"
+    if kind == "eigene":
+        return custom
+    return ""
+
+
+def series_starts(
+    rule: str,
+    start: datetime,
+    after: datetime,
+    before: datetime,
+    tz: ZoneInfo | None = None,
+    *,
+    limit: int = MAX_WINDOW_OCCURRENCES,
+) -> list[datetime]:
+    """The wall-clock starts (naive) of the series ``rule`` from ``start`` within [after, before], bounded.
+
+    Only the first MAX_SERIES_OCCURRENCES dates of a series are looked at and at most ``limit``
+    (MAX_WINDOW_OCCURRENCES) of them returned, and a rule outside the policy (see rule_problem) gives
+    none: an event stored before the checks existed cannot make a page expand millions of dates.
+    A rule whose UNTIL is in UTC (as RFC 5545 wants for a DTSTART with TZID, and as Google and
+    Outlook write it) is expanded with zone-aware times; dateutil refuses to mix the two.
+    """
+    if rule_problem(rule) is not None:
+        return []
+    zone = tz or ZoneInfo(DEFAULT_TZ)
+    if UTC_UNTIL.search(rule):
+        start, after, before = (d.replace(tzinfo=zone) for d in (start, after, before))
+    found = []
+    for when in islice(rrulestr(rule, dtstart=start), MAX_SERIES_OCCURRENCES):
+        if when > before:
+            break
+        if when >= after:
+            found.append(when.replace(tzinfo=None))
+            if len(found) >= limit:
+                break
+    return found
+
+
+def rule_problem(rule: str) -> str | None:
+    """None for a rule within the policy (FREQUENCIES, RULE_PARTS, sane numbers), else the German reason.
+
+    Checks the rule's text only – nothing is expanded – so it is cheap enough for every read.
+    """
+    if len(rule) > MAX_RULE_LENGTH:
+        return f"Die Wiederholungsregel ist zu lang (höchstens {MAX_RULE_LENGTH} Zeichen)."
+    if not re.fullmatch(r"[A-Z0-9=;,+\-]+", rule or "") or "FREQ=" not in rule:
+        return f"„{rule}“ ist keine gültige Wiederholungsregel (z. B. FREQ=WEEKLY;BYDAY=WE)."
+    parts: dict[str, str] = {}
+    for part in rule.split(";"):
+        key, _, value = part.partition("=")
+        if key in parts:
+            return f"„{key}“ steht zweimal in der Wiederholungsregel."
+        if key not in RULE_PARTS:
+            return (f"„{key}“ ist in Wiederholungsregeln hier nicht erlaubt (erlaubt: {', '.join(RULE_PARTS)}); "
+                    "Uhrzeiten stehen im Termin selbst.")
+        parts[key] = value
+    freq = parts.get("FREQ", "")
+    if freq not in FREQUENCIES:
+        allowed = ", ".join(f"{label} ({key})" for key, label in FREQUENCIES.items())
+        allowed = allowed.rsplit(", ", 1)[0] + " und " + allowed.rsplit(", ", 1)[1]
+        too_often = freq in ("HOURLY", "MINUTELY", "SECONDLY")
+        verdict = "ist im Netzwerkkalender nicht möglich" if too_often else "ist ungültig"
+        return f"Die Wiederholung „{freq}“ {verdict} – erlaubt sind {allowed}."
+    if "INTERVAL" in parts and not _number_in(parts["INTERVAL"], 1, MAX_INTERVAL):
+        return f"INTERVAL (jede wievielte Wiederholung) muss eine Zahl von 1 bis {MAX_INTERVAL} sein."
+    if "COUNT" in parts and not _number_in(parts["COUNT"], 1, MAX_COUNT):
+        return f"COUNT (Anzahl der Termine) muss eine Zahl von 1 bis {MAX_COUNT} sein."
+    if "COUNT" in parts and "UNTIL" in parts:
+        return "Eine Wiederholungsregel endet entweder nach COUNT Terminen oder am Datum UNTIL, nicht beides."
+    if "UNTIL" in parts and not (re.fullmatch(r"\d{8}(T\d{6}Z?)?", parts["UNTIL"])
+                                 and FIRST_YEAR <= int(parts["UNTIL"][:4]) <= LAST_YEAR):
+        return f"UNTIL „{parts['UNTIL']}“: {YEAR_RANGE_MESSAGE[:1].upper() + YEAR_RANGE_MESSAGE[1:]}"
+    for key in MONTH_OR_YEAR_PARTS:
+        if key in parts and freq not in ("MONTHLY", "YEARLY"):
+            return f"„{key}“ passt nur zu monatlichen oder jährlichen Regeln (FREQ=MONTHLY oder FREQ=YEARLY)."
+    limits = {"BYMONTH": (1, 12, False), "BYMONTHDAY": (1, 31, True), "BYSETPOS": (1, 366, True)}
+    for key, (low, high, signed) in limits.items():
+        for value in parts.get(key, "").split(",") if key in parts else ():
+            number = value[1:] if signed and value[:1] in "+-" else value
+            if not _number_in(number, low, high):
+                sign = "-" if signed else ""
+                return f"„{key}={parts[key]}“ ist keine gültige Angabe ({key} von {sign}{low} bis {high})."
+    for value in parts.get("BYDAY", "").split(",") if "BYDAY" in parts else ():
+        m = WEEKDAY_CODE.match(value)
+        if not m:
+            return f"„BYDAY={parts['BYDAY']}“: Wochentage als MO, TU, WE, TH, FR, SA, SU (monatlich auch 2WE, -1FR)."
+        if m.group(1) and freq not in ("MONTHLY", "YEARLY"):
+            return (f"„BYDAY={parts['BYDAY']}“: der n-te Wochentag (z. B. 2WE) passt nur zu monatlichen "
+                    "oder jährlichen Regeln.")
+        if m.group(1) and not 1 <= int(m.group(1)) <= (5 if freq == "MONTHLY" else 53):
+            return f"„BYDAY={parts['BYDAY']}“: einen {m.group(1)}. Wochentag gibt es nicht."
+    if "WKST" in parts and parts["WKST"] not in WEEKDAYS:
+        return f"„WKST={parts['WKST']}“ ist kein Wochentag (MO … SU)."
+    return None
+
+
+def _number_in(text: str, low: int, high: int) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 6 and low <= int(text) <= high
+
+
+@lru_cache(maxsize=4096)
+def first_start(rule: str, start: datetime, zone: str = DEFAULT_TZ) -> datetime | None:
+    """The series' first date up to the end of LAST_YEAR (naive wall clock), None if it has none.
+
+    Within the policy (BYMONTHDAY and BYSETPOS only monthly or yearly) even a rule that never
+    occurs is found out in a fraction of a second; cached, since stored events are read often.
+    """
+    found = series_starts(rule, start, start, datetime(LAST_YEAR, 12, 31, 23, 59, 59), ZoneInfo(zone), limit=1)
+    return found[0] if found else None
+
+
+def check_rrule(rule: str, start: datetime, zone: str = DEFAULT_TZ) -> str | None:
+    """None for a rule within the policy that dateutil (and so every calendar client) can expand
+    and that yields at least one date; else the German reason."""
+    if message := rule_problem(rule):
+        return message
+    try:
+        first = first_start(rule, start.replace(tzinfo=None), zone)
+    except (ValueError, TypeError) as e:
+        return f"Die Wiederholungsregel „{rule}“ ist ungültig ({e})."
+    if first is None:
+        return f"Nach der Wiederholungsregel „{rule}“ findet ab dem Beginn bis {LAST_YEAR} kein einziger Termin statt."
+    return None
+
+
+def _limited_text(data: Mapping[str, Any], key: str, errors: dict[str, str], *, keep_lines: bool = False) -> str:
+    """The field's text (white space collapsed, or only trimmed with ``keep_lines``); an error if it is too long."""
+    raw = str(data.get(key) or "")
+    text = raw.strip() if keep_lines else " ".join(raw.split())
+    limit = EVENT_TEXT_LIMITS[key]
+    if len(text) > limit:
+        errors[key] = f"Bitte höchstens {limit} Zeichen eingeben (eingegeben: {len(text)})."
+    return text
+
+
+def event_from_input(
+    data: Mapping[str, Any], *, known_calendars: tuple[str, ...] = (), known_laender: tuple[str, ...] = ()
+) -> Event:
+    """A checked :class:`Event` from form-like data; :class:`EventError` lists every problem.
+
+    Dates come as ``startdatum``/``enddatum`` (TT.MM.JJJJ or ISO), times as ``startzeit``/``endzeit``;
+    moved dates as lines „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ (or as stored overrides).
+    """
+    errors: dict[str, str] = {}
+    texts = {key: _limited_text(data, key, errors, keep_lines=key == "beschreibung") for key in EVENT_TEXT_LIMITS}
+    texts = {k: clean_text(t).strip() if k == "beschreibung" else normalise_name(t) for k, t in texts.items()}
+    titel = texts["titel"]
+    if not titel:
+        errors["titel"] = "Bitte einen Titel angeben."
+    # a form always sends the field: empty there is a mistake; data without it (scripts, seeds) means Berlin
+    zone = texts["zeitzone"] if "zeitzone" in data else DEFAULT_TZ
+    zone_info = None
+    if not zone:
+        errors["zeitzone"] = "Bitte eine Zeitzone angeben (z. B. Europe/Berlin)."
+    elif "zeitzone" not in errors:
+        try:
+            zone_info = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["zeitzone"] = f"„{zone}“ ist keine bekannte Zeitzone (z. B. Europe/Berlin)."
+    all_day = str(data.get("ganztaegig", "")).lower() in ("1", "true", "ja", "on")
+    start = end = None
+    try:
+        start_day = parse_date(_text(data.get("startdatum"), 20))
+    except ValueError as e:
+        errors["startdatum"] = str(e)
+        start_day = None
+    end_raw = _text(data.get("enddatum"), 20)
+    try:
+        end_day = parse_date(end_raw) if end_raw else start_day
+    except ValueError as e:
+        errors["enddatum"] = str(e)
+        end_day = None
+    if start_day and end_day:
+        if all_day:
+            start, end = start_day, end_day
+        else:
+            try:
+                start = datetime.combine(start_day, parse_time(_text(data.get("startzeit"), 8) or "00:00"))
+                end = datetime.combine(end_day, parse_time(_text(data.get("endzeit"), 8) or _text(data.get("startzeit"), 8) or "00:00"))
+            except ValueError as e:
+                errors["startzeit"] = str(e)
+        if start is not None and end is not None:
+            if end < start:
+                errors["enddatum"] = "Das Ende liegt vor dem Beginn."
+            elif end - start > MAX_DURATION:
+                errors["enddatum"] = "Ein Termin darf höchstens 31 Tage dauern – für Reihen gibt es die Wiederholung."
+    kind = _text(data.get("wiederholung"), 20)
+    if kind not in RECURRENCE_LABELS:
+        errors["wiederholung"] = f"„{kind}“ ist keine Wiederholungsart."
+        kind = ""
+    rule = ""
+    if kind and start_day:
+        rule = rule_for(kind, start_day, "".join(str(data.get("rrule") or "").split()).upper())
+        series_start = start if isinstance(start, datetime) else datetime.combine(start_day, time())
+        if message := check_rrule(rule, series_start, zone if zone_info else DEFAULT_TZ):
+            errors["rrule"] = message
+    cancelled = []
+    raw_cancelled = list(data.get("ausfaelle") or ())
+    if len(raw_cancelled) > MAX_EXCEPTIONS:
+        errors["ausfaelle"] = f"Höchstens {MAX_EXCEPTIONS} ausfallende Termine."
+        raw_cancelled = []
+    for raw in raw_cancelled:
+        try:
+            cancelled.append(parse_date(_text(raw, 20)).isoformat())
+        except ValueError as e:
+            errors["ausfaelle"] = str(e)
+    if cancelled and "ausfaelle" not in errors:
+        if not rule:
+            errors["ausfaelle"] = "Nur Termine mit Wiederholung haben ausfallende Termine."
+        elif start is not None and "rrule" not in errors:
+            days = series_days(rule, start, max(date.fromisoformat(d) for d in cancelled), zone_info)
+            for day in sorted(set(cancelled)):
+                if date.fromisoformat(day) not in days:
+                    errors["ausfaelle"] = (f"Am {date.fromisoformat(day):%d.%m.%Y} findet die Reihe nicht statt – "
+                                           "nur ihre eigenen Termine können ausfallen.")
+                    break
+    status = _text(data.get("status"), 20) or "bestaetigt"
+    if status not in STATUS_LABELS:
+        errors["status"] = f"„{status}“ ist kein Status (bestaetigt, vorlaeufig, abgesagt)."
+    calendars = tuple(dict.fromkeys(_text(c, 60) for c in data.get("kalender") or ("alle",) if _text(c, 60)))
+    unknown = [c for c in calendars if known_calendars and c not in known_calendars]
+    if unknown:
+        errors["kalender"] = f"Unbekannte Kalender: {', '.join(unknown)}."
+    kind_of_event = _text(data.get("art"), 30) or "sonstiges"
+    if kind_of_event not in KIND_LABELS:
+        errors["art"] = f"„{kind_of_event}“ ist keine Veranstaltungsart."
+    land = _text(data.get("land"), 10)
+    if land and known_laender and land not in known_laender:
+        errors["land"] = f"„{land}“ ist kein Land."
+    moved: tuple[Override, ...] = ()
+    if start is not None and end is not None and "rrule" not in errors:
+        try:
+            moved = parse_moved(data.get("verschiebungen") or (), start, end, rule, set(cancelled), zone_info)
+            if len(moved) + len(set(cancelled)) > MAX_EXCEPTIONS:
+                raise ValueError(f"Höchstens {MAX_EXCEPTIONS} ausfallende und verschobene Termine zusammen.")
+        except ValueError as e:
+            errors["verschiebungen"] = str(e)
+    errors.update(input_problems(data))  # text hygiene (text_input): control characters in any field win
+    if errors:
+        raise EventError(errors)
+    assert start is not None and end is not None
+    return Event(
+        titel=titel,
+        start=start.isoformat(),
+        ende=end.isoformat(),
+        ganztaegig=all_day,
+        zeitzone=zone,
+        wiederholung=kind,
+        rrule=rule,
+        ausfaelle=tuple(sorted(set(cancelled))),
+        verschiebungen=moved,
+        ort=texts["ort"],
+        beschreibung=texts["beschreibung"],
+        veranstalter=texts["veranstalter"],
+        kontakt=texts["kontakt"],
+        status=status,
+        kalender=calendars or ("alle",),
+        art=kind_of_event,
+        land=land,
+        agenda=texts["agenda"],
+        protokoll=texts["protokoll"],
+    )
+
+
+def series_days(rule: str, start: date | datetime, last: date, tz: ZoneInfo | None) -> set[date]:
+    """The days on which the series starting at ``start`` has a date, up to ``last`` (bounded, one pass)."""
+    series_start = start if isinstance(start, datetime) else datetime.combine(start, time())
+    until = datetime.combine(last, time.max)
+    found = series_starts(rule, series_start, series_start, until, tz, limit=MAX_SERIES_OCCURRENCES)
+    return {when.date() for when in found}
+
+
+def parse_moved(
+    entries: Any, start: date | datetime, end: date | datetime, rule: str, cancelled: set[str], tz: ZoneInfo | None = None
+) -> tuple[Override, ...]:
+    """Moved occurrences from form lines (or stored overrides), checked against the series.
+
+    The original date must be one of the series' dates (and not cancelled); without new times a
+    moved date keeps the series' times.  ValueError (German) names the first bad line.
+    """
+    lines = entries.splitlines() if isinstance(entries, str) else list(entries)
+    all_day = not isinstance(start, datetime)
+    parsed = []
+    for entry in lines:
+        if isinstance(entry, Mapping):
+            entry = f"{entry['datum']} -> {entry['start'][:10]} {entry['start'][11:16]}-{entry['ende'][11:16]}".strip(" -")
+        line = " ".join(str(entry).split())
+        if not line:
+            continue
+        if not rule:
+            raise ValueError("Nur Termine mit Wiederholung haben verschobene Termine.")
+        if len(parsed) >= MAX_EXCEPTIONS:
+            raise ValueError(f"Höchstens {MAX_EXCEPTIONS} verschobene Termine.")
+        m = MOVED_LINE.match(line)
+        if not m:
+            shown = line if len(line) <= 80 else line[:80] + "…"
+            raise ValueError(f"„{shown}“: bitte als „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ angeben.")
+        parsed.append((line, m, parse_date(m.group(1)), parse_date(m.group(2))))
+    days = series_days(rule, start, max(p[2] for p in parsed), tz) if parsed else set()
+    moved = []
+    for line, m, original, new_day in parsed:
+        if original not in days or original.isoformat() in cancelled:
+            raise ValueError(f"Am {original:%d.%m.%Y} findet die Reihe nicht statt – nur eigene Termine lassen sich verschieben.")
+        if all_day:
+            new_start, new_end = new_day, new_day + (end - start)
+        else:
+            first = parse_time(m.group(3)) if m.group(3) else start.time()
+            last = parse_time(m.group(4)) if m.group(4) else end.time()
+            new_start, new_end = datetime.combine(new_day, first), datetime.combine(new_day, last)
+            if new_end < new_start:
+                raise ValueError(f"„{line}“: das Ende liegt vor dem Beginn.")
+        moved.append(Override(original.isoformat(), new_start.isoformat(), new_end.isoformat()))
+    return tuple(sorted(moved, key=lambda o: o.datum))
+
+
+def moved_lines(event: Event) -> str:
+    """The event's moved dates as the form shows them (one per line)."""
+    def line(o: Override) -> str:
+        new_start = parse_value(o.start, event.ganztaegig, event.tz)
+        text = f"{date.fromisoformat(o.datum):%d.%m.%Y} -> {new_start:%d.%m.%Y}"
+        if not event.ganztaegig:
+            text += f" {new_start:%H:%M}-{parse_value(o.ende, False, event.tz):%H:%M}"
+        return text
+
+    return "\n".join(line(o) for o in event.verschiebungen)
+
+
+def event_from_fields(fields: Mapping[str, Any]) -> Event:
+    """A stored event (``gaa_fields``); :class:`EventError` if it cannot be used any more."""
+    try:
+        event = Event(
+            titel=str(fields["titel"]),
+            start=str(fields["start"]),
+            ende=str(fields["ende"]),
+            ganztaegig=bool(fields.get("ganztaegig")),
+            zeitzone=str(fields.get("zeitzone") or DEFAULT_TZ),
+            wiederholung=str(fields.get("wiederholung") or ""),
+            rrule=str(fields.get("rrule") or ""),
+            ausfaelle=tuple(fields.get("ausfaelle") or ()),
+            verschiebungen=tuple(Override(**o) for o in fields.get("verschiebungen") or ()),
+            ort=str(fields.get("ort") or ""),
+            beschreibung=str(fields.get("beschreibung") or ""),
+            veranstalter=str(fields.get("veranstalter") or ""),
+            kontakt=str(fields.get("kontakt") or ""),
+            status=str(fields.get("status") or "bestaetigt"),
+            kalender=tuple(fields.get("kalender") or ("alle",)),
+            art=str(fields.get("art") or "sonstiges"),
+            land=str(fields.get("land") or ""),
+            agenda=str(fields.get("agenda") or ""),
+            protokoll=str(fields.get("protokoll") or ""),
+        )
+        for value in (event.start_value(), event.end_value()):
+            if not FIRST_YEAR <= value.year <= LAST_YEAR:
+                raise ValueError(f"{value.year}: {YEAR_RANGE_MESSAGE}")
+        if event.status not in STATUS_LABELS or event.art not in KIND_LABELS:
+            raise ValueError(f"Status {event.status} / Art {event.art}")
+        if len(event.ausfaelle) + len(event.verschiebungen) > MAX_EXCEPTIONS:
+            raise ValueError(f"mehr als {MAX_EXCEPTIONS} ausfallende und verschobene Termine")
+        for day in event.ausfaelle:
+            date.fromisoformat(str(day))
+        for moved in event.verschiebungen:
+            date.fromisoformat(moved.datum), parse_value(moved.start, event.ganztaegig, event.tz)
+            parse_value(moved.ende, event.ganztaegig, event.tz)
+        if event.rrule:
+            begin = event.start_value()
+            series_start = datetime.combine(begin, time()) if event.ganztaegig else begin.replace(tzinfo=None)
+            if message := check_rrule(event.rrule, series_start, event.zeitzone):
+                raise ValueError(message)
+    except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as e:
+        raise EventError({"_": f"Der Termin ist fehlerhaft gespeichert ({e})."}) from e
+    return event
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    event: Event
+    start: date | datetime
+    end: date | datetime
+    moved: bool = False
+
+
+def occurrences(event: Event, first: date, last: date) -> list[Occurrence]:
+    """The event's occurrences that start between ``first`` and ``last`` (inclusive), in order.
+
+    Cancelled dates (EXDATE) are left out, moved ones (overrides) appear at their new time.
+    """
+    start, end = event.start_value(), event.end_value()
+    duration = end - start
+    if not event.rrule:
+        starts = [start]
+    else:
+        naive = datetime.combine(start, time()) if event.ganztaegig else start.replace(tzinfo=None)
+        window_end = datetime.combine(last, time.max)
+        starts = []
+        for when in series_starts(event.rrule, naive, datetime.combine(first, time()) - duration, window_end, event.tz):
+            starts.append(when.date() if event.ganztaegig else when.replace(tzinfo=event.tz))
+    cancelled = set(event.ausfaelle)
+    moved = {o.datum: o for o in event.verschiebungen}
+    found = []
+    for begin in starts:
+        day = begin if isinstance(begin, date) and not isinstance(begin, datetime) else begin.date()
+        key = day.isoformat()
+        if key in cancelled:
+            continue
+        if key in moved:
+            o = moved[key]
+            found.append(Occurrence(event, parse_value(o.start, event.ganztaegig, event.tz), parse_value(o.ende, event.ganztaegig, event.tz), True))
+        else:
+            found.append(Occurrence(event, begin, begin + duration))
+    def day_of(value):
+        return value if not isinstance(value, datetime) else value.date()
+    return [o for o in found if first <= day_of(o.start) <= last]

@@ -1,0 +1,91 @@
+"""Role groups and the first administrator.
+
+The role groups are moin wiki groups (items whose ``usergroup`` metadata lists the members):
+``Administratoren`` (superusers, every right) and ``Moderatoren`` (curate Werkzeugkiste, groups
+and discussions).  Their items may be read by all and changed only by administrators.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from moin import user as moin_user
+from moin.constants.keys import CURRENT, NAME_EXACT
+from moin.utils.names import split_fqname
+
+from moin_gaa.core.storage import PageSpec, store_pages
+
+ADMINISTRATORS = "Administratoren"
+MODERATORS = "Moderatoren"
+ROLE_GROUP_ACL = "All:read"
+ROLE_GROUPS = {
+    ADMINISTRATORS: "Administratorinnen und Administratoren des PartnerWiki: alle Rechte, auch Benutzerverwaltung.",
+    MODERATORS: (
+        "Moderatorinnen und Moderatoren (Geschäftsstelle und Koordinierungsstellen Gesundheitliche "
+        "Chancengleichheit): kuratieren die Werkzeugkiste, betreuen Gesprächsräume und Online-Diskussionen."
+    ),
+}
+
+
+# moin's ACLs read these as special groups, whatever account might carry the name
+ACL_SPECIAL_NAMES = ("All", "Known", "Trusted", "Anonymous")
+
+
+class AccountError(ValueError):
+    """A user-facing German message about an account operation."""
+
+
+def account_exists(name: str) -> bool:
+    """Whether a moin account has exactly this (login) name."""
+    return bool(name) and bool(moin_user.search_users(**{NAME_EXACT: name}))
+
+
+def account_problem(name: str) -> str | None:
+    """None when ``name`` names an existing account that an ACL can name alone, else the German reason."""
+    if name.casefold() in (special.casefold() for special in ACL_SPECIAL_NAMES):
+        return f"„{name}“ ist eine Gruppe aller Nutzenden, kein einzelnes Konto."
+    if not account_exists(name):
+        return f"Es gibt kein Konto „{name}“."
+    return None
+
+
+def accounts_problem(names) -> str | None:
+    """One German message for every name in ``names`` that is no usable account (None if all are)."""
+    problems = [p for p in (account_problem(n) for n in dict.fromkeys(names)) if p]
+    return " ".join(problems) or None
+
+
+def group_members(group: str) -> list[str]:
+    item = current_app.storage.get_item(**split_fqname(group).query)
+    if not item:
+        return []
+    return list(item[CURRENT].meta.get("usergroup", []))
+
+
+def _group_page(group: str, members: list[str]) -> PageSpec:
+    text = f"= {group} =\n\n{ROLE_GROUPS[group]}\n\nDie Mitglieder stehen in den Metadaten dieser Seite (usergroup).\n"
+    return PageSpec(group, text, {"acl": ROLE_GROUP_ACL, "usergroup": members, "summary": ROLE_GROUPS[group]})
+
+
+def ensure_role_groups() -> list[str]:
+    """Create the role group items that are missing; returns the names created."""
+    missing = [g for g in ROLE_GROUPS if not current_app.storage.get_item(**split_fqname(g).query)]
+    store_pages([_group_page(g, []) for g in missing], comment="Rollengruppe angelegt")
+    return missing
+
+
+def add_to_group(group: str, username: str) -> None:
+    members = group_members(group)
+    if username not in members:
+        store_pages([_group_page(group, members + [username])], comment=f"{username} aufgenommen")
+
+
+def create_admin(name: str, email: str, password: str) -> None:
+    """Create a user (or take an existing one) and make it administrator and moderator."""
+    ensure_role_groups()
+    existing = moin_user.User(auth_username=name)
+    if not existing.exists():
+        message = moin_user.create_user(username=name, password=password, email=email)
+        if message:
+            raise AccountError(str(message))
+    for group in ROLE_GROUPS:
+        add_to_group(group, name)

@@ -1,0 +1,90 @@
+"""Catalog queries for discussions: the threads of an area, the posts of a thread or an area.
+
+Always through a :class:`~moin_gaa.core.catalog.CatalogReader`, so only what the reader may read –
+a hidden post (its own ACL) only for the moderation, a private space only for its members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from whoosh.query import And, Term
+
+from moin_gaa.core.catalog import FACET_PREFIX, CatalogReader
+from moin_gaa.core.records import Record
+from moin_gaa.discussions.threads import POST_TYPE, THREAD_TYPE
+
+
+def threads_of(reader: CatalogReader, area: str) -> list[Record]:
+    """The area's threads, newest first."""
+    docs = reader.docs(And([Term("record_type", THREAD_TYPE), Term("ancestors", area)]))
+    depth = area.count("/") + 1
+    threads = [r for r in reader.records(docs) if r.name.count("/") == depth]
+    return sorted(threads, key=lambda r: r.fields.get("erstellt", ""), reverse=True)
+
+
+def thread_page(reader: CatalogReader, area: str, page: int, size: int) -> tuple[list[Record], int, int]:
+    """One page of the area's threads, most recently changed first, the page and the number of threads.
+
+    Only the shown threads' stored fields are read: the order comes from the mtime column.
+    """
+    docs = reader.docs(And([Term("record_type", THREAD_TYPE), Term("ancestors", area)]))
+    depth = area.count("/") + 1
+    ordered = reader.newest_first(docs)
+    pages = max(1, -(-len(ordered) // size))
+    page = min(max(page, 1), pages)
+    shown = [r for r in reader.records(ordered[(page - 1) * size: page * size]) if r.name.count("/") == depth]
+    return shown, page, len(ordered)
+
+
+def post_counts(reader: CatalogReader, threads: list[Record]) -> dict[str, int]:
+    """Visible answers per listed thread (by item id), without a read-right check per post.
+
+    The threads were read with the reader's rights, and a post is readable exactly when its
+    thread is – unless the moderation hid it (then it has its own ACL and is not counted).
+    """
+    searcher = reader.searcher
+    hidden = set(searcher.docs_for_query(Term(FACET_PREFIX + "versteckt", "True")))
+    posts = set(searcher.docs_for_query(Term("record_type", POST_TYPE)))
+    return {t.itemid: len(posts.intersection(searcher.docs_for_query(Term("ancestors", t.name))) - hidden) for t in threads}
+
+
+@dataclass(frozen=True)
+class PostKey:
+    """What the order of a thread needs of a post – no body."""
+
+    docnum: int
+    id: str
+    antwort_auf: str
+    erstellt: str
+    autor: str
+
+
+SKELETON_PREFIX = "gaa-thread:"
+SKELETON_SECONDS = 3600
+
+
+def thread_skeleton(reader: CatalogReader, thread: str) -> list[PostKey]:
+    """The readable posts of a thread without their bodies, cached.
+
+    The key is the reader's fingerprint of the readable posts (see ``CatalogReader.fingerprint``);
+    a repeated view reads only the stored fields of the posts on the page it shows.
+    """
+    docs = reader.docs(And([Term("record_type", POST_TYPE), Term("ancestors", thread)]))
+    key = SKELETON_PREFIX + reader.fingerprint(docs, thread)
+    cached = current_app.cache.get(key)
+    if cached is None:
+        cached = [PostKey(n, str(f.get("id", "")), str(f.get("antwort_auf", "")), str(f.get("erstellt", "")), str(f.get("autor", "")))
+                  for n, f in ((n, reader.records([n])[0].fields) for n in docs)]
+        current_app.cache.set(key, cached, timeout=SKELETON_SECONDS)
+    return cached
+
+
+def posts_of(reader: CatalogReader, thread: str) -> list[Record]:
+    """The posts below the thread item ``thread`` (they move with it when it is moved)."""
+    return reader.records(reader.docs(And([Term("record_type", POST_TYPE), Term("ancestors", thread)])))
+
+
+def area_posts(reader: CatalogReader, area: str) -> list[Record]:
+    return reader.records(reader.docs(And([Term("record_type", POST_TYPE), Term("ancestors", area)])))

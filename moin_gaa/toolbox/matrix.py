@@ -1,0 +1,82 @@
+"""The life-phase × Handlungsempfehlung matrix of the Werkzeugkiste.
+
+Counts are set operations on catalog document numbers (readable ones only): one postings read
+per life phase and per recommendation, then 42 intersections – no record is loaded to count.
+Only the few highlighted tools named in each cell are read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from moin_gaa.core.catalog import CatalogReader
+from moin_gaa.core.records import Record
+from moin_gaa.core.vocabulary import Term, Vocabulary
+from moin_gaa.toolbox.toolfilter import ToolFilter, filter_query
+
+HIGHLIGHTED = "hervorgehoben"
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    recommendation: Term
+    phase: Term
+    count: int
+    highlighted: tuple[Record, ...]  # named first in the cell, at most ``names_per_cell``
+
+    @property
+    def is_gap(self) -> bool:
+        return self.count == 0
+
+
+@dataclass(frozen=True)
+class Matrix:
+    recommendations: tuple[Term, ...]  # rows
+    phases: tuple[Term, ...]  # columns
+    cells: Mapping[tuple[str, str], MatrixCell]  # (recommendation key, phase key)
+    total: int  # tools matching the filter in the shown rows and columns
+
+    def cell(self, recommendation: str, phase: str) -> MatrixCell:
+        return self.cells[(recommendation, phase)]
+
+    @property
+    def gaps(self) -> int:
+        return sum(cell.is_gap for cell in self.cells.values())
+
+
+def sort_tools(records: list[Record]) -> list[Record]:
+    """Highlighted tools first, then by title."""
+    return sorted(records, key=lambda r: (r.fields.get("status") != HIGHLIGHTED, r.title.casefold()))
+
+
+def build_matrix(
+    reader: CatalogReader,
+    vocabulary: Vocabulary,
+    tool_filter: ToolFilter,
+    *,
+    recommendations: tuple[str, ...] = (),
+    phases: tuple[str, ...] = (),
+    names_per_cell: int = 2,
+) -> Matrix:
+    """Counts per cell for ``tool_filter`` (its cell selection ignored), limited to the given rows/columns."""
+    rows = tuple(t for t in vocabulary.recommendations if not recommendations or t.key in recommendations)
+    cols = tuple(t for t in vocabulary.life_phases if not phases or t.key in phases)
+    base = reader.docs(filter_query(tool_filter.without_cell(), reader.catalog))
+    by_phase = {t.key: reader.facet_docs("lebensphasen", t.key) & base for t in cols}
+    by_rec = {t.key: reader.facet_docs("empfehlungen", t.key) & base for t in rows}
+    highlighted = reader.facet_docs("status", HIGHLIGHTED) & base
+    cells = {}
+    shown: set[int] = set()
+    for rec in rows:
+        for phase in cols:
+            docs = by_rec[rec.key] & by_phase[phase.key]
+            shown |= docs
+            named = sort_tools(reader.records(docs & highlighted))[:names_per_cell] if names_per_cell else []
+            cells[(rec.key, phase.key)] = MatrixCell(rec, phase, len(docs), tuple(named))
+    return Matrix(rows, cols, cells, len(shown))
+
+
+def matching_tools(reader: CatalogReader, tool_filter: ToolFilter) -> list[Record]:
+    """Every readable tool matching the filter, cell included."""
+    return reader.records(reader.docs(filter_query(tool_filter, reader.catalog)))

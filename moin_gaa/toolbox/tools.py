@@ -1,0 +1,273 @@
+"""Werkzeuge: the entries of the Werkzeugkiste and their curation workflow.
+
+A Werkzeug is a record (``gaa_type = "werkzeug"``) under ``Werkzeugkiste/<Titel>``; its long
+text is the item's wiki content, everything else is in ``gaa_fields``.  Any registered user may
+propose one; moderators publish (geprüft), highlight, reject (with a reason) or archive it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from moin_gaa.core.field_errors import FieldErrors
+from moin_gaa.core.text_input import ascii_digits, input_problems, normalise_name, text_problem, too_long
+from moin_gaa.core.vocabulary import Vocabulary, VocabularyError
+
+TOOL_TYPE = "werkzeug"
+TOOL_PREFIX = "Werkzeugkiste/"
+CARD_MACRO = "<<ToolCard>>"
+
+STATUS_LABELS: dict[str, str] = {
+    "vorgeschlagen": "vorgeschlagen",
+    "geprueft": "geprüft",
+    "hervorgehoben": "hervorgehoben",
+    "abgelehnt": "abgelehnt",
+    "archiviert": "archiviert",
+}
+PUBLISHED = ("geprueft", "hervorgehoben")
+
+# moderator action -> (new status, statuses it may start from)
+ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "veroeffentlichen": ("geprueft", ("vorgeschlagen", "hervorgehoben", "abgelehnt", "archiviert")),
+    "hervorheben": ("hervorgehoben", ("vorgeschlagen", "geprueft")),
+    "ablehnen": ("abgelehnt", ("vorgeschlagen",)),
+    "archivieren": ("archiviert", ("geprueft", "hervorgehoben", "abgelehnt")),
+}
+ACTION_LABELS = {
+    "veroeffentlichen": "Veröffentlichen",
+    "hervorheben": "Hervorheben",
+    "ablehnen": "Ablehnen",
+    "archivieren": "Archivieren",
+}
+
+MAX_TITLE = 120
+MAX_SHORT = 300
+MAX_TEXT = 50_000
+TITLE_FORBIDDEN = re.compile(r"[/,\x00-\x1f<>]")
+FIRST_YEAR = 1980
+MAX_REASON = 1000
+# length limits of the fields without a message of their own (checked on the raw input, see text_input)
+LIMITS = {
+    "quelle": 200, "link": 500, "datei": 400, "jahr": 40, "kommune": 200, "land": 60, "art": 60,
+    "lebensphasen.*": 60, "empfehlungen.*": 60, "langtext": MAX_TEXT, "begruendung": MAX_REASON,
+    "vorgeschlagen_von": 200, "entschieden_von": 200, "entschieden_am": 20, "status": 20,
+}
+
+
+class ToolError(FieldErrors):
+    """A tool that cannot be stored."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    titel: str
+    kurzbeschreibung: str
+    lebensphasen: tuple[str, ...]
+    empfehlungen: tuple[str, ...]
+    art: str
+    quelle: str = ""
+    link: str = ""
+    datei: str = ""
+    jahr: int | None = None
+    kommune: str = ""
+    land: str = ""
+    status: str = "vorgeschlagen"
+    vorgeschlagen_von: str = ""
+    begruendung: str = ""
+    entschieden_von: str = ""
+    entschieden_am: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def item_name(self) -> str:
+        return TOOL_PREFIX + self.titel
+
+    @property
+    def published(self) -> bool:
+        return self.status in PUBLISHED
+
+    def fields(self) -> dict[str, Any]:
+        """The ``gaa_fields`` metadata of this tool."""
+        data = asdict(self)
+        data.pop("extra")
+        data["lebensphasen"] = list(self.lebensphasen)
+        data["empfehlungen"] = list(self.empfehlungen)
+        return data
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else ""
+    return normalise_name(value)
+
+
+def _keys(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    return [normalise_name(v) for v in value if normalise_name(v)]
+
+
+def _check_keys(vocabulary: Vocabulary, list_name: str, keys: list[str], errors: dict, name: str, what: str):
+    if not keys:
+        errors[name] = f"Bitte mindestens eine {what} wählen."
+        return ()
+    try:
+        return tuple(vocabulary.validate_keys(list_name, keys))
+    except VocabularyError as e:
+        errors[name] = str(e)
+        return ()
+
+
+def check_link(link: str) -> str | None:
+    """None for an empty or acceptable http(s) link, else the German reason."""
+    if not link:
+        return None
+    parts = urlsplit(link)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in link:
+        return "Bitte eine vollständige Web-Adresse angeben, die mit http:// oder https:// beginnt."
+    return None
+
+
+def check_title(title: str) -> str | None:
+    if not title:
+        return "Bitte einen Titel angeben."
+    if len(title) > MAX_TITLE:
+        return f"Der Titel darf höchstens {MAX_TITLE} Zeichen lang sein."
+    if TITLE_FORBIDDEN.search(title) or title.startswith((".", "+", "-")) or title.endswith("."):
+        return "Der Titel darf keine Schrägstriche, Kommas oder spitzen Klammern enthalten und nicht mit einem Punkt enden."
+    return None
+
+
+def tool_from_input(
+    data: Mapping[str, Any], vocabulary: Vocabulary, *, today: date | None = None, base: Tool | None = None
+) -> Tool:
+    """A checked :class:`Tool` from form fields or ``gaa_fields``; :class:`ToolError` lists every problem.
+
+    Workflow fields (status, decision) are taken from ``base`` (the stored tool) or, for a new
+    proposal, set to „vorgeschlagen“ – a form can never change them.
+    """
+    errors: dict[str, str] = {}
+    titel = _text(data.get("titel"))
+    if message := check_title(titel):
+        errors["titel"] = message
+    kurz = _text(data.get("kurzbeschreibung"))
+    if not kurz:
+        errors["kurzbeschreibung"] = "Bitte eine Kurzbeschreibung angeben."
+    elif len(kurz) > MAX_SHORT:
+        errors["kurzbeschreibung"] = f"Die Kurzbeschreibung darf höchstens {MAX_SHORT} Zeichen lang sein."
+    phases = _check_keys(vocabulary, "life_phases", _keys(data.get("lebensphasen")), errors, "lebensphasen", "Lebensphase")
+    recs = _check_keys(
+        vocabulary, "recommendations", _keys(data.get("empfehlungen")), errors, "empfehlungen", "Handlungsempfehlung"
+    )
+    art = _text(data.get("art"))
+    if not art:
+        errors["art"] = "Bitte die Art des Materials wählen."
+    else:
+        try:
+            vocabulary.term("material_kinds", art)
+        except VocabularyError as e:
+            errors["art"] = str(e)
+    link = _text(data.get("link"))
+    if message := check_link(link):
+        errors["link"] = message
+    jahr: int | None = None
+    raw_year = _text(data.get("jahr"))
+    if raw_year:
+        this_year = (today or date.today()).year
+        if not ascii_digits(raw_year) or not FIRST_YEAR <= int(raw_year) <= this_year:
+            errors["jahr"] = f"Das Jahr muss eine Zahl zwischen {FIRST_YEAR} und {this_year} sein."
+        else:
+            jahr = int(raw_year)
+    land = _text(data.get("land"))
+    if land:
+        try:
+            vocabulary.term("laender", land)
+        except VocabularyError as e:
+            errors["land"] = str(e)
+    errors.update(input_problems(data, LIMITS))  # control characters and lengths win over the other messages
+    if errors:
+        raise ToolError(errors)
+    workflow = base or Tool("", "", (), (), "")
+    return Tool(
+        titel=titel,
+        kurzbeschreibung=kurz,
+        lebensphasen=phases,
+        empfehlungen=recs,
+        art=art,
+        quelle=_text(data.get("quelle"))[:200],
+        link=link,
+        datei=_text(data.get("datei"))[:400],
+        jahr=jahr,
+        kommune=_text(data.get("kommune"))[:200],
+        land=land,
+        status=workflow.status,
+        vorgeschlagen_von=workflow.vorgeschlagen_von,
+        begruendung=workflow.begruendung,
+        entschieden_von=workflow.entschieden_von,
+        entschieden_am=workflow.entschieden_am,
+    )
+
+
+def tool_from_fields(fields: Mapping[str, Any], vocabulary: Vocabulary) -> Tool:
+    """A stored tool (``gaa_fields``), checked like a form, keeping its workflow fields."""
+    status = str(fields.get("status") or "vorgeschlagen")
+    if status not in STATUS_LABELS:
+        raise ToolError({"status": f"„{status}“ ist kein gültiger Status (möglich: {', '.join(STATUS_LABELS)})."})
+    stored = Tool(
+        "",
+        "",
+        (),
+        (),
+        "",
+        status=status,
+        vorgeschlagen_von=_text(fields.get("vorgeschlagen_von")),
+        begruendung=str(fields.get("begruendung") or ""),
+        entschieden_von=_text(fields.get("entschieden_von")),
+        entschieden_am=_text(fields.get("entschieden_am")),
+    )
+    data = dict(fields)
+    if data.get("jahr") is not None:
+        data["jahr"] = str(data["jahr"])
+    return tool_from_input(data, vocabulary, base=stored)
+
+
+def decide(tool: Tool, action: str, moderator: str, reason: str = "", *, today: date | None = None) -> Tool:
+    """Apply a moderator's decision; :class:`ToolError` if it is not possible from the tool's status."""
+    if problem := text_problem(reason) or too_long(reason, MAX_REASON):
+        raise ToolError({"begruendung": problem})
+    if action not in ACTIONS:
+        raise ToolError({"aktion": f"Unbekannte Aktion „{action}“."})
+    new_status, allowed_from = ACTIONS[action]
+    if tool.status not in allowed_from:
+        raise ToolError(
+            {"aktion": f"„{ACTION_LABELS[action]}“ ist im Status „{STATUS_LABELS[tool.status]}“ nicht möglich."}
+        )
+    reason = normalise_name(reason)
+    if action == "ablehnen" and not reason:
+        raise ToolError({"begruendung": "Bitte begründen Sie die Ablehnung – die Begründung sieht die vorschlagende Person."})
+    return replace(
+        tool,
+        status=new_status,
+        begruendung=reason[:1000] if action == "ablehnen" else "",
+        entschieden_von=moderator,
+        entschieden_am=(today or date.today()).isoformat(),
+    )
+
+
+def page_text(long_text: str) -> str:
+    """The item content: the card macro on top, then the author's long text."""
+    return f"{CARD_MACRO}\n\n{long_text.strip()}\n"
+
+
+def long_text_of(content: str) -> str:
+    """The author's long text from the item content (without the card macro line)."""
+    lines = content.splitlines()
+    while lines and lines[0].strip() in (CARD_MACRO, ""):
+        lines.pop(0)
+    return "\n".join(lines)

@@ -1,0 +1,307 @@
+"""Werkzeugkiste views under ``/+gaa``: propose, edit, curate, review queue, exports."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import g as flaskg
+from moin.themes import render_template
+
+from moin_gaa.core.access import ReadRights, is_moderator
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.attachments import AttachmentError, Upload, check_upload, save_attachment
+from moin_gaa.core.export import csv_response, page_url_prefix
+from moin_gaa.core.items import (
+    AccessDenied,
+    AlreadyExists,
+    EditConflict,
+    current,
+    item_lock,
+    save_record,
+    subscribe_current_user,
+)
+from moin_gaa.core.records import RECORD_FIELDS
+from moin_gaa.core.text_input import clean_text, input_problems, text_problem
+from moin_gaa.toolbox.matrix import matching_tools, sort_tools
+from moin_gaa.toolbox.toolfilter import ToolFilter, parse_filter
+from moin_gaa.toolbox.tools import (
+    ACTION_LABELS,
+    STATUS_LABELS,
+    TOOL_PREFIX,
+    TOOL_TYPE,
+    Tool,
+    ToolError,
+    decide,
+    long_text_of,
+    page_text,
+    tool_from_fields,
+    tool_from_input,
+)
+from moin_gaa.web import csrf
+from moin_gaa.web.blueprint import gaa, login_first, render_form, stored_record_or_abort
+
+MAX_LONG_TEXT = 50_000
+
+
+def _form_values(tool: Tool | None, long_text: str = "") -> dict:
+    if tool is None:
+        return {"lebensphasen": request.args.getlist("lebensphase"), "empfehlungen": request.args.getlist("empfehlung")}
+    values = tool.fields()
+    values["jahr"] = "" if tool.jahr is None else str(tool.jahr)
+    values["langtext"] = long_text
+    return values
+
+
+def _submitted() -> dict:
+    form = request.form
+    values = {
+        key: form.get(key, "")
+        for key in ("titel", "kurzbeschreibung", "art", "quelle", "link", "jahr", "kommune", "land", "datei")
+    }
+    values["lebensphasen"] = form.getlist("lebensphasen")
+    values["empfehlungen"] = form.getlist("empfehlungen")
+    values["langtext"] = form.get("langtext", "")
+    return values
+
+
+def _render_form(values: dict, errors: dict, *, title: str, action: str, revid: str = "", status: int = 200):
+    return render_form(
+        "gaa/tool_form.html", values, errors, title=title, action=action, revid=revid, status=status,
+        vocabulary=partnerwiki().vocabulary,
+    )
+
+
+def _check_long_text(values: dict, errors: dict) -> None:
+    if problem := text_problem(values["langtext"]):
+        errors["langtext"] = problem
+    elif len(values["langtext"]) > MAX_LONG_TEXT:
+        errors["langtext"] = f"Der ausführliche Text darf höchstens {MAX_LONG_TEXT:,} Zeichen lang sein.".replace(",", ".")
+
+
+@gaa.route("/werkzeug/neu", methods=["GET", "POST"])
+def propose_tool():
+    if (login := login_first()) is not None:
+        return login
+    title = "Werkzeug vorschlagen"
+    if request.method == "GET":
+        return _render_form(_form_values(None), {}, title=title, action=url_for("gaa.propose_tool"))
+    csrf.require_csrf()
+    values = _submitted()
+    errors: dict[str, str] = input_problems(values)  # also the fields replaced below: nothing with control characters
+    values["datei"] = ""  # only an upload sets the attached file
+    try:
+        tool = tool_from_input(values, partnerwiki().vocabulary)
+    except ToolError as e:
+        errors.update(e.errors)
+        tool = None
+    _check_long_text(values, errors)
+    upload = _checked_upload(errors)
+    if tool is not None and not errors and current(tool.item_name) is not None:
+        errors["titel"] = DUPLICATE
+    if tool is not None and not errors:
+        tool = replace(tool, vorgeschlagen_von=flaskg.user.name0)
+        try:
+            tool = _store_upload(tool, upload)
+            _save_tool(tool, page_text(clean_text(values["langtext"])), "Werkzeug vorgeschlagen", new=True)
+        except AlreadyExists:
+            errors["titel"] = DUPLICATE
+        except AccessDenied:
+            abort(403)
+        else:
+            subscribe_current_user(tool.item_name)
+            flash("Danke! Ihr Vorschlag ist gespeichert und wird von der Moderation geprüft.", "info")
+            return redirect(url_for("frontend.show_item", item_name=tool.item_name))
+    return _render_form(values, errors, title=title, action=url_for("gaa.propose_tool"), status=400)
+
+
+def _form_revid() -> str | None:
+    return request.form.get("revid") or None
+
+
+def _short_description(fields) -> str:
+    return str(fields.get("kurzbeschreibung") or "")
+
+
+def _save_tool(tool: Tool, text: str | None, comment: str, **kwargs) -> None:
+    """Save the tool; the summary follows the short description unless someone wrote their own."""
+    save_record(
+        tool.item_name, text, record_type=TOOL_TYPE, fields=tool.fields(), summary=tool.kurzbeschreibung,
+        summary_of=_short_description, comment=comment, **kwargs
+    )
+
+
+CONFLICT = (
+    "Jemand anderes hat dieses Werkzeug inzwischen geändert – Ihre Änderungen sind "
+    "noch nicht gespeichert. Ihre Eingaben sind unten erhalten: öffnen Sie das Werkzeug in einem neuen Tab, "
+    "tragen Sie Ihre Änderungen dort in die neue Fassung ein und speichern Sie sie dort."
+)
+DUPLICATE = "Ein Werkzeug mit diesem Titel gibt es schon. Bitte wählen Sie einen anderen Titel."
+
+
+def _checked_upload(errors: dict) -> Upload | None:
+    file = request.files.get("datei_upload")
+    try:
+        return check_upload(file.filename if file else None, file.stream if file else None)
+    except AttachmentError as e:
+        errors["datei_upload"] = str(e)
+        return None
+
+
+def _check_base(name: str) -> None:
+    """Refuse before writing the attachment if the tool changed since the form was loaded."""
+    stored = current(name)
+    base = _form_revid()
+    if stored is not None and base is not None and stored[0]["revid"] != base:
+        raise EditConflict(name)
+
+
+def _store_upload(tool: Tool, upload: Upload | None) -> Tool:
+    """Save an uploaded file below the tool and point the tool at it."""
+    if upload is None:
+        return tool
+    name = f"{tool.item_name}/{upload.filename}"
+    save_attachment(name, upload, comment=f"Datei zu „{tool.titel}“")
+    return replace(tool, datei=name)
+
+
+def _stored_tool(titel: str) -> tuple[Tool, dict, str]:
+    meta, text = stored_record_or_abort(TOOL_PREFIX + titel, TOOL_TYPE)
+    try:
+        tool = tool_from_fields(meta.get(RECORD_FIELDS) or {}, partnerwiki().vocabulary)
+    except ToolError:
+        abort(409, description="Die gespeicherten Angaben dieses Werkzeugs sind unvollständig; bitte im Wiki-Editor prüfen.")
+    return tool, meta, text
+
+
+@gaa.route("/werkzeug/bearbeiten/<path:titel>", methods=["GET", "POST"])
+def edit_tool(titel: str):
+    if (login := login_first()) is not None:
+        return login
+    tool, meta, text = _stored_tool(titel)
+    if not flaskg.storage.may(tool.item_name, "write"):
+        abort(403)
+    page_title = f"Werkzeug bearbeiten: {tool.titel}"
+    action = url_for("gaa.edit_tool", titel=titel)
+    if request.method == "GET":
+        return _render_form(_form_values(tool, long_text_of(text)), {}, title=page_title, action=action, revid=meta["revid"])
+    csrf.require_csrf()
+    values = _submitted()
+    errors: dict[str, str] = input_problems(values)  # also the fields replaced below: nothing with control characters
+    values["titel"] = tool.titel  # renaming is moin's job (its rename keeps history)
+    values["datei"] = tool.datei  # only an upload changes the attached file
+    try:
+        edited = tool_from_input(values, partnerwiki().vocabulary, base=tool)
+    except ToolError as e:
+        errors.update(e.errors)
+        edited = None
+    _check_long_text(values, errors)
+    upload = _checked_upload(errors)
+    if edited is not None and not errors:
+        try:
+            with item_lock(edited.item_name):  # the revision check, the file and the tool: one step
+                if upload is not None:
+                    _check_base(edited.item_name)
+                edited = _store_upload(edited, upload)
+                content = page_text(clean_text(values["langtext"]))
+                _save_tool(edited, content, "Werkzeug bearbeitet", base_revid=_form_revid())
+        except EditConflict:
+            errors["_"] = CONFLICT
+        except AccessDenied:
+            abort(403)
+        else:
+            flash("Die Änderungen sind gespeichert.", "info")
+            return redirect(url_for("frontend.show_item", item_name=edited.item_name))
+    return _render_form(values, errors, title=page_title, action=action, revid=request.form.get("revid", ""), status=400)
+
+
+@gaa.route("/werkzeug/status/<path:titel>", methods=["POST"])
+def decide_tool(titel: str):
+    if not is_moderator():
+        abort(403)
+    csrf.require_csrf()
+    tool, meta, text = _stored_tool(titel)
+    try:
+        decided = decide(tool, request.form.get("aktion", ""), flaskg.user.name0, request.form.get("begruendung", ""))
+        _save_tool(decided, None, f"Status: {STATUS_LABELS[decided.status]}", base_revid=_form_revid())
+    except ToolError as e:
+        flash(" ".join(e.errors.values()), "error")
+    except EditConflict:
+        flash("Das Werkzeug wurde inzwischen geändert – bitte prüfen Sie es erneut.", "error")
+    except AccessDenied:
+        abort(403)
+    else:
+        flash(f"„{tool.titel}“ ist jetzt {STATUS_LABELS[decided.status]}.", "info")
+    back = request.form.get("zurueck", "")
+    if back != "warteschlange":
+        return redirect(url_for("frontend.show_item", item_name=tool.item_name))
+    return redirect(url_for("gaa.review_queue"))
+
+
+@gaa.route("/werkzeugkiste/pruefen")
+def review_queue():
+    if not is_moderator():
+        abort(403)
+    with partnerwiki().catalog.reader(ReadRights()) as reader:
+        proposals = matching_tools(reader, ToolFilter(status="vorgeschlagen"))
+    proposals.sort(key=lambda r: r.mtime)  # oldest first
+    return render_template(
+        "gaa/review_queue.html",
+        title_name="Vorschläge prüfen",
+        proposals=proposals,
+        vocabulary=partnerwiki().vocabulary,
+        action_labels=ACTION_LABELS,
+    )
+
+
+EXPORT_COLUMNS = (
+    ("titel", "Titel"),
+    ("kurzbeschreibung", "Kurzbeschreibung"),
+    ("lebensphasen", "Lebensphasen"),
+    ("empfehlungen", "Handlungsempfehlungen"),
+    ("art", "Art"),
+    ("quelle", "Quelle"),
+    ("link", "Link"),
+    ("jahr", "Jahr"),
+    ("kommune", "Kommune"),
+    ("land", "Land"),
+    ("status", "Status"),
+)
+LIST_OF = {"lebensphasen": "life_phases", "empfehlungen": "recommendations", "art": "material_kinds", "land": "laender"}
+
+
+def _export_rows(records):
+    """Rows of readable values; labels and the page URL prefix are looked up once, not per row."""
+    vocabulary = partnerwiki().vocabulary
+    labels = {key: {t.key: t.label for t in vocabulary.terms(list_name)} for key, list_name in LIST_OF.items()}
+    page_url = page_url_prefix()
+    for record in records:
+        row = {}
+        for key, _label in EXPORT_COLUMNS:
+            value = record.fields.get(key, "")
+            if key in labels and value:
+                keys = value if isinstance(value, list) else [value]
+                value = "; ".join(labels[key].get(k, k) for k in keys)
+            elif key == "status":
+                value = STATUS_LABELS.get(str(value), str(value))
+            row[key] = "" if value is None else str(value)
+        row["seite"] = page_url(record.name)
+        yield row
+
+
+def _filtered_tools():
+    tool_filter, errors = parse_filter(request.args, partnerwiki().vocabulary, may_see_all=is_moderator())
+    if errors:
+        abort(400, description=" ".join(errors))
+    with partnerwiki().catalog.reader(ReadRights()) as reader:
+        return sort_tools(matching_tools(reader, tool_filter))
+
+
+@gaa.route("/export/werkzeugkiste.csv")
+def export_tools_csv():
+    return csv_response("werkzeugkiste.csv", EXPORT_COLUMNS, _export_rows(_filtered_tools()))
+
+
+@gaa.route("/export/werkzeugkiste.json")
+def export_tools_json():
+    return jsonify(list(_export_rows(_filtered_tools())))
