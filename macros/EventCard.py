@@ -20,11 +20,11 @@ from moin_gaa.calendars.events import (
     RECURRENCE_LABELS,
     STATUS_LABELS,
     EventError,
-    Occurrence,
     event_from_fields,
-    occurrences,
+    parse_value,
 )
-from moin_gaa.calendars.occurrences import when
+from moin_gaa.calendars.occurrences import Occurrence, occurrences, when
+from moin_gaa.core.german_dates import day
 from moin_gaa.core.items import current
 
 from ._args import current_item_name
@@ -54,9 +54,10 @@ class Macro(MacroBlockBase):
         if event.wiederholung:
             rows.append(_row("Wiederholung", RECURRENCE_LABELS[event.wiederholung], E("br"), E("code", event.rrule)))
         if event.ausfaelle:
-            rows.append(_row("Fällt aus am", ", ".join(date.fromisoformat(d).strftime("%d.%m.%Y") for d in event.ausfaelle)))
+            rows.append(_row("Fällt aus am", ", ".join(day(date.fromisoformat(d)) for d in event.ausfaelle)))
         for moved in event.verschiebungen:
-            rows.append(_row("Verschoben", f"{date.fromisoformat(moved.datum):%d.%m.%Y} → {moved.start.replace('T', ', ')[:17]} Uhr"))
+            new = Occurrence(event, *(parse_value(v, event.ganztaegig, event.tz) for v in (moved.start, moved.ende)))
+            rows.append(_row("Verschoben", f"{day(date.fromisoformat(moved.datum))} → {when(new)}"))
         if event.ort:
             rows.append(_row("Ort", E("a", event.ort, href=event.ort, rel="nofollow noopener") if event.ort.startswith(("https://", "http://")) else event.ort))
         for label, value in (("Veranstalter", event.veranstalter), ("Kontakt", event.kontakt)):

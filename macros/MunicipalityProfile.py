@@ -21,6 +21,7 @@ from whoosh.query import And, Term
 from moin_gaa.core.access import ReadRights, is_moderator
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.catalog import FACET_PREFIX
+from moin_gaa.core.german_dates import day
 from moin_gaa.core.items import current
 from moin_gaa.partners.municipalities import (
     PROFILE_PREFIX,
@@ -38,7 +39,7 @@ from ._tools_html import labels, term_links, tool_list
 
 
 def german_date(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else ""
+    return day(date.fromisoformat(iso)) if iso else ""
 
 
 def _row(label, *value):

@@ -31,6 +31,7 @@ from moin_gaa.calendars.events import FIRST_YEAR, KIND_LABELS, LAST_YEAR, STATUS
 from moin_gaa.calendars.occurrences import calendar_occurrences, mark_bad_query, when
 from moin_gaa.core.access import ReadRights, is_moderator
 from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.german_dates import month_year, weekday_abbreviations
 from moin_gaa.core.text_input import ascii_digits
 from moin_gaa.discussions.groups import CALENDAR_PREFIX
 
@@ -39,8 +40,6 @@ from ._html import E, filter_select, get_filter_form
 from ._tools_html import item_url
 
 PARAMS = (Param("kalender", default="alle"), Param("monate", default="12"))
-MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember")
-DAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 VIEWS = ("liste", "monat")
@@ -111,7 +110,8 @@ def month_view(found, year: int, month: int):
                            E("ul", [E("li", E("a", o.event.titel, href=item_url(n))) for o, n in items]) if items else None,
                            class_="gaa-other-month" if day.month != month else None))
         weeks.append(E("tr", cells))
-    return E("table", E("caption", f"{MONTHS[month - 1]} {year}"), E("thead", E("tr", [E("th", d, scope="col") for d in DAYS])),
+    heads = [E("th", d, scope="col") for d in weekday_abbreviations()]
+    return E("table", E("caption", month_year(date(year, month, 1))), E("thead", E("tr", heads)),
              E("tbody", weeks), class_="gaa-month")
 
 

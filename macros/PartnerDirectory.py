@@ -24,6 +24,7 @@ from moin.macros._base import MacroBlockBase, fail_message
 
 from moin_gaa.core.access import ReadRights
 from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.german_dates import day
 from moin_gaa.partners.directory import SORTS, counts_per_land, directory_query, parse_directory_filter, sort_profiles
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
@@ -91,7 +92,7 @@ def profile_table(records, f, vocabulary, total: int):
                 E("td", ", ".join(labels(vocabulary, "municipality_kinds", fields.get("art", "")))),
                 E("td", ", ".join(labels(vocabulary, "laender", fields.get("land", "")))),
                 E("td", ", ".join(labels(vocabulary, "lewin_phases", fields.get("strategiephase", "")))),
-                E("td", date.fromisoformat(since).strftime("%d.%m.%Y") if since else ""),
+                E("td", day(date.fromisoformat(since)) if since else ""),
                 E("td", f"{fields['einwohner']:,}".replace(",", ".") if fields.get("einwohner") else ""),
                 E("td", str(len(fields.get("abgedeckte_zellen") or ()))),
             )

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import g as flaskg
 from flask import url_for
 
+from moin_gaa.core.german_dates import day_time
 from moin_gaa.discussions.subscriptions import is_subscribed
 from moin_gaa.discussions.summary import BERLIN
 from moin_gaa.web.csrf import csrf_token
@@ -18,7 +19,7 @@ from ._tools_html import item_url
 def local_time(iso: str) -> str:
     """„26.11.2026, 14:30“ in German time."""
     try:
-        return datetime.fromisoformat(iso).astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M")
+        return day_time(datetime.fromisoformat(iso).astimezone(BERLIN))
     except ValueError:
         return iso
 

@@ -126,7 +126,7 @@ def test_plain_text_drops_markup():
 
 
 def test_occurrences_in_a_window():
-    from moin_gaa.calendars.events import occurrences
+    from moin_gaa.calendars.occurrences import occurrences
 
     event = event_from_input(
         {**NETWORK_MEETING, "verschiebungen": [{"datum": "2026-02-11", "start": "2026-02-12T10:00:00", "ende": "2026-02-12T12:00:00"}]}

@@ -27,10 +27,10 @@ from moin_gaa.calendars.events import (
     EventError,
     event_from_fields,
     event_from_input,
-    occurrences,
     series_starts,
 )
 from moin_gaa.calendars.ics_import import MAX_IMPORT_EVENTS, UploadError, read_upload
+from moin_gaa.calendars.occurrences import occurrences
 
 NEXT_YEAR = date.today().year + 1
 SOON = date.today() + timedelta(days=3)

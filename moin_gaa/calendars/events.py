@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.rrule import rrulestr
 
 from moin_gaa.core.field_errors import FieldErrors
-from moin_gaa.core.text_input import clean_text, input_problems, normalise_name
+from moin_gaa.core.german_dates import day, parse_day, time_of
+from moin_gaa.core.text_input import clean_text, form_value, input_problems, normalise_name
 
 EVENT_TYPE = "termin"
 EVENT_PREFIX = "Termine/"
@@ -42,7 +43,6 @@ KIND_LABELS = {
     "sonstiges": "Sonstiges",
 }
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 # „11.03.2026 -> 18.03.2026 18:00-20:00“ (times optional: the series' times are kept)
 UTC_UNTIL = re.compile(r"UNTIL=\d{8}T\d{6}Z")
 MOVED_LINE = re.compile(r"^(\S+)\s*(?:->|→)\s*(\S+)(?:\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2}))?$")
@@ -52,7 +52,7 @@ MAX_DURATION = timedelta(days=31)
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 YEAR_RANGE_MESSAGE = f"bitte ein Datum zwischen {FIRST_YEAR} und {LAST_YEAR} angeben."
 # The recurrence policy: what a network calendar needs – at most daily – and nothing that lets one
-# event make a page expand millions of dates.  Every expansion is bounded as well (series_starts).
+# event make a page expand millions of dates.  Every expansion is bounded as well (series_starts, series_horizon).
 FREQUENCIES = {"DAILY": "täglich", "WEEKLY": "wöchentlich", "MONTHLY": "monatlich", "YEARLY": "jährlich"}
 RULE_PARTS = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTH", "BYMONTHDAY", "BYSETPOS", "WKST")
 MONTH_OR_YEAR_PARTS = ("BYMONTHDAY", "BYSETPOS")  # with DAILY/WEEKLY they can filter a series down to nothing
@@ -147,24 +147,13 @@ def parse_value(iso: str, all_day: bool, tz: ZoneInfo) -> date | datetime:
     return datetime.fromisoformat(iso).replace(tzinfo=tz)
 
 
-def _text(value: Any, limit: int = 500) -> str:
-    return normalise_name(value)[:limit]  # text hygiene: see text_input
-
-
 def parse_date(raw: str) -> date:
-    """``TT.MM.JJJJ`` or ``JJJJ-MM-TT`` from FIRST_YEAR to LAST_YEAR; ValueError (German) otherwise, e.g. for 31.02."""
-    raw = raw if len(raw) <= 20 else raw[:20] + "…"
-    m = GERMAN_DATE.match(raw)
-    try:
-        if m:
-            day = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        else:
-            day = date.fromisoformat(raw)
-    except ValueError as e:
-        raise ValueError(f"„{raw}“ ist kein gültiges Datum (TT.MM.JJJJ).") from e
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+    """``TT.MM.JJJJ`` or ``JJJJ-MM-TT`` (:func:`~moin_gaa.core.german_dates.parse_day`) from FIRST_YEAR to LAST_YEAR;
+    ValueError (German) otherwise, e.g. for 31.02."""
+    parsed = parse_day(raw)
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
         raise ValueError(f"„{raw}“: {YEAR_RANGE_MESSAGE}")
-    return day
+    return parsed
 
 
 def parse_time(raw: str) -> time:
@@ -210,6 +199,11 @@ def series_starts(
     none: an event stored before the checks existed cannot make a page expand millions of dates.
     A rule whose UNTIL is in UTC (as RFC 5545 wants for a DTSTART with TZID, and as Google and
     Outlook write it) is expanded with zone-aware times; dateutil refuses to mix the two.
+
+    This scan stays with dateutil instead of recurring-ical-events (which expands the calendar's
+    windows, see :func:`moin_gaa.calendars.occurrences.occurrences`): it must stop after a number of
+    dates, and recurring-ical-events' ``between()`` walks every date from DTSTART to the window's end.
+    The checks (first_start, series_days) and the cap of the windows (series_horizon) use it.
     """
     if rule_problem(rule) is not None:
         return []
@@ -300,6 +294,17 @@ def first_start(rule: str, start: datetime, zone: str = DEFAULT_TZ) -> datetime 
     return found[0] if found else None
 
 
+@lru_cache(maxsize=4096)
+def series_horizon(rule: str, start: datetime, zone: str = DEFAULT_TZ) -> datetime | None:
+    """The last date of the series that is ever shown: its MAX_SERIES_OCCURRENCES-th (naive wall clock).
+
+    None if the series has fewer dates up to LAST_YEAR.  Cached: found once per series and process.
+    """
+    end = datetime(LAST_YEAR, 12, 31, 23, 59, 59)
+    found = series_starts(rule, start, start, end, ZoneInfo(zone), limit=MAX_SERIES_OCCURRENCES)
+    return found[-1] if len(found) == MAX_SERIES_OCCURRENCES else None
+
+
 def check_rrule(rule: str, start: datetime, zone: str = DEFAULT_TZ) -> str | None:
     """None for a rule within the policy that dateutil (and so every calendar client) can expand
     and that yields at least one date; else the German reason."""
@@ -324,114 +329,177 @@ def _limited_text(data: Mapping[str, Any], key: str, errors: dict[str, str], *, 
     return text
 
 
+def _checked_texts(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """The free texts (EVENT_TEXT_LIMITS) as stored; the description keeps its lines.  A title is required."""
+    texts = {key: _limited_text(data, key, errors, keep_lines=key == "beschreibung") for key in EVENT_TEXT_LIMITS}
+    texts = {k: clean_text(t).strip() if k == "beschreibung" else normalise_name(t) for k, t in texts.items()}
+    if not texts["titel"]:
+        errors["titel"] = "Bitte einen Titel angeben."
+    return texts
+
+
+def _checked_zone(data: Mapping[str, Any], zone: str, errors: dict[str, str]) -> tuple[str, ZoneInfo | None]:
+    """The time zone's name and zone (None if unusable).
+
+    A form always sends the field: empty there is a mistake; data without it (scripts, seeds) means Berlin.
+    """
+    zone = zone if "zeitzone" in data else DEFAULT_TZ
+    if not zone:
+        errors["zeitzone"] = "Bitte eine Zeitzone angeben (z. B. Europe/Berlin)."
+    elif "zeitzone" not in errors:
+        try:
+            return zone, ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["zeitzone"] = f"„{zone}“ ist keine bekannte Zeitzone (z. B. Europe/Berlin)."
+    return zone, None
+
+
+def _checked_span(
+    data: Mapping[str, Any], all_day: bool, errors: dict[str, str]
+) -> tuple[date | None, date | datetime | None, date | datetime | None]:
+    """(start day, start, end) from ``startdatum``/``enddatum`` and ``startzeit``/``endzeit``; None where unusable."""
+    try:
+        start_day = parse_date(form_value(data.get("startdatum"), 20))
+    except ValueError as e:
+        errors["startdatum"] = str(e)
+        start_day = None
+    end_raw = form_value(data.get("enddatum"), 20)
+    try:
+        end_day = parse_date(end_raw) if end_raw else start_day
+    except ValueError as e:
+        errors["enddatum"] = str(e)
+        end_day = None
+    if not (start_day and end_day):
+        return start_day, None, None
+    if all_day:
+        start, end = start_day, end_day
+    else:
+        start_time = form_value(data.get("startzeit"), 8)
+        start = None
+        try:
+            start = datetime.combine(start_day, parse_time(start_time or "00:00"))
+            end = datetime.combine(end_day, parse_time(form_value(data.get("endzeit"), 8) or start_time or "00:00"))
+        except ValueError as e:
+            errors["startzeit"] = str(e)
+            return start_day, start, None
+    if end < start:
+        errors["enddatum"] = "Das Ende liegt vor dem Beginn."
+    elif end - start > MAX_DURATION:
+        errors["enddatum"] = "Ein Termin darf höchstens 31 Tage dauern – für Reihen gibt es die Wiederholung."
+    return start_day, start, end
+
+
+def _checked_rule(
+    data: Mapping[str, Any], start_day: date | None, start: date | datetime | None, zone: str, errors: dict[str, str]
+) -> tuple[str, str]:
+    """(kind of recurrence, effective RRULE) – the rule checked against the policy and the start."""
+    kind = form_value(data.get("wiederholung"), 20)
+    if kind not in RECURRENCE_LABELS:
+        errors["wiederholung"] = f"„{kind}“ ist keine Wiederholungsart."
+        kind = ""
+    if not (kind and start_day):
+        return kind, ""
+    rule = rule_for(kind, start_day, "".join(str(data.get("rrule") or "").split()).upper())
+    series_start = start if isinstance(start, datetime) else datetime.combine(start_day, time())
+    if message := check_rrule(rule, series_start, zone):
+        errors["rrule"] = message
+    return kind, rule
+
+
+def _checked_cancelled(
+    entries: Any, rule: str, start: date | datetime | None, tz: ZoneInfo | None, errors: dict[str, str]
+) -> list[str]:
+    """The cancelled dates (ISO); each must be one of the series' own dates."""
+    raw_cancelled = list(entries or ())
+    if len(raw_cancelled) > MAX_EXCEPTIONS:
+        errors["ausfaelle"] = f"Höchstens {MAX_EXCEPTIONS} ausfallende Termine."
+        return []
+    cancelled = []
+    for raw in raw_cancelled:
+        try:
+            cancelled.append(parse_date(form_value(raw, 20)).isoformat())
+        except ValueError as e:
+            errors["ausfaelle"] = str(e)
+    if not cancelled or "ausfaelle" in errors:
+        return cancelled
+    if not rule:
+        errors["ausfaelle"] = "Nur Termine mit Wiederholung haben ausfallende Termine."
+    elif start is not None and "rrule" not in errors:
+        days = series_days(rule, start, max(date.fromisoformat(d) for d in cancelled), tz)
+        for iso in sorted(set(cancelled)):
+            if date.fromisoformat(iso) not in days:
+                errors["ausfaelle"] = (f"Am {day(date.fromisoformat(iso))} findet die Reihe nicht statt – "
+                                       "nur ihre eigenen Termine können ausfallen.")
+                break
+    return cancelled
+
+
+def _checked_choices(
+    data: Mapping[str, Any], known_calendars: tuple[str, ...], known_laender: tuple[str, ...], errors: dict[str, str]
+) -> dict[str, Any]:
+    """The chosen keys: ``status``, ``kalender``, ``art`` and ``land`` (each one of its known values)."""
+    status = form_value(data.get("status"), 20) or "bestaetigt"
+    if status not in STATUS_LABELS:
+        errors["status"] = f"„{status}“ ist kein Status (bestaetigt, vorlaeufig, abgesagt)."
+    calendars = tuple(dict.fromkeys(form_value(c, 60) for c in data.get("kalender") or ("alle",) if form_value(c, 60)))
+    unknown = [c for c in calendars if known_calendars and c not in known_calendars]
+    if unknown:
+        errors["kalender"] = f"Unbekannte Kalender: {', '.join(unknown)}."
+    kind_of_event = form_value(data.get("art"), 30) or "sonstiges"
+    if kind_of_event not in KIND_LABELS:
+        errors["art"] = f"„{kind_of_event}“ ist keine Veranstaltungsart."
+    land = form_value(data.get("land"), 10)
+    if land and known_laender and land not in known_laender:
+        errors["land"] = f"„{land}“ ist kein Land."
+    return {"status": status, "kalender": calendars or ("alle",), "art": kind_of_event, "land": land}
+
+
+def _checked_moved(
+    entries: Any,
+    start: date | datetime | None,
+    end: date | datetime | None,
+    rule: str,
+    cancelled: list[str],
+    tz: ZoneInfo | None,
+    errors: dict[str, str],
+) -> tuple[Override, ...]:
+    """The moved dates (see :func:`parse_moved`), together with the cancelled ones at most MAX_EXCEPTIONS."""
+    if start is None or end is None or "rrule" in errors:
+        return ()
+    try:
+        moved = parse_moved(entries or (), start, end, rule, set(cancelled), tz)
+        if len(moved) + len(set(cancelled)) > MAX_EXCEPTIONS:
+            raise ValueError(f"Höchstens {MAX_EXCEPTIONS} ausfallende und verschobene Termine zusammen.")
+    except ValueError as e:
+        errors["verschiebungen"] = str(e)
+        return ()
+    return moved
+
+
 def event_from_input(
     data: Mapping[str, Any], *, known_calendars: tuple[str, ...] = (), known_laender: tuple[str, ...] = ()
 ) -> Event:
     """A checked :class:`Event` from form-like data; :class:`EventError` lists every problem.
 
     Dates come as ``startdatum``/``enddatum`` (TT.MM.JJJJ or ISO), times as ``startzeit``/``endzeit``;
-    moved dates as lines „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ (or as stored overrides).
+    moved dates as lines „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ (or as stored overrides).  The steps:
+    texts, time zone, dates and times, recurrence rule, cancelled dates, chosen keys, moved dates;
+    last the text hygiene of every field (text_input), whose message wins.
     """
     errors: dict[str, str] = {}
-    texts = {key: _limited_text(data, key, errors, keep_lines=key == "beschreibung") for key in EVENT_TEXT_LIMITS}
-    texts = {k: clean_text(t).strip() if k == "beschreibung" else normalise_name(t) for k, t in texts.items()}
-    titel = texts["titel"]
-    if not titel:
-        errors["titel"] = "Bitte einen Titel angeben."
-    # a form always sends the field: empty there is a mistake; data without it (scripts, seeds) means Berlin
-    zone = texts["zeitzone"] if "zeitzone" in data else DEFAULT_TZ
-    zone_info = None
-    if not zone:
-        errors["zeitzone"] = "Bitte eine Zeitzone angeben (z. B. Europe/Berlin)."
-    elif "zeitzone" not in errors:
-        try:
-            zone_info = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            errors["zeitzone"] = f"„{zone}“ ist keine bekannte Zeitzone (z. B. Europe/Berlin)."
+    texts = _checked_texts(data, errors)
+    zone, zone_info = _checked_zone(data, texts["zeitzone"], errors)
     all_day = str(data.get("ganztaegig", "")).lower() in ("1", "true", "ja", "on")
-    start = end = None
-    try:
-        start_day = parse_date(_text(data.get("startdatum"), 20))
-    except ValueError as e:
-        errors["startdatum"] = str(e)
-        start_day = None
-    end_raw = _text(data.get("enddatum"), 20)
-    try:
-        end_day = parse_date(end_raw) if end_raw else start_day
-    except ValueError as e:
-        errors["enddatum"] = str(e)
-        end_day = None
-    if start_day and end_day:
-        if all_day:
-            start, end = start_day, end_day
-        else:
-            try:
-                start = datetime.combine(start_day, parse_time(_text(data.get("startzeit"), 8) or "00:00"))
-                end = datetime.combine(end_day, parse_time(_text(data.get("endzeit"), 8) or _text(data.get("startzeit"), 8) or "00:00"))
-            except ValueError as e:
-                errors["startzeit"] = str(e)
-        if start is not None and end is not None:
-            if end < start:
-                errors["enddatum"] = "Das Ende liegt vor dem Beginn."
-            elif end - start > MAX_DURATION:
-                errors["enddatum"] = "Ein Termin darf höchstens 31 Tage dauern – für Reihen gibt es die Wiederholung."
-    kind = _text(data.get("wiederholung"), 20)
-    if kind not in RECURRENCE_LABELS:
-        errors["wiederholung"] = f"„{kind}“ ist keine Wiederholungsart."
-        kind = ""
-    rule = ""
-    if kind and start_day:
-        rule = rule_for(kind, start_day, "".join(str(data.get("rrule") or "").split()).upper())
-        series_start = start if isinstance(start, datetime) else datetime.combine(start_day, time())
-        if message := check_rrule(rule, series_start, zone if zone_info else DEFAULT_TZ):
-            errors["rrule"] = message
-    cancelled = []
-    raw_cancelled = list(data.get("ausfaelle") or ())
-    if len(raw_cancelled) > MAX_EXCEPTIONS:
-        errors["ausfaelle"] = f"Höchstens {MAX_EXCEPTIONS} ausfallende Termine."
-        raw_cancelled = []
-    for raw in raw_cancelled:
-        try:
-            cancelled.append(parse_date(_text(raw, 20)).isoformat())
-        except ValueError as e:
-            errors["ausfaelle"] = str(e)
-    if cancelled and "ausfaelle" not in errors:
-        if not rule:
-            errors["ausfaelle"] = "Nur Termine mit Wiederholung haben ausfallende Termine."
-        elif start is not None and "rrule" not in errors:
-            days = series_days(rule, start, max(date.fromisoformat(d) for d in cancelled), zone_info)
-            for day in sorted(set(cancelled)):
-                if date.fromisoformat(day) not in days:
-                    errors["ausfaelle"] = (f"Am {date.fromisoformat(day):%d.%m.%Y} findet die Reihe nicht statt – "
-                                           "nur ihre eigenen Termine können ausfallen.")
-                    break
-    status = _text(data.get("status"), 20) or "bestaetigt"
-    if status not in STATUS_LABELS:
-        errors["status"] = f"„{status}“ ist kein Status (bestaetigt, vorlaeufig, abgesagt)."
-    calendars = tuple(dict.fromkeys(_text(c, 60) for c in data.get("kalender") or ("alle",) if _text(c, 60)))
-    unknown = [c for c in calendars if known_calendars and c not in known_calendars]
-    if unknown:
-        errors["kalender"] = f"Unbekannte Kalender: {', '.join(unknown)}."
-    kind_of_event = _text(data.get("art"), 30) or "sonstiges"
-    if kind_of_event not in KIND_LABELS:
-        errors["art"] = f"„{kind_of_event}“ ist keine Veranstaltungsart."
-    land = _text(data.get("land"), 10)
-    if land and known_laender and land not in known_laender:
-        errors["land"] = f"„{land}“ ist kein Land."
-    moved: tuple[Override, ...] = ()
-    if start is not None and end is not None and "rrule" not in errors:
-        try:
-            moved = parse_moved(data.get("verschiebungen") or (), start, end, rule, set(cancelled), zone_info)
-            if len(moved) + len(set(cancelled)) > MAX_EXCEPTIONS:
-                raise ValueError(f"Höchstens {MAX_EXCEPTIONS} ausfallende und verschobene Termine zusammen.")
-        except ValueError as e:
-            errors["verschiebungen"] = str(e)
+    start_day, start, end = _checked_span(data, all_day, errors)
+    kind, rule = _checked_rule(data, start_day, start, zone if zone_info else DEFAULT_TZ, errors)
+    cancelled = _checked_cancelled(data.get("ausfaelle"), rule, start, zone_info, errors)
+    choices = _checked_choices(data, known_calendars, known_laender, errors)
+    moved = _checked_moved(data.get("verschiebungen"), start, end, rule, cancelled, zone_info, errors)
     errors.update(input_problems(data))  # text hygiene (text_input): control characters in any field win
     if errors:
         raise EventError(errors)
     assert start is not None and end is not None
     return Event(
-        titel=titel,
         start=start.isoformat(),
         ende=end.isoformat(),
         ganztaegig=all_day,
@@ -440,16 +508,8 @@ def event_from_input(
         rrule=rule,
         ausfaelle=tuple(sorted(set(cancelled))),
         verschiebungen=moved,
-        ort=texts["ort"],
-        beschreibung=texts["beschreibung"],
-        veranstalter=texts["veranstalter"],
-        kontakt=texts["kontakt"],
-        status=status,
-        kalender=calendars or ("alle",),
-        art=kind_of_event,
-        land=land,
-        agenda=texts["agenda"],
-        protokoll=texts["protokoll"],
+        **choices,
+        **{key: texts[key] for key in ("titel", "ort", "beschreibung", "veranstalter", "kontakt", "agenda", "protokoll")},
     )
 
 
@@ -491,7 +551,7 @@ def parse_moved(
     moved = []
     for line, m, original, new_day in parsed:
         if original not in days or original.isoformat() in cancelled:
-            raise ValueError(f"Am {original:%d.%m.%Y} findet die Reihe nicht statt – nur eigene Termine lassen sich verschieben.")
+            raise ValueError(f"Am {day(original)} findet die Reihe nicht statt – nur eigene Termine lassen sich verschieben.")
         if all_day:
             new_start, new_end = new_day, new_day + (end - start)
         else:
@@ -508,9 +568,9 @@ def moved_lines(event: Event) -> str:
     """The event's moved dates as the form shows them (one per line)."""
     def line(o: Override) -> str:
         new_start = parse_value(o.start, event.ganztaegig, event.tz)
-        text = f"{date.fromisoformat(o.datum):%d.%m.%Y} -> {new_start:%d.%m.%Y}"
+        text = f"{day(date.fromisoformat(o.datum))} -> {day(new_start)}"
         if not event.ganztaegig:
-            text += f" {new_start:%H:%M}-{parse_value(o.ende, False, event.tz):%H:%M}"
+            text += f" {time_of(new_start)}-{time_of(parse_value(o.ende, False, event.tz))}"
         return text
 
     return "\n".join(line(o) for o in event.verschiebungen)
@@ -547,8 +607,8 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event:
             raise ValueError(f"Status {event.status} / Art {event.art}")
         if len(event.ausfaelle) + len(event.verschiebungen) > MAX_EXCEPTIONS:
             raise ValueError(f"mehr als {MAX_EXCEPTIONS} ausfallende und verschobene Termine")
-        for day in event.ausfaelle:
-            date.fromisoformat(str(day))
+        for cancelled in event.ausfaelle:
+            date.fromisoformat(str(cancelled))
         for moved in event.verschiebungen:
             date.fromisoformat(moved.datum), parse_value(moved.start, event.ganztaegig, event.tz)
             parse_value(moved.ende, event.ganztaegig, event.tz)
@@ -560,44 +620,3 @@ def event_from_fields(fields: Mapping[str, Any]) -> Event:
     except (KeyError, TypeError, ValueError, ZoneInfoNotFoundError) as e:
         raise EventError({"_": f"Der Termin ist fehlerhaft gespeichert ({e})."}) from e
     return event
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    event: Event
-    start: date | datetime
-    end: date | datetime
-    moved: bool = False
-
-
-def occurrences(event: Event, first: date, last: date) -> list[Occurrence]:
-    """The event's occurrences that start between ``first`` and ``last`` (inclusive), in order.
-
-    Cancelled dates (EXDATE) are left out, moved ones (overrides) appear at their new time.
-    """
-    start, end = event.start_value(), event.end_value()
-    duration = end - start
-    if not event.rrule:
-        starts = [start]
-    else:
-        naive = datetime.combine(start, time()) if event.ganztaegig else start.replace(tzinfo=None)
-        window_end = datetime.combine(last, time.max)
-        starts = []
-        for when in series_starts(event.rrule, naive, datetime.combine(first, time()) - duration, window_end, event.tz):
-            starts.append(when.date() if event.ganztaegig else when.replace(tzinfo=event.tz))
-    cancelled = set(event.ausfaelle)
-    moved = {o.datum: o for o in event.verschiebungen}
-    found = []
-    for begin in starts:
-        day = begin if isinstance(begin, date) and not isinstance(begin, datetime) else begin.date()
-        key = day.isoformat()
-        if key in cancelled:
-            continue
-        if key in moved:
-            o = moved[key]
-            found.append(Occurrence(event, parse_value(o.start, event.ganztaegig, event.tz), parse_value(o.ende, event.ganztaegig, event.tz), True))
-        else:
-            found.append(Occurrence(event, begin, begin + duration))
-    def day_of(value):
-        return value if not isinstance(value, datetime) else value.date()
-    return [o for o in found if first <= day_of(o.start) <= last]

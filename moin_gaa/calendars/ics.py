@@ -18,7 +18,7 @@ from functools import lru_cache
 from icalendar import Calendar, Timezone, vRecur
 from icalendar import Event as VEvent
 
-from moin_gaa.calendars.events import Event, parse_value
+from moin_gaa.calendars.events import Event, Override, parse_value
 
 PRODID = "-//PartnerWiki Gesundheit fuer alle//Netzwerkkalender//DE"
 REFRESH = "PT6H"
@@ -47,15 +47,11 @@ def plain_text(markup: str) -> str:
 def vevents(item: FeedEvent, stamp: datetime) -> list[VEvent]:
     """The VEVENT of an event plus one per moved occurrence (RECURRENCE-ID override)."""
     event = item.event
-    start, end = event.start_value(), event.end_value()
-    if event.ganztaegig:
-        end = end + timedelta(days=1)  # DTEND of an all-day event is exclusive
-    components = []
+    uid = f"{item.uid}@partnerwiki"
     main = VEvent()
-    main.add("uid", f"{item.uid}@partnerwiki")
+    main.add("uid", uid)
     main.add("dtstamp", stamp)
-    main.add("dtstart", start)
-    main.add("dtend", end)
+    _add_span(main, event)
     main.add("summary", event.titel)
     main.add("sequence", item.sequence)
     main.add("last-modified", item.last_modified)
@@ -68,24 +64,55 @@ def vevents(item: FeedEvent, stamp: datetime) -> list[VEvent]:
         main.add("description", item.url)
     if event.ort:
         main.add("location", event.ort)
-    if event.rrule:
-        main.add("rrule", vRecur.from_ical(event.rrule))
-        for day in event.ausfaelle:
-            main.add("exdate", _occurrence(event, day))
-    components.append(main)
+    _add_rule(main, event)
+    components = [main]
     for moved in event.verschiebungen:
         override = VEvent()
-        override.add("uid", f"{item.uid}@partnerwiki")
+        override.add("uid", uid)
         override.add("dtstamp", stamp)
-        override.add("recurrence-id", _occurrence(event, moved.datum))
-        override.add("dtstart", parse_value(moved.start, event.ganztaegig, event.tz))
-        override.add("dtend", parse_value(moved.ende, event.ganztaegig, event.tz))
+        _add_move(override, event, moved)
         override.add("summary", event.titel)
         override.add("sequence", item.sequence)
         override.add("status", "CONFIRMED")
         override.add("url", item.url)
         components.append(override)
     return components
+
+
+def series(event: Event) -> Calendar:
+    """A VCALENDAR with only the event's times, for recurring-ical-events to expand: DTSTART, DTEND,
+    RRULE and EXDATE, and one VEVENT per moved date (RECURRENCE-ID) – the same values as in the feed."""
+    cal = Calendar()
+    main = VEvent()
+    main.add("uid", "series")
+    _add_span(main, event)
+    _add_rule(main, event)
+    cal.add_component(main)
+    for moved in event.verschiebungen:
+        override = VEvent()
+        override.add("uid", "series")
+        _add_move(override, event, moved)
+        cal.add_component(override)
+    return cal
+
+
+def _add_span(component: VEvent, event: Event) -> None:
+    start, end = event.start_value(), event.end_value()
+    component.add("dtstart", start)
+    component.add("dtend", end + timedelta(days=1) if event.ganztaegig else end)  # all-day: DTEND is exclusive
+
+
+def _add_rule(component: VEvent, event: Event) -> None:
+    if event.rrule:
+        component.add("rrule", vRecur.from_ical(event.rrule))
+        for day in event.ausfaelle:
+            component.add("exdate", _occurrence(event, day))
+
+
+def _add_move(component: VEvent, event: Event, moved: Override) -> None:
+    component.add("recurrence-id", _occurrence(event, moved.datum))
+    component.add("dtstart", parse_value(moved.start, event.ganztaegig, event.tz))
+    component.add("dtend", parse_value(moved.ende, event.ganztaegig, event.tz))
 
 
 def _occurrence(event: Event, day: str) -> date | datetime:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from moin_gaa.calendars.events import DEFAULT_TZ, Event, EventError, event_name
+from moin_gaa.core.german_dates import day, time_of
 from moin_gaa.core.text_input import clean_text, normalise_name, text_problem
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -127,10 +128,10 @@ def _form_data(master: Any, overrides: list[Any], calendars: tuple[str, ...]) ->
         end = date.fromordinal(end.toordinal() - 1)  # DTEND of an all-day event is exclusive
     data: dict[str, Any] = {
         "titel": str(master.get("SUMMARY") or ""),
-        "startdatum": _german_date(start),
-        "enddatum": _german_date(end),
-        "startzeit": "" if all_day else start.strftime("%H:%M"),
-        "endzeit": "" if all_day else end.strftime("%H:%M"),
+        "startdatum": day(start),
+        "enddatum": day(end),
+        "startzeit": "" if all_day else time_of(start),
+        "endzeit": "" if all_day else time_of(end),
         "ganztaegig": "ja" if all_day else "",
         "zeitzone": zone,
         "ort": str(master.get("LOCATION") or ""),
@@ -142,14 +143,9 @@ def _form_data(master: Any, overrides: list[Any], calendars: tuple[str, ...]) ->
     if master.get("RRULE") is not None:
         data["wiederholung"] = "eigene"
         data["rrule"] = master["RRULE"].to_ical().decode()
-        data["ausfaelle"] = [_german_date(_local(d.dt, zone)) for d in _exdates(master)]
+        data["ausfaelle"] = [day(_local(d.dt, zone)) for d in _exdates(master)]
         data["verschiebungen"] = [_moved_line(o, zone, all_day) for o in overrides]
     return data
-
-
-def _german_date(value: date | datetime) -> str:
-    """TT.MM.JJJJ with four year digits also before 1000 (strftime writes year 1 as „1“): the check names the range."""
-    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
 
 
 def _zone(value: date | datetime) -> str:
@@ -175,8 +171,8 @@ def _moved_line(override: Any, zone: str, all_day: bool) -> str:
     original = _local(override.decoded("RECURRENCE-ID"), zone)
     start = _local(override.decoded("DTSTART"), zone)
     end = _local(override.decoded("DTEND"), zone) if override.get("DTEND") is not None else start
-    line = f"{_german_date(original)} -> {_german_date(start)}"
-    return line if all_day else f"{line} {start:%H:%M}-{end:%H:%M}"
+    line = f"{day(original)} -> {day(start)}"  # four year digits also before 1000: the check names the range
+    return line if all_day else f"{line} {time_of(start)}-{time_of(end)}"
 
 
 def _organizer(value: Any) -> str:

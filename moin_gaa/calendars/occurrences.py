@@ -1,23 +1,93 @@
 """Calendar pages: the readable events of a calendar and their occurrences in a date window.
 
-Every expansion is bounded (see :func:`moin_gaa.calendars.events.series_starts`); an event that breaks the
-rule policy or the date range counts as broken and is left out (and logged).
+recurring-ical-events expands a series from the same VEVENTs the feed carries (RRULE, EXDATE,
+moved dates as RECURRENCE-ID overrides), so the pages show what calendar clients show.  Our
+bounds come first: a rule outside the policy gives no dates, a window ends at the series'
+MAX_SERIES_OCCURRENCES-th date (:func:`moin_gaa.calendars.events.series_horizon`) and shows at
+most MAX_WINDOW_OCCURRENCES of them.  An event that breaks the rule policy or the date range
+counts as broken and is left out (and logged).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Mapping
 
+import recurring_ical_events
 from flask import g as flaskg
 from whoosh.query import And, Term
 
-from moin_gaa.calendars.events import EVENT_TYPE, EventError, Occurrence, event_from_fields, occurrences
+from moin_gaa.calendars.events import (
+    EVENT_TYPE,
+    MAX_SERIES_OCCURRENCES,
+    MAX_WINDOW_OCCURRENCES,
+    Event,
+    EventError,
+    event_from_fields,
+    parse_value,
+    rule_problem,
+    series_horizon,
+)
+from moin_gaa.calendars.ics import series
 from moin_gaa.core.catalog import FACET_PREFIX, CatalogReader
+from moin_gaa.core.german_dates import day, day_time, time_of
 
 log = logging.getLogger(__name__)
 BAD_QUERY_FLAG = "gaa_calendar_bad_query"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    event: Event
+    start: date | datetime
+    end: date | datetime  # all-day: the last day (inclusive)
+    moved: bool = False
+
+
+def occurrences(event: Event, first: date, last: date) -> list[Occurrence]:
+    """The event's occurrences that start between ``first`` and ``last`` (inclusive), in order.
+
+    Cancelled dates (EXDATE) are left out, moved ones (overrides) appear at their new time.
+    """
+    start, end = event.start_value(), event.end_value()
+    if not event.rrule:
+        return [Occurrence(event, start, end)] if first <= _day_of(start) <= last else []
+    if rule_problem(event.rrule) is not None:
+        return []
+    last = _window_end(event, last)
+    moved = {o.datum: o for o in event.verschiebungen}
+    found = []
+    for component in recurring_ical_events.of(series(event)).between(first, last + timedelta(days=1)):
+        begin = component["DTSTART"].dt
+        if not first <= _day_of(begin) <= last:
+            continue  # begun before the window (recurring-ical-events gives what overlaps it)
+        override = moved.get(_day_of(component["RECURRENCE-ID"].dt).isoformat())
+        if override is not None:
+            begin = parse_value(override.start, event.ganztaegig, event.tz)
+            found.append(Occurrence(event, begin, parse_value(override.ende, event.ganztaegig, event.tz), True))
+        else:
+            found.append(Occurrence(event, begin, begin + (end - start)))
+    return sorted(found, key=_sort_key)[:MAX_WINDOW_OCCURRENCES]
+
+
+def _window_end(event: Event, last: date) -> date:
+    """``last``, or the series' horizon (series_horizon) if that comes first.
+
+    Dates of a series within the policy lie at least a day apart, so a window ending fewer than
+    MAX_SERIES_OCCURRENCES days after the start cannot reach the horizon: it is not looked for.
+    """
+    start = event.start_value()
+    if (last - _day_of(start)).days < MAX_SERIES_OCCURRENCES:
+        return last
+    naive = datetime.combine(start, time()) if event.ganztaegig else start.replace(tzinfo=None)
+    horizon = series_horizon(event.rrule, naive, event.zeitzone)
+    return min(last, horizon.date()) if horizon else last
+
+
+def _day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def mark_bad_query() -> None:
@@ -62,7 +132,7 @@ def when(o: Occurrence) -> str:
     """An occurrence's date and time in German: „10.12.2026, 14:00–16:00 Uhr“, whole days marked."""
     start, end = o.start, o.end
     if not isinstance(start, datetime):
-        last = end
-        return start.strftime("%d.%m.%Y") + (f" – {last.strftime('%d.%m.%Y')}" if last != start else "") + " (ganztägig)"
-    day = start.strftime("%d.%m.%Y, %H:%M")
-    return f"{day}–{end.strftime('%H:%M')} Uhr" if end.date() == start.date() else f"{day} – {end.strftime('%d.%m.%Y, %H:%M')} Uhr"
+        return day(start) + (f" – {day(end)}" if end != start else "") + " (ganztägig)"
+    if end.date() == start.date():
+        return f"{day_time(start)}–{time_of(end)} Uhr"
+    return f"{day_time(start)} – {day_time(end)} Uhr"

@@ -44,6 +44,7 @@ from moin_gaa.core.access import ReadRights
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.catalog import FACET_PREFIX
 from moin_gaa.core.export import page_url_prefix
+from moin_gaa.core.german_dates import day, time_of
 from moin_gaa.core.items import AccessDenied, AlreadyExists, EditConflict, save_record
 from moin_gaa.discussions.groups import CALENDAR_PREFIX, GROUP_PREFIX, GROUP_TYPE
 from moin_gaa.web import csrf
@@ -149,11 +150,11 @@ def _event_form_values(event=None) -> dict:
     start, end = event.start_value(), event.end_value()
     values = event.fields()
     values.update(
-        startdatum=start.strftime("%d.%m.%Y"),
-        enddatum=end.strftime("%d.%m.%Y"),
-        startzeit="" if event.ganztaegig else start.strftime("%H:%M"),
-        endzeit="" if event.ganztaegig else end.strftime("%H:%M"),
-        ausfaelle=", ".join(date.fromisoformat(d).strftime("%d.%m.%Y") for d in event.ausfaelle),
+        startdatum=day(start),
+        enddatum=day(end),
+        startzeit="" if event.ganztaegig else time_of(start),
+        endzeit="" if event.ganztaegig else time_of(end),
+        ausfaelle=", ".join(day(date.fromisoformat(d)) for d in event.ausfaelle),
         verschiebungen=moved_lines(event),
         ganztaegig="ja" if event.ganztaegig else "",
     )

@@ -3,7 +3,8 @@
 Every form of ours checks its raw input with :func:`input_problems` (or :func:`text_problem`)
 before anything else, so a NUL byte or another control character is refused with a German
 message instead of ending up in an item name, a feed or an .ics file.  One-line values (names,
-titles, short fields) go through :func:`normalise_name`; longer texts through :func:`clean_text`.
+titles, short fields) go through :func:`normalise_name` (form fields: :func:`form_value`); longer texts through
+:func:`clean_text`.
 
 * allowed control characters: tab and line breaks (``\\t``, ``\\n``, ``\\r``); refused: every
   other C0 control, DEL, the C1 controls, lone surrogates and the non-characters U+FFFE/U+FFFF
@@ -78,6 +79,17 @@ def normalise_name(value: Any) -> str:
     """One line for names, titles and short fields: :func:`clean_text`, white space collapsed,
     no white space or zero-width characters at the ends."""
     return _EDGES.sub("", " ".join(clean_text(value).split()))
+
+
+def form_value(value: Any, limit: int | None = None) -> str:
+    """A one-line form field as stored: :func:`normalise_name`, cut after ``limit`` characters.
+
+    A list (a field sent more than once) counts with its first value.  Lengths are checked, with a
+    message, by :func:`input_problems` on the raw input; the cut only bounds what is worked with.
+    """
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else ""
+    return normalise_name(value)[:limit]
 
 
 def name_problem(value: Any) -> str | None:

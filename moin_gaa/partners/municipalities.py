@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 
 from moin_gaa.core.field_errors import FieldErrors
-from moin_gaa.core.text_input import ascii_digits, count_problem, input_problems, normalise_name
+from moin_gaa.core.german_dates import parse_day
+from moin_gaa.core.text_input import ascii_digits, count_problem, form_value, input_problems
 from moin_gaa.core.vocabulary import Vocabulary, VocabularyError
 from moin_gaa.toolbox.tools import check_link, check_title
 
@@ -38,7 +39,6 @@ LIMITS = {
     "aktivitaeten.*.seit": 20, "aktivitaeten.*.bis": 20, "aktivitaeten.*.link": 500,
     "aktivitaeten.*.lebensphasen.*": 60, "aktivitaeten.*.empfehlungen.*": 60,
 }
-GERMAN_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}", re.ASCII)
 
 
 class ProfileError(FieldErrors):
@@ -118,22 +118,14 @@ def _as_lists(value: Any) -> Any:
     return [_as_lists(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
-def _text(value: Any, limit: int = 500) -> str:
-    return normalise_name(value)[:limit]
-
-
 def _date(value: Any, name: str, errors: dict, *, today: date, required: bool = False, future_ok: bool = True) -> str:
-    raw = _text(value, 20)
+    raw = form_value(value, 20)
     if not raw:
         if required:
             errors[name] = "Bitte ein Datum angeben (TT.MM.JJJJ oder JJJJ-MM-TT)."
         return ""
     try:
-        if GERMAN_DATE.fullmatch(raw):
-            d, m, y = (int(x) for x in raw.split("."))
-            parsed = date(y, m, d)
-        else:
-            parsed = date.fromisoformat(raw)
+        parsed = parse_day(raw)
     except ValueError:
         errors[name] = f"„{raw}“ ist kein gültiges Datum (TT.MM.JJJJ oder JJJJ-MM-TT)."
         return ""
@@ -144,7 +136,7 @@ def _date(value: Any, name: str, errors: dict, *, today: date, required: bool = 
 
 
 def _term(vocabulary: Vocabulary, list_name: str, value: Any, name: str, errors: dict, what: str) -> str:
-    key = _text(value, 60)
+    key = form_value(value, 60)
     if not key:
         errors[name] = f"Bitte {what} wählen."
         return ""
@@ -157,14 +149,14 @@ def _term(vocabulary: Vocabulary, list_name: str, value: Any, name: str, errors:
 
 def _keys(vocabulary: Vocabulary, list_name: str, values: Iterable[Any], name: str, errors: dict) -> tuple[str, ...]:
     try:
-        return tuple(vocabulary.validate_keys(list_name, [_text(v, 60) for v in values or () if _text(v, 60)]))
+        return tuple(vocabulary.validate_keys(list_name, [form_value(v, 60) for v in values or () if form_value(v, 60)]))
     except VocabularyError as e:
         errors[name] = str(e)
         return ()
 
 
 def _contact(data: Mapping[str, Any], prefix: str, errors: dict) -> Contact | None:
-    values = {k: _text(data.get(k), 200) for k in CONTACT_FIELDS}
+    values = {k: form_value(data.get(k), 200) for k in CONTACT_FIELDS}
     if not any(values.values()):
         return None  # an empty row of the form
     if not values["name"]:
@@ -183,8 +175,8 @@ def _contact(data: Mapping[str, Any], prefix: str, errors: dict) -> Contact | No
 
 
 def _activity(data: Mapping[str, Any], prefix: str, vocabulary: Vocabulary, errors: dict, today: date) -> Activity | None:
-    titel = _text(data.get("titel"), 200)
-    if not titel and not _text(data.get("beschreibung")):
+    titel = form_value(data.get("titel"), 200)
+    if not titel and not form_value(data.get("beschreibung")):
         return None
     if not titel:
         errors[f"{prefix}.titel"] = "Bitte einen Titel für die Aktivität angeben."
@@ -198,10 +190,10 @@ def _activity(data: Mapping[str, Any], prefix: str, vocabulary: Vocabulary, erro
     bis = _date(data.get("bis"), f"{prefix}.bis", errors, today=today)
     if seit and bis and bis < seit:
         errors[f"{prefix}.bis"] = "„bis“ liegt vor „seit“."
-    link = _text(data.get("link"), 500)
+    link = form_value(data.get("link"), 500)
     if message := check_link(link):
         errors[f"{prefix}.link"] = message
-    return Activity(titel, _text(data.get("beschreibung"), 2000), phases, recs, _text(data.get("partner"), 500), seit, bis, link)
+    return Activity(titel, form_value(data.get("beschreibung"), 2000), phases, recs, form_value(data.get("partner"), 500), seit, bis, link)
 
 
 def profile_from_input(
@@ -221,7 +213,7 @@ def profile_from_input(
     """
     today = today or date.today()
     errors: dict[str, str] = {}
-    name = _text(data.get("name"), 200)
+    name = form_value(data.get("name"), 200)
     if message := check_title(name):
         errors["name"] = "Bitte den Namen der Kommune angeben." if not name else message.replace("Der Titel", "Der Name")
     art = _term(vocabulary, "municipality_kinds", data.get("art"), "art", errors, "die Art der Kommune")
@@ -229,7 +221,7 @@ def profile_from_input(
     phase = _term(vocabulary, "lewin_phases", data.get("strategiephase"), "strategiephase", errors, "eine Strategiephase")
     partner_seit = _date(data.get("partner_seit"), "partner_seit", errors, today=today, required=True, future_ok=False)
     einwohner = None
-    raw_population = _text(data.get("einwohner"), 20).replace(".", "").replace(" ", "")
+    raw_population = form_value(data.get("einwohner"), 20).replace(".", "").replace(" ", "")
     if raw_population:
         if not ascii_digits(raw_population) or not 0 < int(raw_population) <= MAX_POPULATION:
             errors["einwohner"] = (
@@ -237,18 +229,18 @@ def profile_from_input(
             )
         else:
             einwohner = int(raw_population)
-    website = _text(data.get("website"), 500)
+    website = form_value(data.get("website"), 500)
     if message := check_link(website):
         errors["website"] = message
     contacts = [_contact(c, f"kontakte.{i}", errors) for i, c in enumerate(data.get("kontakte") or ())]
     activities = [_activity(a, f"aktivitaeten.{i}", vocabulary, errors, today) for i, a in enumerate(data.get("aktivitaeten") or ())]
-    ressorts = tuple(dict.fromkeys(_text(r, 80) for r in data.get("ressorts") or () if _text(r, 80)))
+    ressorts = tuple(dict.fromkeys(form_value(r, 80) for r in data.get("ressorts") or () if form_value(r, 80)))
     if editors is None and base is None:
         editors = data.get("redakteure") or ()
     if base is not None and editors is None:
         redakteure = base.redakteure
     else:
-        redakteure = tuple(dict.fromkeys(_text(r, 100) for r in editors or () if _text(r, 100)))
+        redakteure = tuple(dict.fromkeys(form_value(r, 100) for r in editors or () if form_value(r, 100)))
     if editor_problem is not None and editors is not None:
         if message := " ".join(p for p in map(editor_problem, redakteure) if p):
             errors["redakteure"] = message
@@ -269,10 +261,10 @@ def profile_from_input(
         strategiephase=phase,
         phasen_verlauf=history,
         einwohner=einwohner,
-        strategie=_text(data.get("strategie"), 5000),
+        strategie=form_value(data.get("strategie"), 5000),
         ressorts=ressorts,
         website=website,
-        logo=_text(data.get("logo"), 300),
+        logo=form_value(data.get("logo"), 300),
         kontakte=tuple(c for c in contacts if c is not None),
         aktivitaeten=tuple(a for a in activities if a is not None),
         redakteure=redakteure,

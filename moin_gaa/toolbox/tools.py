@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from moin_gaa.core.field_errors import FieldErrors
-from moin_gaa.core.text_input import ascii_digits, input_problems, normalise_name, text_problem, too_long
+from moin_gaa.core.text_input import ascii_digits, form_value, input_problems, normalise_name, text_problem, too_long
 from moin_gaa.core.vocabulary import Vocabulary, VocabularyError
 
 TOOL_TYPE = "werkzeug"
@@ -46,14 +46,13 @@ ACTION_LABELS = {
 
 MAX_TITLE = 120
 MAX_SHORT = 300
-MAX_TEXT = 50_000
 TITLE_FORBIDDEN = re.compile(r"[/,\x00-\x1f<>]")
 FIRST_YEAR = 1980
 MAX_REASON = 1000
 # length limits of the fields without a message of their own (checked on the raw input, see text_input)
 LIMITS = {
     "quelle": 200, "link": 500, "datei": 400, "jahr": 40, "kommune": 200, "land": 60, "art": 60,
-    "lebensphasen.*": 60, "empfehlungen.*": 60, "langtext": MAX_TEXT, "begruendung": MAX_REASON,
+    "lebensphasen.*": 60, "empfehlungen.*": 60, "begruendung": MAX_REASON,
     "vorgeschlagen_von": 200, "entschieden_von": 200, "entschieden_am": 20, "status": 20,
 }
 
@@ -97,12 +96,6 @@ class Tool:
         data["lebensphasen"] = list(self.lebensphasen)
         data["empfehlungen"] = list(self.empfehlungen)
         return data
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        value = value[0] if value else ""
-    return normalise_name(value)
 
 
 def _keys(value: Any) -> list[str]:
@@ -153,10 +146,10 @@ def tool_from_input(
     proposal, set to „vorgeschlagen“ – a form can never change them.
     """
     errors: dict[str, str] = {}
-    titel = _text(data.get("titel"))
+    titel = form_value(data.get("titel"))
     if message := check_title(titel):
         errors["titel"] = message
-    kurz = _text(data.get("kurzbeschreibung"))
+    kurz = form_value(data.get("kurzbeschreibung"))
     if not kurz:
         errors["kurzbeschreibung"] = "Bitte eine Kurzbeschreibung angeben."
     elif len(kurz) > MAX_SHORT:
@@ -165,7 +158,7 @@ def tool_from_input(
     recs = _check_keys(
         vocabulary, "recommendations", _keys(data.get("empfehlungen")), errors, "empfehlungen", "Handlungsempfehlung"
     )
-    art = _text(data.get("art"))
+    art = form_value(data.get("art"))
     if not art:
         errors["art"] = "Bitte die Art des Materials wählen."
     else:
@@ -173,18 +166,18 @@ def tool_from_input(
             vocabulary.term("material_kinds", art)
         except VocabularyError as e:
             errors["art"] = str(e)
-    link = _text(data.get("link"))
+    link = form_value(data.get("link"))
     if message := check_link(link):
         errors["link"] = message
     jahr: int | None = None
-    raw_year = _text(data.get("jahr"))
+    raw_year = form_value(data.get("jahr"))
     if raw_year:
         this_year = (today or date.today()).year
         if not ascii_digits(raw_year) or not FIRST_YEAR <= int(raw_year) <= this_year:
             errors["jahr"] = f"Das Jahr muss eine Zahl zwischen {FIRST_YEAR} und {this_year} sein."
         else:
             jahr = int(raw_year)
-    land = _text(data.get("land"))
+    land = form_value(data.get("land"))
     if land:
         try:
             vocabulary.term("laender", land)
@@ -200,11 +193,11 @@ def tool_from_input(
         lebensphasen=phases,
         empfehlungen=recs,
         art=art,
-        quelle=_text(data.get("quelle"))[:200],
+        quelle=form_value(data.get("quelle"), 200),
         link=link,
-        datei=_text(data.get("datei"))[:400],
+        datei=form_value(data.get("datei"), 400),
         jahr=jahr,
-        kommune=_text(data.get("kommune"))[:200],
+        kommune=form_value(data.get("kommune"), 200),
         land=land,
         status=workflow.status,
         vorgeschlagen_von=workflow.vorgeschlagen_von,
@@ -226,10 +219,10 @@ def tool_from_fields(fields: Mapping[str, Any], vocabulary: Vocabulary) -> Tool:
         (),
         "",
         status=status,
-        vorgeschlagen_von=_text(fields.get("vorgeschlagen_von")),
+        vorgeschlagen_von=form_value(fields.get("vorgeschlagen_von")),
         begruendung=str(fields.get("begruendung") or ""),
-        entschieden_von=_text(fields.get("entschieden_von")),
-        entschieden_am=_text(fields.get("entschieden_am")),
+        entschieden_von=form_value(fields.get("entschieden_von")),
+        entschieden_am=form_value(fields.get("entschieden_am")),
     )
     data = dict(fields)
     if data.get("jahr") is not None:
