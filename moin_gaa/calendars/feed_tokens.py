@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from moin import user as moin_user
 from moin.constants.keys import ITEMID
 
+from moin_gaa.core.german_dates import day, time_of
+
 TOKEN_HASH = "gaa_feed_token_sha256"
 TOKEN_CREATED = "gaa_feed_token_created"
 TOKEN_FORMAT = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{20,100})$")
@@ -31,7 +33,7 @@ def create_token(user: moin_user.User) -> str:
     """A new key for ``user`` (the old one stops working); shown once, stored only as a hash."""
     secret = secrets.token_urlsafe(24)
     user.profile[TOKEN_HASH] = _digest(secret)
-    user.profile[TOKEN_CREATED] = datetime.now(timezone.utc).strftime("%d.%m.%Y %H:%M UTC")
+    user.profile[TOKEN_CREATED] = f"{day(now := datetime.now(timezone.utc))} {time_of(now)} UTC"
     user.save(force=True)
     return f"{user.profile[ITEMID]}.{secret}"
 
