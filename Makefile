@@ -4,9 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
+HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench admin setup system-deps clean-instance backup restore
+.PHONY: run serve test bench admin setup system-deps clean-instance backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +19,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/partnerwiki gaa-setup
 	$(BIN)/partnerwiki run --host 127.0.0.1 --port $(PORT)
+
+## make serve: the production server (gunicorn), after what `make setup` does; settings: HOST (127.0.0.1), PORT,
+## WORKERS (2 × cores + 1), THREADS per worker (4), LOG_DIR (log/ in the instance), GRACEFUL_TIMEOUT (30 s)
+serve: $(STAMP)
+	$(BIN)/partnerwiki gaa-setup
+	exec $(BIN)/partnerwiki gaa-serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS)) \
+		$(if $(THREADS),--threads $(THREADS)) $(if $(LOG_DIR),--log-dir "$(LOG_DIR)") \
+		$(if $(GRACEFUL_TIMEOUT),--graceful-timeout $(GRACEFUL_TIMEOUT))
 
 ## make setup: everything `make run` does before serving
 setup: $(STAMP)

@@ -6,6 +6,7 @@ Every ``moin`` command works unchanged (``partnerwiki index-build``, ``partnerwi
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 
@@ -13,6 +14,7 @@ import click
 from flask import Config as FlaskConfig
 from flask import current_app
 from flask.cli import FlaskGroup
+from gunicorn.app.base import BaseApplication
 from moin.app import before_wiki
 from moin.cli import cli as moin_cli
 from whoosh import index as whoosh_index
@@ -282,3 +284,82 @@ def create_admin_command(name: str, email: str, password: str) -> None:
     except AccountError as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"{name} ist Administrator/in und Moderator/in.")
+
+
+# The combined log format, then the time taken and the worker's process id: „… 12ms <4711>“.
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %(p)s'
+# gunicorn kills a worker whose main loop has not reported for this long; a worker's first report comes only after
+# it has opened the wiki, which takes a while on a busy machine (requests run in threads and do not count).
+WORKER_TIMEOUT = 120
+
+
+def default_workers() -> int:
+    """Two per core plus one (gunicorn's advice), counting the cores this process may use."""
+    return 2 * len(os.sched_getaffinity(0)) + 1
+
+
+class ProductionServer(BaseApplication):
+    """gunicorn with our app factory: every worker creates its own app after the fork (nothing opened is shared)."""
+
+    def __init__(self, settings: dict) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.settings.items():
+            self.cfg.set(name, value)
+
+    def load(self):
+        app = create_app()
+        # flask_theme fills its list of themes on first use, unguarded: a fresh worker's threads answered 500
+        # („Theme 'partnerwiki' was not found“) while one of them was filling it.  Filled before the threads start.
+        app.theme_manager.refresh()
+        return app
+
+
+def open_wiki_once() -> None:
+    """Open the wiki once before the workers fork: start-up writes (a missing catalog is built) happen here once,
+    not in every worker at the same moment.  In a child process, so the master hands no open index to the workers."""
+    child = multiprocessing.get_context("fork").Process(target=create_app)
+    child.start()
+    child.join()
+    if child.exitcode:
+        raise click.ClickException("Das Wiki ließ sich nicht öffnen (Meldung oben); der Server startet nicht.")
+
+
+@cli.command("gaa-serve", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, an der der Server lauscht.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port.")
+@click.option("--workers", type=click.IntRange(1), default=None, help="Arbeitsprozesse (Standard: 2 × Kerne + 1).")
+@click.option("--threads", type=click.IntRange(1), default=4, show_default=True, help="Threads je Arbeitsprozess.")
+@click.option("--log-dir", default=None, help="Ordner für access.log und error.log (Standard: log/ in der Instanz).")
+@click.option(
+    "--graceful-timeout", type=click.IntRange(1), default=30, show_default=True,
+    help="Sekunden, die laufende Anfragen beim Beenden (SIGTERM) noch bekommen.",
+)
+def serve(host: str, port: int, workers: int | None, threads: int, log_dir: str | None, graceful_timeout: int) -> None:
+    """Produktionsserver (gunicorn): mehrere Arbeitsprozesse, Protokolle in Dateien."""
+    if not instance_exists():
+        raise click.ClickException("Keine Instanz gefunden – bitte zuerst `make setup` (partnerwiki gaa-setup).")
+    open_wiki_once()
+    workers = workers or default_workers()
+    log_dir = os.path.abspath(log_dir or os.path.join(wiki_config().instance_dir, "log"))
+    os.makedirs(log_dir, exist_ok=True)
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    click.echo(f"PartnerWiki auf http://{address}/ – {workers} Arbeitsprozesse mit je {threads} Threads; "
+               f"Protokolle in {log_dir}")
+    ProductionServer({
+        "bind": address,
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": WORKER_TIMEOUT,
+        "graceful_timeout": graceful_timeout,
+        "accesslog": os.path.join(log_dir, "access.log"),
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "errorlog": os.path.join(log_dir, "error.log"),
+        "capture_output": True,  # the workers' own output (moin's log, tracebacks) into error.log, too
+        "forwarded_allow_ips": "",  # proxy headers are trusted by the app alone, with PARTNERWIKI_BEHIND_PROXY=1
+        "control_socket_disable": True,  # gunicorn's control socket would be shared by every instance of a user
+        "proc_name": "partnerwiki",
+    }).run()
