@@ -48,7 +48,7 @@ from moin_gaa.core.accounts import ensure_role_groups
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.attachments import Upload, save_attachment
 from moin_gaa.core.storage import PageSpec, read_records, store_pages
-from moin_gaa.discussions.groups import Group, members_acl, space_acl
+from moin_gaa.discussions.groups import Group, moderated_acl, space_acl
 from moin_gaa.seeding import load_seed_pages
 
 BIN = os.path.join(os.path.dirname(sys.executable), "partnerwiki")
@@ -81,7 +81,7 @@ def populate(app) -> str:
     with acting_as(app, ADMIN):
         save_page(GROUP.page, f"Gruppenraum {SECRET_WORD}", gaa_type="gruppe", gaa_fields=GROUP.fields(),
                   acl=space_acl(GROUP))
-        save_page(GROUP.members_item, "Mitglieder", usergroup=[REGISTERED.name], acl=members_acl(GROUP))
+        save_page(GROUP.members_item, "Mitglieder", usergroup=[REGISTERED.name], acl=moderated_acl(GROUP))
         save_page(f"{GROUP.page}/Termine", "Termine der Gruppe")
         save_page(f"{GROUP.page}/Termine/{SECRET_EVENT}", "<<EventCard>>\n", gaa_type="termin",
                   gaa_fields=event.fields())

@@ -9,7 +9,7 @@ from icalendar import Calendar
 from moin import user as moin_user
 
 from moin_gaa.calendars.events import event_from_input
-from moin_gaa.discussions.groups import Group, members_acl, space_acl
+from moin_gaa.discussions.groups import Group, moderated_acl, space_acl
 
 GROUP = Group("Tresorgruppe Kalender", "Eine private Gruppe für den Test", "privat", "einladung", (MODERATOR.name,))
 FEED = f"/+gaa/calendar/{GROUP.calendar}.ics"
@@ -18,7 +18,7 @@ SECRET_TITLE = "Vertrauliche Fallbesprechung"
 
 def set_members(wiki, *names):
     with acting_as(wiki, ADMIN):
-        save_page(GROUP.members_item, "Mitglieder", usergroup=list(names), acl=members_acl(GROUP))
+        save_page(GROUP.members_item, "Mitglieder", usergroup=list(names), acl=moderated_acl(GROUP))
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -166,6 +166,30 @@ def test_moderators_hide_with_reason_lock_and_unlock(member_thread, wiki, client
     assert reply(client, thread, "Wieder offen").status_code == 302
 
 
+def listed_answers(client, thread: str) -> int:
+    """The number of answers the area's thread list shows for ``thread``."""
+    listing = client.get(page_of(AREA)).get_data(as_text=True)
+    title = re.escape(thread.rsplit("/", 1)[1])
+    return int(re.search(rf">{title}</a> – [^<]* · (\d+) Antwort", listing).group(1))
+
+
+def test_the_thread_list_counts_a_hidden_post_only_for_those_who_may_read_it(member_thread, client):
+    login(client, MEMBER)
+    reply(client, member_thread, "Noch ein Gedanke, der gleich ausgeblendet wird.")
+    assert listed_answers(client, member_thread) == 2
+    post_id = re.findall(r'id="(B\d{8}T\d{6}-[0-9a-f]{6})"', client.get(page_of(member_thread)).get_data(as_text=True))[-1]
+    login(client, MODERATOR)
+    moderate = f"/+gaa/diskussion/moderation/{quote(member_thread)}/{post_id}"
+    assert client.post(moderate, data={"csrf_token": csrf(client), "aktion": "verbergen", "grund": "Test"}).status_code == 302
+    assert listed_answers(client, member_thread) == 2  # the moderation reads it on the thread page, so it counts
+    login(client, MEMBER)
+    assert listed_answers(client, member_thread) == 1
+    login(client, MODERATOR)
+    assert client.post(moderate, data={"csrf_token": csrf(client), "aktion": "einblenden"}).status_code == 302
+    login(client, MEMBER)
+    assert listed_answers(client, member_thread) == 2
+
+
 def test_moin_editor_cannot_write_discussion_items(member_thread, wiki, client):
     from flask import g as flaskg
 

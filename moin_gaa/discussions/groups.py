@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from moin_gaa.core.accounts import ACL_SPECIAL_NAMES, MODERATORS
 from moin_gaa.core.field_errors import FieldErrors
 from moin_gaa.core.text_input import clean_text, input_problems, normalise_name
-from moin_gaa.discussions.threads import AREA_TEXT, GROUP_AREA, area_pages
+from moin_gaa.discussions.threads import AREA_TEXT, GROUP_AREA, area_pages, wiki_text
 
 GROUP_TYPE = "gruppe"
 GROUP_PREFIX = "Gruppen/"
@@ -98,15 +98,9 @@ def space_acl(group: Group) -> str:
     return acl + (" Known:read" if group.sichtbarkeit == "offen" else "")
 
 
-def members_acl(group: Group) -> str:
-    """The member list: curated by the moderators, readable like the space."""
-    curators = ",".join((MODERATORS, *group.moderatoren))
-    acl = f"{curators}:read,write,create,destroy,admin {group.members_item}:read"
-    return acl + (" Known:read" if group.sichtbarkeit == "offen" else "")
-
-
-def discussion_acl(group: Group) -> str:
-    """``Gruppen/<Name>/Diskussion``: members read threads and posts; they post through our forms."""
+def moderated_acl(group: Group) -> str:
+    """The member list and the discussion area: the moderation curates them, members only read them
+    (they post through our forms), and they are readable like the space."""
     curators = ",".join((MODERATORS, *group.moderatoren))
     acl = f"{curators}:read,write,create,destroy,admin {group.members_item}:read"
     return acl + (" Known:read" if group.sichtbarkeit == "offen" else "")
@@ -173,15 +167,16 @@ def space_pages(group: Group, members: list[str]) -> list[tuple[str, str, dict[s
     Creating them with the group means no page of the space lacks its parent – moin's hierarchic
     ACLs only look at an existing parent, so a gap would let the default ACL through.
     """
+    group_name = wiki_text(group.name)  # markup: as typed, never a link or macro
     texts = {
-        GROUP_AREA: (AREA_TEXT, {"acl": discussion_acl(group)}),
-        "Dokumente": (f"= Dokumente der Gruppe {group.name} =\n\nHier legen Mitglieder Seiten und Dateien an, die sie gemeinsam "
+        GROUP_AREA: (AREA_TEXT, {"acl": moderated_acl(group)}),
+        "Dokumente": (f"= Dokumente der Gruppe {group_name} =\n\nHier legen Mitglieder Seiten und Dateien an, die sie gemeinsam "
                       "bearbeiten: „Neue Unterseite“ bzw. Datei hochladen. Frühere Fassungen bleiben in der Historie.\n\n"
                       "<<ItemList(display=\"ChildName\")>>\n", {}),
-        "Termine": (f"= Termine der Gruppe {group.name} =\n\n<<NetworkCalendar(kalender={group.calendar})>>\n", {}),
+        "Termine": (f"= Termine der Gruppe {group_name} =\n\n<<NetworkCalendar(kalender={group.calendar})>>\n", {}),
     }
-    pages = [(group.members_item, f"= Mitglieder der Gruppe {group.name} =\n\nDie Mitglieder stehen in den Metadaten "
-              "(usergroup); die Moderation pflegt sie im Gesprächsraum.\n", {"acl": members_acl(group), "usergroup": list(members)})]
+    pages = [(group.members_item, f"= Mitglieder der Gruppe {group_name} =\n\nDie Mitglieder stehen in den Metadaten "
+              "(usergroup); die Moderation pflegt sie im Gesprächsraum.\n", {"acl": moderated_acl(group), "usergroup": list(members)})]
     pages += [(f"{group.page}/{part}", *texts[part]) for part in SPACE_PARTS]
     pages += [(name, text, {}) for name, text in area_pages(f"{group.page}/{GROUP_AREA}", group.name)]
     return pages

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from whoosh.query import And, Term
+from whoosh.query import And, AndNot, Or, Term
 
-from moin_gaa.core.catalog import FACET_PREFIX, CatalogReader
+from moin_gaa.core.access import acl_key
+from moin_gaa.core.catalog import CatalogReader
 from moin_gaa.core.records import Record
 from moin_gaa.discussions.threads import POST_TYPE, THREAD_TYPE
 
@@ -39,15 +40,32 @@ def thread_page(reader: CatalogReader, area: str, page: int, size: int) -> tuple
 
 
 def post_counts(reader: CatalogReader, threads: list[Record]) -> dict[str, int]:
-    """Visible answers per listed thread (by item id), without a read-right check per post.
+    """Readable answers per listed thread (by item id; ``threads`` were read through ``reader``): a hidden
+    post counts only for the moderation, who read it on the thread page too.
 
-    The threads were read with the reader's rights, and a post is readable exactly when its
-    thread is – unless the moderation hid it (then it has its own ACL and is not counted).
+    A post without an ACL of its own has its thread's read rights – readable, as the thread was listed –
+    and the read-rights key all such posts of the thread share: those are counted without asking moin
+    (a moin check looks the item and its parents up in moin's index; one per listed thread made a list
+    of 50 threads ~0.35 s slower).  Only posts with an ACL of their own (hidden by the moderation) go
+    through the reader's read rights, one moin check per distinct ACL.
     """
     searcher = reader.searcher
-    hidden = set(searcher.docs_for_query(Term(FACET_PREFIX + "versteckt", "True")))
     posts = set(searcher.docs_for_query(Term("record_type", POST_TYPE)))
-    return {t.itemid: len(posts.intersection(searcher.docs_for_query(Term("ancestors", t.name))) - hidden) for t in threads}
+    below = {t.itemid: posts.intersection(searcher.docs_for_query(Term("ancestors", t.name))) for t in threads}
+    keys = {t.itemid: inherited_key(t) for t in threads}
+    plain = {t.itemid: below[t.itemid].intersection(searcher.docs_for_query(Term("acl_key", keys[t.itemid]))) for t in threads}
+    own_acl = [t for t in threads if below[t.itemid] - plain[t.itemid]]
+    readable = set()
+    if own_acl:
+        readable = reader.docs(AndNot(And([Term("record_type", POST_TYPE), Or([Term("ancestors", t.name) for t in own_acl])]),
+                                      Or([Term("acl_key", keys[t.itemid]) for t in own_acl])))
+    return {t.itemid: len(plain[t.itemid]) + len(below[t.itemid] & readable) for t in threads}
+
+
+def inherited_key(thread: Record) -> str:
+    """The read-rights key (:func:`~moin_gaa.core.access.acl_key`) of a post of ``thread`` without an ACL of its own."""
+    return acl_key(Record(itemid="", revid="", names=(f"{thread.name}/{POST_TYPE}",), namespace=thread.namespace,
+                          record_type=POST_TYPE))
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ SUMMARY_PAGE = "Auswertung"  # <area>/Auswertung: <<DiscussionSummary>> (its own
 AREA_TEXT = "<<DiscussionSpace>>\n"
 SUMMARY_TEXT = "<<DiscussionSummary>>\n"
 RESERVED_TITLES = (RESULTS_PAGE, SUMMARY_PAGE)
+PLAIN_MARKS = " .-?!"  # ASCII marks that start no moin wiki markup (see wiki_text)
 PHASE_LABELS = {"angekuendigt": "angekündigt", "offen": "offen", "abgeschlossen": "abgeschlossen"}
 
 
@@ -275,9 +276,21 @@ def area_of_thread(thread_name: str) -> str:
     return thread_name.rsplit("/", 1)[0]
 
 
+def wiki_text(text: str) -> str:
+    """``text`` for generated moin wiki markup, shown exactly as typed: no link, macro, transclusion or formatting.
+
+    moin's wiki markup has no escape character, but its parser (``moinwiki_in``'s ``inline_entity``)
+    turns a character reference such as ``&#x5b;`` into the plain character.  Every ASCII mark becomes
+    one – ``@`` too, or moin's editor would expand ``@ME@`` on the next save – except space, „.“, „-“,
+    „?“ and „!“, which make no markup without the others; so letters, umlauts and ordinary sentences
+    stay readable in the source the moderation edits.
+    """
+    return "".join(f"&#x{ord(c):x};" if c.isascii() and not c.isalnum() and c not in PLAIN_MARKS else c for c in text)
+
+
 def results_template(title: str) -> str:
     """The first version of an „Ergebnissicherung“ page: the headings the moderation fills in."""
-    return (f"= Ergebnissicherung: {title} =\n\n== Beschlüsse und Ergebnisse ==\n\n * (noch offen)\n\n"
+    return (f"= Ergebnissicherung: {wiki_text(title)} =\n\n== Beschlüsse und Ergebnisse ==\n\n * (noch offen)\n\n"
             "== Offene Fragen ==\n\n * (noch offen)\n\n== Anregungen für die Praxis ==\n\n * (noch offen)\n")
 
 
