@@ -121,8 +121,20 @@ def test_all_day_and_cancelled_events():
     assert "LOCATION:Kalkscheune\\, Johannisstraße 2\\, 10117 Berlin" in text
 
 
-def test_plain_text_drops_markup():
-    assert plain_text("= Titel =\n[[Seite|Text]] und <<ToolCard>> '''fett'''") == "Titel\nText und  fett"
+@pytest.mark.parametrize(
+    "markup, text",
+    [
+        ("= Titel =\n[[Seite|Text]] und <<ToolCard>> '''fett'''", "Titel\n\nText und fett"),
+        ("Ein [[https://example.org|Link]], [[Seite]] und ~-klein-~\n * eins\n * zwei\n\nDanach",
+         "Ein Link, Seite und klein\n\neins\nzwei\n\nDanach"),
+        ("|| Zeit || Thema ||\n|| 14:00 || Begrüßung ||\n{{plan.png|Lageplan}}",
+         "Zeit Thema\n14:00 Begrüßung\n\nLageplan"),
+        ("{{{\n'''wörtlich'''\n}}}\n<<TableOfContents>>", "'''wörtlich'''"),
+        ("a < b & c", "a < b & c"),
+    ],
+)
+def test_plain_text_is_moins_reading_of_the_markup(markup, text):
+    assert plain_text(markup) == text
 
 
 def test_occurrences_in_a_window():
@@ -140,3 +152,27 @@ def test_occurrences_in_a_window():
     single = event_from_input({"titel": "Einmalig", "startdatum": "05.03.2013", "ganztaegig": "ja"})
     assert [o.start for o in occurrences(single, date(2013, 1, 1), date(2013, 12, 31))] == [date(2013, 3, 5)]
     assert occurrences(single, date(2014, 1, 1), date(2014, 12, 31)) == []
+
+
+def test_an_occurrence_moved_into_the_window_from_outside_is_shown():
+    from moin_gaa.calendars.occurrences import occurrences
+
+    moved = {"datum": "2026-03-11", "start": "2026-04-01T10:00:00", "ende": "2026-04-01T12:00:00"}
+    event = event_from_input({**NETWORK_MEETING, "ausfaelle": [], "verschiebungen": [moved]})
+    april = occurrences(event, date(2026, 4, 1), date(2026, 4, 30))
+    assert [(o.start, o.moved) for o in april] == [
+        (datetime(2026, 4, 1, 10, 0, tzinfo=BERLIN), True),
+        (datetime(2026, 4, 8, 14, 0, tzinfo=BERLIN), False),
+    ]
+    assert [o.start.date() for o in occurrences(event, date(2026, 3, 1), date(2026, 3, 31))] == []
+
+
+def test_all_day_series_keep_their_inclusive_end():
+    from moin_gaa.calendars.occurrences import occurrences
+
+    event = event_from_input({"titel": "Zwei Tage", "startdatum": "05.01.2026", "enddatum": "06.01.2026",
+                              "ganztaegig": "ja", "wiederholung": "woechentlich", "ausfaelle": ["12.01.2026"]})
+    found = occurrences(event, date(2026, 1, 6), date(2026, 1, 31))
+    assert [(o.start, o.end) for o in found] == [
+        (date(2026, 1, 19), date(2026, 1, 20)), (date(2026, 1, 26), date(2026, 1, 27))
+    ]  # 05.01. began before the window, 12.01. is cancelled

@@ -17,12 +17,20 @@ from functools import lru_cache
 
 from icalendar import Calendar, Timezone, vRecur
 from icalendar import Event as VEvent
+from moin.converters import default_registry
+from moin.utils.mime import Type, type_moin_document
+from moin.utils.tree import html, moin_page, xinclude
 
 from moin_gaa.calendars.events import Event, Override, parse_value
 
 PRODID = "-//PartnerWiki Gesundheit fuer alle//Netzwerkkalender//DE"
 REFRESH = "PT6H"
-WIKI_MARKUP = re.compile(r"(\[\[(?:[^|\]]*\|)?([^\]]*)\]\]|'''|''|^=+\s*|\s*=+$|<<[^>]*>>|\{\{\{|\}\}\})", re.M)
+WIKI = Type("text/x.moin.wiki;charset=utf-8")
+# In moin's document tree: what stands apart (headings and paragraphs: by a blank line), what on a line
+# of its own, and what readers of a feed do not need.
+PARAGRAPHS = frozenset({moin_page.h, moin_page.p})
+LINES = frozenset({moin_page.list_item, moin_page.table_row, moin_page.blockcode, moin_page.nowiki})
+DROPPED = frozenset({moin_page.part, moin_page.inline_part, moin_page.nowiki_args})
 
 
 @dataclass(frozen=True)
@@ -36,12 +44,38 @@ class FeedEvent:
     url: str
 
 
+@lru_cache(maxsize=4096)
 def plain_text(markup: str) -> str:
-    """Wiki markup → readable plain text for DESCRIPTION (link labels kept, markup dropped)."""
-    def replace(match: re.Match) -> str:
-        return match.group(2) if match.group(2) is not None else ""
+    """Wiki markup → readable plain text for DESCRIPTION: link labels and alternative texts kept,
+    macros dropped; headings and paragraphs apart, list items and table rows on lines of their own.
 
-    return WIKI_MARKUP.sub(replace, markup).strip()
+    moin's own wiki parser reads the markup (into moin's document tree, as for rendering and its
+    search index); moin's text/plain writer puts every piece of text on a line of its own – fine
+    for a search index, not for reading – so the tree's text is gathered here.  No request needed.
+    Cached: a feed is rebuilt after every change, most descriptions are the same.
+    """
+    parse = default_registry.get(WIKI, type_moin_document)
+    parts: list[str] = []
+    _gather_text(parse(markup, str(WIKI)), parts)
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _gather_text(element, parts: list[str]) -> None:
+    gap = "\n\n" if element.tag in PARAGRAPHS else "\n" if element.tag in LINES else ""
+    parts.append(gap)
+    if element.tag == xinclude.include:
+        parts.append(element.get(html.alt) or "")
+    children = list(element)
+    if element.tag == moin_page.nowiki:
+        children = children[1:]  # the first child is the number of braces
+    for child in children:
+        if isinstance(child, str):
+            parts.append(child)
+        elif child.tag not in DROPPED:
+            _gather_text(child, parts)
+    if element.tag in PARAGRAPHS:
+        parts.append(gap)
 
 
 def vevents(item: FeedEvent, stamp: datetime) -> list[VEvent]:
