@@ -183,3 +183,18 @@ def test_moved_dates_are_edited_in_the_form(wiki, client):
     ics = client.get("/+gaa/calendar/sh.ics").get_data(as_text=True)
     assert f"RECURRENCE-ID;TZID=Europe/Berlin:{second:%Y%m%d}T100000" in ics
     assert f"DTSTART;TZID=Europe/Berlin:{moved_to:%Y%m%d}T150000" in ics
+
+
+def test_the_event_card_shows_moved_dates_in_german(wiki, client):
+    start = date.today() + timedelta(days=40)
+    second, moved_to = start + timedelta(days=7), start + timedelta(days=8)
+    event = event_from_input(
+        {"titel": "Kartentest", "startdatum": start.isoformat(), "startzeit": "10:00", "endzeit": "12:00",
+         "wiederholung": "woechentlich", "kalender": ["karte"],
+         "verschiebungen": f"{second:%d.%m.%Y} -> {moved_to:%d.%m.%Y} 15:00-17:00"}
+    )
+    with acting_as(wiki, ADMIN):
+        save_page("Termine/Kartentest", "<<EventCard>>\n", gaa_type="termin", gaa_fields=event.fields())
+    page = client.get("/Termine/Kartentest").get_data(as_text=True)
+    assert f"{start:%d.%m.%Y}, 10:00–12:00 Uhr" in page
+    assert f"{second:%d.%m.%Y} → {moved_to:%d.%m.%Y}, 15:00–17:00 Uhr" in page  # was „… → JJJJ-MM-TT, 15:00 Uhr“

@@ -70,7 +70,7 @@ def test_when_and_the_form_lines_of_an_event():
     assert when(Occurrence(None, date(2026, 12, 10), date(2026, 12, 11))) == "10.12.2026 – 11.12.2026 (ganztägig)"
     assert when(Occurrence(None, date(2026, 12, 10), date(2026, 12, 10))) == "10.12.2026 (ganztägig)"
     event = event_from_input(
-        {"titel": "Reihe", "startdatum": "07.01.2026", "startzeit": "09:30", "endzeit": "11:00", "wiederholung": "woechentlich",
-         "verschiebungen": "14.01.2026 -> 15.01.2026"}
+        {"titel": "Reihe", "startdatum": "07.01.2026", "startzeit": "09:30", "endzeit": "11:00",
+         "wiederholung": "woechentlich", "verschiebungen": "14.01.2026 -> 15.01.2026"}
     )
     assert moved_lines(event) == "14.01.2026 -> 15.01.2026 09:30-11:00"

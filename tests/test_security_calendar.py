@@ -213,6 +213,17 @@ def test_expansion_of_a_stored_bad_rule_is_bounded(rule):
     assert time.monotonic() - started < 5
 
 
+def test_the_calendar_shows_a_series_up_to_its_cap_and_a_window_up_to_its_limit():
+    daily = stored(start=f"{FIRST_YEAR}-01-01T08:00:00", ende=f"{FIRST_YEAR}-01-01T09:00:00", rrule="FREQ=DAILY")
+    last_shown = date(FIRST_YEAR, 1, 1) + timedelta(days=MAX_SERIES_OCCURRENCES - 1)
+    started = time.monotonic()
+    assert occurrences(daily, SOON, SOON + timedelta(days=400)) == []  # far beyond the cap
+    near_cap = occurrences(daily, last_shown - timedelta(days=2), last_shown + timedelta(days=30))
+    assert [o.start.date() for o in near_cap] == [last_shown - timedelta(days=d) for d in (2, 1, 0)]
+    assert len(occurrences(daily, date(FIRST_YEAR, 1, 1), date(FIRST_YEAR + 5, 1, 1))) == MAX_WINDOW_OCCURRENCES
+    assert time.monotonic() - started < 5
+
+
 def test_a_series_is_expanded_for_at_most_its_first_occurrences():
     start = datetime(FIRST_YEAR, 1, 1, 10, 0)
     late = series_starts("FREQ=DAILY", start, datetime(LAST_YEAR, 12, 1), datetime(LAST_YEAR, 12, 31))

@@ -509,7 +509,7 @@ def event_from_input(
         ausfaelle=tuple(sorted(set(cancelled))),
         verschiebungen=moved,
         **choices,
-        **{key: texts[key] for key in ("titel", "ort", "beschreibung", "veranstalter", "kontakt", "agenda", "protokoll")},
+        **{key: texts[key] for key in EVENT_TEXT_LIMITS if key != "zeitzone"},
     )
 
 
@@ -551,7 +551,9 @@ def parse_moved(
     moved = []
     for line, m, original, new_day in parsed:
         if original not in days or original.isoformat() in cancelled:
-            raise ValueError(f"Am {day(original)} findet die Reihe nicht statt – nur eigene Termine lassen sich verschieben.")
+            raise ValueError(
+                f"Am {day(original)} findet die Reihe nicht statt – nur eigene Termine lassen sich verschieben."
+            )
         if all_day:
             new_start, new_end = new_day, new_day + (end - start)
         else:

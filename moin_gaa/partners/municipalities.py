@@ -149,7 +149,8 @@ def _term(vocabulary: Vocabulary, list_name: str, value: Any, name: str, errors:
 
 def _keys(vocabulary: Vocabulary, list_name: str, values: Iterable[Any], name: str, errors: dict) -> tuple[str, ...]:
     try:
-        return tuple(vocabulary.validate_keys(list_name, [form_value(v, 60) for v in values or () if form_value(v, 60)]))
+        keys = [form_value(v, 60) for v in values or () if form_value(v, 60)]
+        return tuple(vocabulary.validate_keys(list_name, keys))
     except VocabularyError as e:
         errors[name] = str(e)
         return ()
@@ -193,7 +194,8 @@ def _activity(data: Mapping[str, Any], prefix: str, vocabulary: Vocabulary, erro
     link = form_value(data.get("link"), 500)
     if message := check_link(link):
         errors[f"{prefix}.link"] = message
-    return Activity(titel, form_value(data.get("beschreibung"), 2000), phases, recs, form_value(data.get("partner"), 500), seit, bis, link)
+    description, partner = form_value(data.get("beschreibung"), 2000), form_value(data.get("partner"), 500)
+    return Activity(titel, description, phases, recs, partner, seit, bis, link)
 
 
 def profile_from_input(
