@@ -19,6 +19,7 @@ from moin import user as moin_user
 from moin.constants.keys import ITEMID
 
 from moin_gaa.core.german_dates import day, time_of
+from moin_gaa.core.moin_internals import stored_profile
 
 TOKEN_HASH = "gaa_feed_token_sha256"
 TOKEN_CREATED = "gaa_feed_token_created"
@@ -40,14 +41,15 @@ def create_token(user: moin_user.User) -> str:
 
 def revoke_token(user: moin_user.User) -> None:
     for key in (TOKEN_HASH, TOKEN_CREATED):
-        if key in user.profile._meta:
+        if key in stored_profile(user):
             del user.profile[key]
     user.save(force=True)
 
 
 def token_created(user: moin_user.User) -> str | None:
     """When the current key was made (for the settings page), or None without a key."""
-    return user.profile._meta.get(TOKEN_CREATED) if user.profile._meta.get(TOKEN_HASH) else None
+    stored = stored_profile(user)
+    return stored.get(TOKEN_CREATED) if stored.get(TOKEN_HASH) else None
 
 
 def user_for_token(token: str) -> moin_user.User | None:
@@ -58,7 +60,7 @@ def user_for_token(token: str) -> moin_user.User | None:
     if not moin_user.search_users(**{ITEMID: match.group(1)}):
         return None  # moin's User(uid=…) fails on an unknown id instead of returning an empty user
     user = moin_user.User(uid=match.group(1))
-    stored = user.profile._meta.get(TOKEN_HASH) if user.exists() else None
+    stored = stored_profile(user).get(TOKEN_HASH) if user.exists() else None
     if not stored or user.disabled or not hmac.compare_digest(stored, _digest(match.group(2))):
         return None
     user.valid = True

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from flask import Flask, Response, request
 from moin.items import Item
 
+from moin_gaa.core.moin_internals import save_revision
 from moin_gaa.core.text_input import text_problem
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -132,7 +133,8 @@ def _zip_matches(ext: str, data: bytes) -> bool:
 def save_attachment(item_name: str, upload: Upload, comment: str) -> None:
     """Store (or replace) the file as the item ``item_name`` with the current user's rights."""
     meta = {"contenttype": upload.contenttype, "itemtype": "default", "summary": upload.filename}
-    Item.create(item_name, contenttype=upload.contenttype, itemtype="default")._save(meta, upload.data, comment=comment)
+    item = Item.create(item_name, contenttype=upload.contenttype, itemtype="default")
+    save_revision(item, meta, upload.data, comment)
 
 
 def serve_files_safely(response: Response) -> Response:

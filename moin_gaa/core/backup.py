@@ -40,6 +40,7 @@ from moin.constants.keys import DATAID, HASH_ALGORITHM, ITEMID, SIZE
 from moin.storage.middleware.serialization import deserialize, serialize_rev
 
 from moin_gaa.core import recovery
+from moin_gaa.core.moin_internals import store_file_path
 
 FORMAT = "partnerwiki-backup"
 FORMAT_VERSION = 1
@@ -125,7 +126,7 @@ def create_backup(router, path: str, progress: Progress | None = None) -> Backup
                 for done, (name, backend, revid) in enumerate(listing, 1):
                     meta, data, reason = _read_complete(backend, revid)
                     if reason:
-                        path_ = recovery._store_path(backend.meta_store, revid)
+                        path_ = store_file_path(backend.meta_store, revid)
                         summary.skipped.append(recovery.BrokenRevision(name, revid, reason, path_))
                     elif meta is not None:
                         with data:

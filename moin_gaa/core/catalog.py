@@ -29,7 +29,7 @@ from moin_gaa.core.records import Record
 
 WRITE_LOCK_TIMEOUT = 30.0  # seconds a writer waits for other threads' and processes' writers (then IndexBusy)
 FACET_PREFIX = "f_"
-SCHEMA_VERSION = "7"  # bump when what is indexed changes: an older catalog is rebuilt
+SCHEMA_VERSION = "8"  # bump when what is indexed changes: an older catalog is rebuilt (8: read-rights keys)
 # Bulky fields that lists and exports never show stay in the item only; a smaller stored
 # document makes reading 10,000 of them for an export noticeably cheaper.
 NOT_STORED_FIELDS = {
@@ -408,12 +408,3 @@ def check(catalog: Catalog, storage_records: Iterable[Record]) -> CheckReport:
             report.outdated.append(record.itemid)
     report.orphaned = sorted(set(in_catalog) - seen)
     return report
-
-
-def iter_with_progress(items: list[Any], progress: Callable[[int, int], None] | None) -> Iterator[Any]:
-    """Yield ``items`` while reporting ``(done, total)`` to ``progress``."""
-    total = len(items)
-    for done, item in enumerate(items, 1):
-        yield item
-        if progress:
-            progress(done, total)

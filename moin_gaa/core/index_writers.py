@@ -12,22 +12,54 @@ waiting threads whoever polls at the right moment wins – a waiter can lose for
 2. then whoosh's own file lock, polled (only the thread whose turn it is polls), which orders the
    processes writing to the same index (several server workers, ``partnerwiki`` commands).
 
-Both together are bounded by one wait (``WRITE_WAIT``); after it :class:`IndexBusy` is raised – the web
-layer answers it with a German 503.  The lock is handed to whoosh's own writer (``writer.writelock``),
-which releases it when it commits or cancels, so callers use the writer exactly as whoosh's.
+Both together are bounded by one wait (``WRITE_WAIT``); after it :class:`IndexBusy` is raised, which
+:func:`install` answers with a German 503.  The lock is handed to whoosh's own writer
+(:func:`~moin_gaa.core.moin_internals.writer_holding`), which releases it when it commits or cancels, so
+callers use the writer exactly as whoosh's.
+
+**moin's own writers wait too** – stands in for moin commit b95eb5e9 (moinwiki/moin pull request #2356,
+„Fix unhandled LockError from concurrent index writes“, after 2.0.0b5): moin 2.0.0b5's
+``IndexingMiddleware`` opens whoosh writers that give up at once when another writer holds the index:
+
+* ``index_revision(…, async_=False)`` – every save with ``overwrite=True``, i.e. every ``User.save()``
+  (registration, each login, settings) – calls ``ix.writer()``: ``LockError``, a 500;
+* new revisions use whoosh's ``AsyncWriter``: when the lock is held it keeps the document in memory and
+  writes it from a background thread that polls the lock every 0.25 s against every other writer.
+  moin then waits up to 20 s (``get_document(retry=True)``) for the revision to appear in its index and
+  else raises „Server overload may have corrupted the index; rebuild it.“ – a 500, though the revision
+  is stored; and should the process end before the background thread got the lock, the index lacks
+  that revision until the index is repaired (``gaa-setup`` does so at start-up).
+
+:func:`install` wraps the indexes moin opened (``app.storage.ix``, see
+:func:`~moin_gaa.core.moin_internals.wrap_indexes`) in :class:`WaitingIndex`, so every writer moin asks
+for – the synchronous ones and the ones ``AsyncWriter`` tries first – waits its turn for up to
+``WRITE_WAIT`` seconds (wikiconfig: ``gaa_index_write_wait``).  ``AsyncWriter`` therefore always gets its
+writer at once and writes synchronously: the revision is in moin's index when ``store_revision`` returns,
+and moin's „Server overload“ path is not reached.  After the wait a German 503 answers, never a 500; the
+revision is stored then but not yet indexed, which the index repair at start-up (``gaa-setup``) completes.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from collections import deque
 from typing import Any
 
+from flask import Flask, Response
+from flask import g as flaskg
+from moin.themes import render_template
+
+from moin_gaa.core.moin_internals import wrap_indexes, writer_holding
+
+log = logging.getLogger(__name__)
+
 WRITE_WAIT = 30.0  # seconds a writer waits for its turn and the file lock, in all
 POLL = 0.02  # seconds between tries of the file lock (only the thread whose turn it is tries)
 LOCK_NAME = "WRITELOCK"  # whoosh's: SegmentWriter locks ``ix.lock("WRITELOCK")``
+RETRY_AFTER = "30"  # seconds, for the 503's Retry-After
 
 
 class IndexBusy(Exception):
@@ -142,12 +174,10 @@ def waiting_writer(index: Any, wait: float = WRITE_WAIT, **kwargs: Any):
     lock = WaitingWriteLock(index, wait)
     lock.acquire()
     try:
-        writer = index.writer(_lk=False, **kwargs)  # whoosh's own writer, told the lock is taken care of
+        return writer_holding(index, lock, **kwargs)
     except BaseException:
         lock.release()
         raise
-    writer.writelock = lock  # SegmentWriter._finish() releases it on commit() and cancel()
-    return writer
 
 
 class WaitingIndex:
@@ -165,3 +195,27 @@ class WaitingIndex:
 
     def __repr__(self) -> str:
         return f"WaitingIndex({self.wrapped_index!r})"
+
+
+def install(app: Flask) -> None:
+    """Make the writers of moin's indexes in ``app`` wait for the write lock; answer :class:`IndexBusy` with a 503."""
+    indexer = getattr(app, "storage", None)  # moin's IndexingMiddleware (not there for some moin commands)
+    if indexer is not None and not getattr(indexer, "gaa_waiting_writers", False):
+        wait = float(getattr(app.cfg, "gaa_index_write_wait", WRITE_WAIT))
+        wrap_indexes(indexer, lambda ix: ix if isinstance(ix, WaitingIndex) else WaitingIndex(ix, wait))
+        indexer.gaa_waiting_writers = True
+    app.register_error_handler(IndexBusy, index_busy)
+
+
+def index_busy(error: IndexBusy):
+    log.warning("503 for a write: %s", error)
+    return busy_page(IndexBusy.message)
+
+
+def busy_page(message: str) -> Response:
+    """A German 503 that says when to try again."""
+    headers = {"Retry-After": RETRY_AFTER}
+    if getattr(flaskg, "clock", None) is None:  # moin's request set-up did not run: no themed page
+        return Response(message, 503, headers, mimetype="text/plain")
+    page = render_template("error.html", title="Gerade ausgelastet", description=message, item_name="")
+    return Response(page, 503, headers, mimetype="text/html")

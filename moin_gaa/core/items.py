@@ -40,12 +40,11 @@ from moin.constants.keys import (
     SIZE,
     USERID,
 )
-from moin.constants.rights import PUBREAD, READ
 from moin.items import Item
 from moin.storage.middleware.exceptions import AccessDenied  # noqa: F401 – re-exported for views
-from moin.storage.middleware.protecting import ProtectingMiddleware
 from moin.utils.names import split_fqname
 
+from moin_gaa.core.moin_internals import WorkflowStorage, request_storage, save_revision
 from moin_gaa.core.records import RECORD_FIELDS, RECORD_TYPE
 from moin_gaa.core.storage import MOINWIKI
 
@@ -165,7 +164,7 @@ def save_item(
             for key in AUTOMATIC_META:
                 meta.pop(key, None)
         meta.update(updates)
-        revid, _size = item._save(meta, "" if text is None and not exists else text, comment=comment)
+        revid, _size = save_revision(item, meta, "" if text is None and not exists else text, comment)
         _wait_until_indexed(name, revid)
         return revid
 
@@ -227,19 +226,6 @@ def save_record(
     return save_item(name, text, meta_updates=updates, comment=comment, **options)
 
 
-class _WorkflowStorage(ProtectingMiddleware):
-    """moin's storage in which the acting user may write, create, destroy and change ACLs everywhere.
-
-    Reading stays moin's ACL for everybody – also inside the save, where moin's notification
-    mails ask whether each subscriber may read the changed item.
-    """
-
-    def _eval_acl(self, acl, default_acl, user_name, right):
-        if right not in (READ, PUBREAD) and user_name in self.user.name:
-            return True
-        return super()._eval_acl(acl, default_acl, user_name, right)
-
-
 @contextmanager
 def workflow_rights() -> Iterator[None]:
     """Write what our workflow has allowed, where moin's ACL lets users only read.
@@ -250,12 +236,8 @@ def workflow_rights() -> Iterator[None]:
     ``item_modified`` signal (catalog, moin's notification mails) and validation stay moin's.
     """
     app = current_app
-    protected = flaskg.storage
-    flaskg.storage = _WorkflowStorage(app.storage, flaskg.user, app.cfg.acl_mapping)
-    try:
+    with request_storage(WorkflowStorage(app.storage, flaskg.user, app.cfg.acl_mapping)):
         yield
-    finally:
-        flaskg.storage = protected
 
 
 def subscribe_current_user(name: str) -> None:

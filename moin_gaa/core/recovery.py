@@ -41,7 +41,8 @@ from moin.constants.keys import (
     REVID,
     SIZE,
 )
-from moin.storage.middleware.indexing import backend_to_index, convert_to_indexable
+
+from moin_gaa.core.moin_internals import index_searcher, index_writer, store_file_path, stored_document
 
 INDEX_LOCK_TIMEOUT = 60.0  # seconds to wait for another process's whoosh write lock
 QUARANTINE_DIR = "quarantine"
@@ -121,10 +122,6 @@ def _mtime(value: Any) -> int:
     return int(value or 0)
 
 
-def _store_path(store, key: str) -> str:
-    return store._mkpath(key)  # moin's file stores: one file per key
-
-
 def read_meta(backend, revid: str) -> dict[str, Any]:
     """The metadata of one revision; ``ValueError`` if the file is cut off, ``KeyError`` if it is gone."""
     raw = backend.meta_store[revid]
@@ -164,7 +161,7 @@ def scan_storage(router, progress: Progress | None = None) -> StorageScan:
     for done, (name, backend, revid) in enumerate(listing, 1):
         meta, reason = check_revision(backend, revid)
         if reason:
-            scan.broken.append(BrokenRevision(name, revid, reason, _store_path(backend.meta_store, revid)))
+            scan.broken.append(BrokenRevision(name, revid, reason, store_file_path(backend.meta_store, revid)))
         elif meta is not None:
             scan.revisions[revid] = StoredRevision(
                 name, revid, meta[ITEMID], int(meta.get(REV_NUMBER) or 0), _mtime(meta.get(MTIME))
@@ -179,7 +176,7 @@ def current_revision(revisions: list[StoredRevision]) -> StoredRevision:
 
 
 def _indexed(indexer, idx_name: str, key: str) -> dict[str, dict[str, Any]]:
-    with indexer.ix[idx_name].searcher() as searcher:
+    with index_searcher(indexer, idx_name) as searcher:
         return {doc[key]: doc for doc in searcher.all_stored_fields()}
 
 
@@ -219,15 +216,6 @@ def quarantine(broken: list[BrokenRevision], instance_dir: str) -> str | None:
     return target
 
 
-def _document(indexer, backend_name: str, revid: str, schema) -> dict[str, Any]:
-    meta, data = indexer.backend.retrieve(backend_name, revid)
-    try:
-        content = convert_to_indexable(meta, data, is_new=False)
-    finally:
-        data.close()
-    return backend_to_index(meta, content, schema, backend_name)
-
-
 def repair(indexer, report: IndexReport, instance_dir: str, progress: Progress | None = None) -> str | None:
     """Quarantine half-written revisions and make the indexes match storage (app context required).
 
@@ -239,28 +227,27 @@ def repair(indexer, report: IndexReport, instance_dir: str, progress: Progress |
     items = report.scan.by_item()
     stale = set(report.stale_latest) | {rev.itemid for rev in report.unindexed}
     for revid in report.vanished:
-        with indexer.ix[ALL_REVS].searcher() as searcher:
+        with index_searcher(indexer, ALL_REVS) as searcher:
             doc = searcher.document(revid=revid)
         if doc:
             stale.add(doc[ITEMID])
     total = len(report.unindexed) + 2 * len(stale)
     done = 0
-    with indexer.ix[ALL_REVS].writer(timeout=INDEX_LOCK_TIMEOUT) as writer:
+    with index_writer(indexer, ALL_REVS, INDEX_LOCK_TIMEOUT) as writer:
         for revid in report.vanished:
             writer.delete_by_term(REVID, revid)
         for rev in report.unindexed:
-            writer.add_document(**_document(indexer, rev.backend, rev.revid, indexer.schemas[ALL_REVS]))
+            writer.add_document(**stored_document(indexer, ALL_REVS, rev.backend, rev.revid))
             done += 1
             if progress:
                 progress(done, total)
     for idx_name in (LATEST_REVS, LATEST_META):
-        with indexer.ix[idx_name].writer(timeout=INDEX_LOCK_TIMEOUT) as writer:
+        with index_writer(indexer, idx_name, INDEX_LOCK_TIMEOUT) as writer:
             for itemid in sorted(stale):
                 revisions = items.get(itemid)
                 if revisions:
                     latest = current_revision(revisions)
-                    schema = indexer.schemas[idx_name]
-                    writer.update_document(**_document(indexer, latest.backend, latest.revid, schema))
+                    writer.update_document(**stored_document(indexer, idx_name, latest.backend, latest.revid))
                 else:
                     writer.delete_by_term(ITEMID, itemid)
                 done += 1

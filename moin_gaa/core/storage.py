@@ -2,37 +2,29 @@
 
 Writing one revision through moin's ``Item.store_revision`` costs 65–107 ms here, nearly all of
 it whoosh commits (three indexes) per revision.  :func:`store_pages` performs the same steps as
-moin's ``store_revision`` (metadata validation, preprocessing, backend store) for many pages and
-then writes the index documents – built by moin's own ``backend_to_index`` – with one commit per
-index, and our catalog with one more.  The new revisions are put into the latest-revision indexes
-explicitly, as ``store_revision`` does: moin's ``update()`` would pick the latest by mtime, which
-has one-second resolution and so ties when a page changes twice within a second.  Loading seed
-pages, role groups and benchmark data goes through it.
+moin's ``store_revision`` for many pages (:func:`~moin_gaa.core.moin_internals.store_unindexed`)
+and then writes the index documents – built by moin's own ``backend_to_index`` – with one commit per
+index (:func:`~moin_gaa.core.moin_internals.index_stored`), and our catalog with one more.  Loading
+seed pages, role groups and benchmark data goes through it.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from io import BytesIO
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from flask import current_app
 from moin.constants.itemtypes import ITEMTYPE_DEFAULT
 from moin.constants.keys import (
-    ACTION,
-    ADDRESS,
-    ALL_REVS,
     BACKENDNAME,
     COMMENT,
     CONTENTTYPE,
     CURRENT,
-    FQNAME,
     ITEMID,
     ITEMTYPE,
     LANGUAGE,
     LATEST_META,
-    LATEST_REVS,
     NAME,
     NAMESPACE,
     PARENTID,
@@ -40,11 +32,10 @@ from moin.constants.keys import (
     REVID,
     SUMMARY,
     TAGS,
-    USERID,
 )
-from moin.storage.middleware.indexing import backend_to_index
 from moin.utils.names import split_fqname
 
+from moin_gaa.core.moin_internals import index_searcher, index_stored, store_unindexed
 from moin_gaa.core.records import RECORD_FIELDS, RECORD_TYPE, Record, record_from_meta
 
 log = logging.getLogger(__name__)
@@ -55,7 +46,6 @@ MOINWIKI = "text/x.moin.wiki;charset=utf-8"
 SETTABLE_META = (SUMMARY, TAGS, "acl", "usergroup", RECORD_TYPE, RECORD_FIELDS)
 
 Progress = Callable[[int, int], None]
-Indexed = tuple[dict[str, Any], str, str, bool]  # (meta, indexable content, backend name, new item?)
 
 
 @dataclass(frozen=True)
@@ -89,7 +79,7 @@ def _text_of(meta: Mapping[str, Any], data: bytes) -> str:
 
 def latest_revisions(indexer) -> list[tuple[str, str]]:
     """(backend name, revid) of the current revision of every item, from moin's latest-meta index."""
-    with indexer.ix[LATEST_META].searcher() as searcher:
+    with index_searcher(indexer, LATEST_META) as searcher:
         return [(doc[BACKENDNAME], doc[REVID]) for doc in searcher.all_stored_fields()]
 
 
@@ -138,7 +128,7 @@ def store_pages(
     pages = list(pages)
     result = StoreResult()
     stored_records: list[Record] = []
-    indexed: list[Indexed] = []
+    indexed: list[tuple[dict[str, Any], str, str, bool]] = []  # (meta, indexable content, backend, new item?)
     for done, spec in enumerate(pages, 1):
         data = spec.text.encode("utf-8")
         fqname = split_fqname(spec.name)
@@ -165,26 +155,10 @@ def store_pages(
         }
         if current is not None:
             meta[PARENTID] = current.meta[REVID]
-        state = {
-            "trusted": False,
-            NAME: [fqname.value],
-            ACTION: "SAVE",
-            ADDRESS: "127.0.0.1",
-            USERID: None,
-            NAMESPACE: None,
-            ITEMID: item.itemid,
-            "contenttype_current": current.meta.get(CONTENTTYPE) if current is not None else None,
-            "contenttype_guessed": spec.contenttype,
-            "acl_parent": None,
-            FQNAME: None,
-        }
-        item.validate_metadata(meta, state, update=True)
-        meta = {k: v for k, v in meta.items() if v is not None}
-        stream = BytesIO(data)
-        meta, stream, content = item.preprocess(meta, stream)
-        stream.seek(0)
-        item.validate_metadata(meta, state, update=False)
-        backend_name, _revid = indexer.backend.store(meta, stream)
+        meta, content, backend_name = store_unindexed(
+            item, meta, data, contenttype_current=current.meta.get(CONTENTTYPE) if current is not None else None,
+            contenttype_guessed=spec.contenttype,
+        )
         indexed.append((meta, content, backend_name, current is None))
         (result.updated if current is not None else result.created).append(spec.name)
         record = record_from_meta(meta, _text_of(meta, data))
@@ -193,29 +167,12 @@ def store_pages(
         if progress:
             progress(done, len(pages))
     if result.created or result.updated:
-        _index_batch(indexer, indexed)
+        index_stored(indexer, indexed, INDEX_LOCK_TIMEOUT)
         catalog = app.extensions["gaa"].catalog
         catalog.upsert(stored_records, new_itemids=[meta[ITEMID] for meta, _c, _b, is_new in indexed if is_new])
         # a page that stopped being a record must leave the catalog too
         catalog.delete(_itemids_of(indexer, result.updated, exclude={r.itemid for r in stored_records}))
     return result
-
-
-def _index_batch(indexer, indexed: list[Indexed]) -> None:
-    """Put freshly stored revisions into moin's three whoosh indexes, one commit per index.
-
-    A new revision id, or the first revision of a new item, cannot be in an index yet: it is
-    added without whoosh's costly delete-by-unique-term lookup (``update_document``).
-    """
-    for idx_name in (ALL_REVS, LATEST_REVS, LATEST_META):
-        schema = indexer.schemas[idx_name]
-        with indexer.ix[idx_name].writer(timeout=INDEX_LOCK_TIMEOUT) as writer:
-            for meta, content, backend_name, is_new_item in indexed:
-                doc = backend_to_index(meta, content, schema, backend_name)
-                if idx_name == ALL_REVS or is_new_item:
-                    writer.add_document(**doc)
-                else:
-                    writer.update_document(**doc)
 
 
 def _itemids_of(indexer, names: list[str], exclude: set[str]) -> list[str]:

@@ -15,7 +15,7 @@ from flask import g as flaskg
 from moin.app import create_app_ext
 from whoosh.index import EmptyIndexError
 
-from moin_gaa.core import attachments, moin_internals, text_input
+from moin_gaa.core import attachments, index_writers, text_input
 from moin_gaa.core import notification_mail, signals  # noqa: F401 – they register moin's signal receivers on import
 from moin_gaa.core.app_state import PartnerWiki
 from moin_gaa.core.catalog import Catalog
@@ -56,7 +56,7 @@ def init_app(app: Flask) -> None:
     app.extensions["gaa"] = PartnerWiki(vocabulary_from_config(getattr(cfg, "gaa_vocabulary", None)), catalog)
     app.extensions["babel"].locale_selector = german_unless_chosen
     app.register_blueprint(blueprint.gaa, url_prefix="/+gaa")
-    moin_internals.install(app)  # moin's index writers wait for a held lock (stands in for moin b95eb5e9)
+    index_writers.install(app)  # moin's index writers wait for a held lock (stands in for moin b95eb5e9)
     security_headers.install(app)  # CSP and co.; trusting one https proxy
     csrf.install(app)  # origin proof + token before every unsafe request, ahead of moin's own set-up
     confirmed_actions.install(app)  # moin's state-changing GET links act on POST only

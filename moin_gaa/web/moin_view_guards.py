@@ -5,7 +5,8 @@ lists every name, ``+search`` redirects to the best hit whatever its ACL), cache
 whoever asked first for everybody, reads a revision id given in the address even when it belongs
 to another item (``/+get/+<revid of a private revision>/Startseite``), and answers many malformed
 requests with a traceback. We never patch moin: :func:`install` wraps ``app.view_functions`` of
-the affected endpoints and adds error handlers.
+the affected endpoints and adds error handlers (what this relies on of moin's internals goes through
+:mod:`moin_gaa.core.moin_internals`).
 
 - **Read rights on every hit**: ``+lookup`` and ``+search`` run with an index view whose
   searchers drop every hit the user may not read now (for hits in the all-revisions index: the
@@ -18,12 +19,20 @@ the affected endpoints and adds error handlers.
   parameters become 400 (or 404) with a German message; moin's unfinished ticket, comment and
   blog views (``+tickets``, ``+comment``, ``+new``) are not offered; ``+template`` serves only
   the script moin's pages load.
+- **One registration at a time** (no upstream fix yet): moin's ``register`` view checks that the name
+  (and e-mail address) is free, then stores the new profile; two people who register the same name at
+  the same moment both pass the check and get two accounts of one name.  :func:`one_registration_at_a_time`
+  runs the view's POSTs one after the other (a file lock below the instance: threads and processes); with
+  the waiting index writers (:mod:`moin_gaa.core.index_writers`) the profile is in moin's index before the
+  next check runs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -36,6 +45,21 @@ from moin.themes import render_template
 from moin.utils.names import split_fqname
 from werkzeug.routing import BuildError
 
+from moin_gaa.core.index_writers import busy_page
+from moin_gaa.core.items import ItemBusy, file_lock
+from moin_gaa.core.moin_internals import (
+    IndexesSeenByViews,
+    index_generations,
+    index_searcher,
+    may_read,
+    request_storage,
+    run_after_moin_setup,
+    set_hit_count,
+    wrap_app_cache,
+)
+
+log = logging.getLogger(__name__)
+
 LOOKUP_FIELDS = ("name", "name_exact", "itemid", "revid", "userid", "language", "tags", "itemlinks",
                  "itemtransclusions", "refs")
 # moin views that are unfinished (``+new`` raises NotImplementedError) or belong to its ticket tracker,
@@ -43,15 +67,17 @@ LOOKUP_FIELDS = ("name", "name_exact", "itemid", "revid", "userid", "language", 
 NOT_OFFERED = ("frontend.tickets", "frontend.ticket_search", "frontend.comment", "frontend.new")
 TEMPLATES_SERVED = ("dictionary.js",)
 TITLES = {400: "Ungültige Anfrage", 403: "Kein Zugriff", 404: "Nicht gefunden"}
+REGISTRATION_LOCK = ("locks", "registration")  # below the instance directory
+REGISTRATION_WAIT = 60.0  # seconds a registration waits for the ones before it
+REGISTRATION_BUSY = ("Gerade melden sich sehr viele Menschen gleichzeitig an. Bitte versuchen Sie es in einer Minute "
+                     "noch einmal.")
 
 
 def install(app: Flask) -> None:
     """Wrap moin's views of ``app`` and register the error handlers (call once, after moin's blueprints)."""
     app.register_error_handler(AccessDenied, access_denied)
     # first after moin's own request set-up: other guards must not meet addresses moin cannot look up
-    funcs = app.before_request_funcs.setdefault(None, [])
-    after_moin = next((i + 1 for i, f in enumerate(funcs) if getattr(f, "__name__", "") == "before_wiki"), 0)
-    funcs.insert(after_moin, item_address_guard)
+    run_after_moin_setup(app, item_address_guard)
     guard(app, "frontend.lookup", lookup_guard)
     guard(app, "frontend.search", readable_hits_only)
     for endpoint in NOT_OFFERED:
@@ -62,6 +88,7 @@ def install(app: Flask) -> None:
     guard(app, "frontend.ajaxdestroy", item_names_as_json)
     guard(app, "frontend.jfu_server", upload_needs_file)
     guard(app, "frontend.index", known_content_types)
+    one_registration_at_a_time(app)
     guard(app, "frontend.register", complete_form("register_username", "register_password1",
                                                   "register_password2", "register_email"))
     guard(app, "frontend.recoverpass", complete_form("recoverpass_username", "recoverpass_token",
@@ -73,7 +100,7 @@ def install(app: Flask) -> None:
     for endpoint in sorted({rule.endpoint for rule in app.url_map.iter_rules() if "rev" in rule.arguments}):
         if endpoint.startswith(("frontend.", "admin.", "feed.")):
             guard(app, endpoint, revisions_of_the_item)
-    app.cache = ReaderScopedCache(app.cache)
+    wrap_app_cache(app, ReaderScopedCache)
 
 
 def guard(app: Flask, endpoint: str, check: Callable[..., Any]) -> None:
@@ -164,7 +191,7 @@ class ReadableSearcher:
         if itemid not in self._decided:
             if self._idx_name != LATEST_REVS:  # an old revision: the item's current revision decides
                 if self._latest is None:
-                    self._latest = self._storage.indexer.ix[LATEST_REVS].searcher()
+                    self._latest = index_searcher(self._storage.indexer, LATEST_REVS)
                 fields = self._latest.document(itemid=itemid)
             self._decided[itemid] = bool(fields) and readable(self._storage, fields)
         return self._decided[itemid]
@@ -174,7 +201,7 @@ class ReadableSearcher:
         keep = [(score, docnum) for score, docnum in results.top_n
                 if self.may_read(self._searcher.stored_fields(docnum))]
         results.docset = {docnum for _score, docnum in keep}
-        results._total = len(keep)  # whoosh's len(results): the readable matches only
+        set_hit_count(results, len(keep))  # whoosh's len(results): the readable matches only
         results.top_n = keep[:limit] if limit else keep
         return results
 
@@ -187,13 +214,12 @@ class ReadableSearcher:
 
 
 def readable(storage, fields: dict) -> bool:
-    meta = {ITEMID: fields[ITEMID], NAME: list(fields.get(NAME) or []), NAMESPACE: fields.get(NAMESPACE, "")}
-    if fields.get(ACL) is not None:
-        meta[ACL] = fields[ACL]
-    return bool(storage.may_read_rev(meta))
+    return may_read(storage, fields[ITEMID], fields.get(NAME) or [], fields.get(NAMESPACE, ""), fields.get(ACL))
 
 
 class ReadableIndex:
+    """One of moin's indexes as a view sees it: its searchers know only what the user may read."""
+
     def __init__(self, index, idx_name: str, storage) -> None:
         self._index, self._idx_name, self._storage = index, idx_name, storage
 
@@ -204,36 +230,10 @@ class ReadableIndex:
         return ReadableSearcher(self._index.searcher(**kwargs), self._idx_name, self._storage)
 
 
-class ReadableIndexer:
-    """moin's indexing middleware as a view sees it through ``flaskg.storage.indexer``: hits filtered."""
-
-    def __init__(self, storage) -> None:
-        self._storage = storage
-        self._indexer = storage.indexer
-        self.ix = {name: ReadableIndex(index, name, storage) for name, index in self._indexer.ix.items()}
-
-    def __getattr__(self, name: str):
-        return getattr(self._indexer, name)
-
-
-class ReadableStorage:
-    """``flaskg.storage`` for one view: everything as moin's, but ``.indexer.ix`` filters by read right."""
-
-    def __init__(self, storage) -> None:
-        self._storage = storage
-        self.indexer = ReadableIndexer(storage)
-
-    def __getattr__(self, name: str):
-        return getattr(self._storage, name)
-
-
 def readable_hits_only(view, **kwargs):
     storage = flaskg.storage
-    flaskg.storage = ReadableStorage(storage)
-    try:
+    with request_storage(IndexesSeenByViews(storage, lambda index, name: ReadableIndex(index, name, storage))):
         return view(**kwargs)
-    finally:
-        flaskg.storage = storage
 
 
 def lookup_guard(view, **kwargs):
@@ -300,8 +300,7 @@ class ReaderScopedCache:
 
 def reader_scope() -> str:
     """Who reads (their names decide the ACLs) and the index generations (every write changes them)."""
-    indexes = current_app.storage.ix
-    generations = [str(indexes[name].latest_generation()) for name in (LATEST_REVS, ALL_REVS) if name in indexes]
+    generations = [str(generation) for generation in index_generations(current_app.storage)]
     names = list(getattr(flaskg.user, "name", None) or ["anonymous"])
     return hashlib.sha256(json.dumps([names, bool(flaskg.user.valid), generations]).encode()).hexdigest()
 
@@ -368,6 +367,27 @@ def editor_form_with_content(view, **kwargs):
     if request.method == "POST" and not any(k.startswith("content_form_") for k in [*request.form, *request.files]):
         refuse(400, "Das Formular ist unvollständig: Der Inhalt der Seite fehlt. Bitte öffnen Sie den Editor neu.")
     return view(**kwargs)
+
+
+def one_registration_at_a_time(app: Flask) -> None:
+    """Serialise the POSTs of moin's ``register`` view (see the module docstring)."""
+    view = app.view_functions.get("frontend.register")
+    if view is None:
+        return
+    directory = os.path.join(app.cfg.instance_dir, *REGISTRATION_LOCK[:-1])
+
+    @wraps(view)
+    def register(**kwargs):
+        if request.method != "POST":
+            return view(**kwargs)
+        try:
+            with file_lock(directory, REGISTRATION_LOCK[-1], timeout=REGISTRATION_WAIT):
+                return view(**kwargs)
+        except ItemBusy:
+            log.warning("503 for a registration: the ones before it took longer than %.0f s", REGISTRATION_WAIT)
+            return busy_page(REGISTRATION_BUSY)
+
+    app.view_functions["frontend.register"] = register
 
 
 def complete_form(*fields: str):

@@ -3,7 +3,8 @@
 moin answers ``entry in flaskg.groups`` and ``flaskg.groups[entry]`` with a storage lookup every
 time – an ACL check asks several times, a page view dozens of times.  Within one request the
 groups do not change (except through our own member changes, which call :func:`forget`), so
-we wrap moin's groups object with a memo; moin itself is not changed.
+we wrap moin's groups object with a memo (:func:`~moin_gaa.core.moin_internals.wrap_request_groups`);
+moin itself is not changed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g as flaskg
+
+from moin_gaa.core.moin_internals import wrap_request_groups
 
 
 class RememberedGroups:
@@ -42,9 +45,7 @@ class RememberedGroups:
 
 def remember_groups() -> None:
     """before_request (after moin's own setup): wrap ``flaskg.groups``."""
-    groups = getattr(flaskg, "groups", None)
-    if groups is not None and not isinstance(groups, RememberedGroups):
-        flaskg.groups = RememberedGroups(groups)
+    wrap_request_groups(lambda groups: groups if isinstance(groups, RememberedGroups) else RememberedGroups(groups))
 
 
 def forget() -> None:
