@@ -22,8 +22,8 @@ from form_support import form_on, stored, submit
 from moin.items import Item
 from moin.utils.names import split_fqname
 
+from moin_gaa.calendars.event_input import EVENT_TEXT
 from moin_gaa.calendars.events import EVENT_TYPE, event_from_input
-from moin_gaa.calendars.views import EVENT_TEXT
 from moin_gaa.core.items import file_lock, save_record
 from moin_gaa.partners.municipalities import PROFILE_TYPE
 from moin_gaa.partners.views import PROFILE_TEXT

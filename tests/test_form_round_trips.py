@@ -16,8 +16,8 @@ import pytest
 from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, page_token, save_page
 from form_support import add_curation, form_on, stored, submit
 
+from moin_gaa.calendars.event_input import EVENT_TEXT
 from moin_gaa.calendars.events import EVENT_TYPE, event_from_input
-from moin_gaa.calendars.views import EVENT_TEXT
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.items import save_record
 from moin_gaa.partners.municipalities import PROFILE_TYPE

@@ -14,6 +14,7 @@ from flask import g as flaskg
 from moin.themes import render_template
 from whoosh.query import Term
 
+from moin_gaa.calendars.event_input import EVENT_TEXT, event_checker, event_title, known_calendars
 from moin_gaa.calendars.events import EVENT_TYPE
 from moin_gaa.calendars.ics_import import (
     MAX_IMPORT_BYTES,
@@ -25,7 +26,6 @@ from moin_gaa.calendars.ics_import import (
     plan_import,
     read_upload,
 )
-from moin_gaa.calendars.views import EVENT_TEXT, event_checker, event_title, known_calendars
 from moin_gaa.core.access import ReadRights, is_moderator
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.items import AccessDenied, AlreadyExists, EditConflict, current, save_record

@@ -11,8 +11,8 @@ from flask import g as flaskg
 from flask import request, url_for
 from moin.themes import render_template
 
+from moin_gaa.calendars.event_input import readable_group_calendars
 from moin_gaa.calendars.feed_tokens import create_token, revoke_token, token_created
-from moin_gaa.calendars.views import readable_group_calendars
 from moin_gaa.web import csrf
 from moin_gaa.web.blueprint import gaa, login_first
 

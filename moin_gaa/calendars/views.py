@@ -22,6 +22,13 @@ from moin.storage.middleware.protecting import ProtectingMiddleware
 from werkzeug.http import http_date, parse_date
 from whoosh.query import And, Term
 
+from moin_gaa.calendars.event_input import (
+    EVENT_TEXT,
+    checked_event,
+    event_space,
+    event_title,
+    readable_group_calendars,
+)
 from moin_gaa.calendars.events import (
     EVENT_TEXT_LIMITS,
     EVENT_TYPE,
@@ -33,7 +40,6 @@ from moin_gaa.calendars.events import (
     STATUS_LABELS,
     EventError,
     event_from_fields,
-    event_from_input,
     event_name,
     moved_lines,
 )
@@ -46,7 +52,7 @@ from moin_gaa.core.catalog import FACET_PREFIX
 from moin_gaa.core.export import page_url_prefix
 from moin_gaa.core.german_dates import day, time_of
 from moin_gaa.core.items import AccessDenied, AlreadyExists, EditConflict, save_record
-from moin_gaa.discussions.groups import CALENDAR_PREFIX, GROUP_PREFIX, GROUP_TYPE
+from moin_gaa.discussions.groups import CALENDAR_PREFIX, GROUP_TYPE
 from moin_gaa.web import csrf
 from moin_gaa.web.blueprint import gaa, login_first, render_form, stored_record_or_abort
 
@@ -141,9 +147,6 @@ def _not_modified_since(modified: datetime | None) -> bool:
     return bool(since and modified and not request.if_none_match and modified.replace(microsecond=0) <= since)
 
 
-EVENT_TEXT = "<<EventCard>>\n"
-
-
 def _event_form_values(event=None) -> dict:
     if event is None:
         return {"kalender": ["alle"], "zeitzone": "Europe/Berlin", "status": "bestaetigt"}
@@ -174,41 +177,6 @@ def _submitted_event() -> dict:
     return data
 
 
-def readable_group_calendars() -> list[tuple[str, str, str]]:
-    """(calendar key, group name, visibility) of the groups the current user may read."""
-    with partnerwiki().catalog.reader(ReadRights()) as reader:
-        records = reader.records(reader.docs(Term("record_type", GROUP_TYPE)))
-    return sorted((str(r.fields.get("kalender")), r.title, str(r.fields.get("sichtbarkeit"))) for r in records)
-
-
-def known_calendars(*, groups: bool = True) -> tuple[str, ...]:
-    """The calendars an event may join: alle, the Länder and (``groups``) the groups the user can read."""
-    public = ("alle",) + tuple(t.key for t in partnerwiki().vocabulary.laender)
-    return public + (tuple(key for key, _name, _visibility in readable_group_calendars()) if groups else ())
-
-
-def event_space(event) -> str:
-    """The group space a new event goes into (its group calendar's group), or "" for ``Termine/``.
-
-    EventError if it names calendars of two groups: one page can only be inside one space.
-    """
-    spaces = {name for key, name, _visibility in readable_group_calendars() if key in event.kalender}
-    if len(spaces) > 1:
-        raise EventError({"kalender": "Ein Termin kann nur zu einer Gruppe gehören."})
-    return GROUP_PREFIX + spaces.pop() if spaces else ""
-
-
-def checked_event(data: dict):
-    return event_checker()(data)
-
-
-def event_checker():
-    """The form's check with the calendars and Länder looked up once (an import checks many events)."""
-    laender = tuple(t.key for t in partnerwiki().vocabulary.laender)
-    calendars = known_calendars()
-    return lambda data: event_from_input(data, known_calendars=calendars, known_laender=laender)
-
-
 def _render_event_form(values, errors, *, title, action, revid="", status=200):
     form_values = dict(values)
     if isinstance(form_values.get("ausfaelle"), list):
@@ -219,10 +187,6 @@ def _render_event_form(values, errors, *, title, action, revid="", status=200):
         groups=readable_group_calendars(), limits=EVENT_TEXT_LIMITS, first_year=FIRST_YEAR, last_year=LAST_YEAR,
         max_count=MAX_COUNT,
     )
-
-
-def event_title(fields) -> str:
-    return str(fields.get("titel") or "")
 
 
 def _save_event(event, name: str, comment: str, **kwargs) -> None:
