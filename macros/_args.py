@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from flask import request
-from moin.converters._args_wiki import parse
 from moin.utils import iri
 from moin.utils.tree import moin_page, xlink
+
+from moin_gaa.core.moin_internals import parse_macro_arguments
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class Param:
 def parse_args(macro: str, arguments: Sequence[str] | None, params: Sequence[Param]) -> dict[str, str | None]:
     """Map the macro's argument text onto ``params``; raise :class:`MacroArgumentError` on any mistake."""
     text = arguments[0] if arguments else ""
-    parsed = parse(text or "")
+    parsed = parse_macro_arguments(text or "")
     known = {p.name: p for p in params}
     values: dict[str, str | None] = {p.name: p.default for p in params}
     if len(parsed.positional) > len(params):

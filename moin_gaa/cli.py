@@ -310,11 +310,7 @@ class ProductionServer(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self):
-        app = create_app()
-        # flask_theme fills its list of themes on first use, unguarded: a fresh worker's threads answered 500
-        # („Theme 'partnerwiki' was not found“) while one of them was filling it.  Filled before the threads start.
-        app.theme_manager.refresh()
-        return app
+        return create_app()
 
 
 def open_wiki_once() -> None:

@@ -370,3 +370,10 @@ def test_moins_setup_gives_the_request_its_groups(app):
         assert TEAM in flaskg.groups and "AnnaAcl" in flaskg.groups[TEAM] and "BertAcl" not in flaskg.groups[TEAM]
         wrapped = moin_internals.wrap_request_groups(lambda groups: ("memo", groups))
         assert flaskg.groups is wrapped and wrapped[0] == "memo"
+
+
+def test_moins_macro_argument_parser_reads_positional_and_keyword_arguments():
+    """Our macros read ``<<Macro(…)>>`` arguments with moin's private parser (``_args_wiki.parse``)."""
+    parsed = moin_internals.parse_macro_arguments('Kinder, "mit Komma, drin", lebensphase=kita, titel="A = B"')
+    assert list(parsed.positional) == ["Kinder", "mit Komma, drin"]
+    assert dict(parsed.keyword) == {"lebensphase": "kita", "titel": "A = B"}

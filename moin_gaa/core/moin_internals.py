@@ -22,6 +22,7 @@ The internals (each section below says why, and which upstream change would make
 * ``Item._save`` (:func:`save_revision`): our forms save through moin's item layer;
 * ``UserProfile._meta`` (:func:`stored_profile`): profile keys without a configured default;
 * ``FileStore._mkpath`` (:func:`store_file_path`): half-written revisions by their file;
+* ``moin.converters._args_wiki.parse`` (:func:`parse_macro_arguments`): our macros read their arguments as moin's do;
 * moin's request set-up and the objects its views read – ``before_wiki``'s place in ``before_request_funcs``
   (:func:`run_after_moin_setup`), ``flaskg.storage.indexer.ix`` (:class:`IndexesSeenByViews`),
   ``flaskg.storage`` (:func:`request_storage`), ``flaskg.groups`` (:func:`wrap_request_groups`), ``app.cache``
@@ -55,6 +56,7 @@ from moin.constants.keys import (
     USERID,
 )
 from moin.constants.rights import PUBREAD, READ
+from moin.converters._args_wiki import parse as parse_args_wiki
 from moin.storage.middleware.indexing import backend_to_index, convert_to_indexable
 from moin.storage.middleware.protecting import ProtectingMiddleware
 from moin.utils.names import parent_names
@@ -273,6 +275,16 @@ def stored_profile(user: Any) -> Mapping[str, Any]:
 def store_file_path(store: Any, key: str) -> str:
     """The file in which one of moin's file stores (``stores:fs``) keeps ``key``."""
     return store._mkpath(key)
+
+
+# --- moin's macro argument parser ---------------------------------------------------------------------------------
+# Why: our macros take ``<<Macro(name=value, …)>>`` arguments exactly as moin's own macros read them (quoting,
+# positional and keyword arguments); moin keeps that parser in the private module ``_args_wiki``.  Upstream: none.
+
+
+def parse_macro_arguments(text: str) -> Any:
+    """moin's parse of a macro's argument text: an ``Arguments`` with ``.positional`` and ``.keyword``."""
+    return parse_args_wiki(text)
 
 
 # --- moin's request set-up and the objects its views read -------------------------------------------------------

@@ -56,6 +56,9 @@ def init_app(app: Flask) -> None:
     app.extensions["gaa"] = PartnerWiki(vocabulary_from_config(getattr(cfg, "gaa_vocabulary", None)), catalog)
     app.extensions["babel"].locale_selector = german_unless_chosen
     app.register_blueprint(blueprint.gaa, url_prefix="/+gaa")
+    # flask_theme fills its list of themes on first use, unguarded: a fresh server's threads answered 500
+    # („Theme 'partnerwiki' was not found“) while one of them was filling it.  Filled before any request.
+    app.theme_manager.refresh()
     index_writers.install(app)  # moin's index writers wait for a held lock (stands in for moin b95eb5e9)
     security_headers.install(app)  # CSP and co.; trusting one https proxy
     csrf.install(app)  # origin proof + token before every unsafe request, ahead of moin's own set-up
