@@ -23,6 +23,7 @@ from whoosh.query import Prefix
 from moin_gaa.calendars.occurrences import calendar_occurrences, when
 from moin_gaa.core.access import ReadRights
 from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.german_dates import day
 from moin_gaa.core.items import AccessDenied, current
 from moin_gaa.core.sanitize import render_post
 from moin_gaa.discussions.areas import Area, area_for, may_moderate, posting_refusal
@@ -37,10 +38,6 @@ from ._tools_html import item_url
 
 LATEST = 10
 THREADS_PER_PAGE = 50
-
-
-def _german_date(iso: str) -> str:
-    return f"{iso[8:10]}.{iso[5:7]}.{iso[:4]}"
 
 
 def threads_section(area: Area, *, overview: bool = False):
@@ -170,7 +167,7 @@ def online_view(area: Area):
     return E(
         "div",
         E("p", E("strong", PHASE_LABELS[phase], class_=f"gaa-phase gaa-phase-{phase}"),
-          f" · {_german_date(online.beginn)} bis {_german_date(online.ende)}", class_="gaa-post-meta"),
+          f" · {day(date.fromisoformat(online.beginn))} bis {day(date.fromisoformat(online.ende))}", class_="gaa-post-meta"),
         E("div", from_clean_html(render_post(online.einleitung)), class_="gaa-post-body gaa-intro"),
         event,
         tools_line(area, "diese Diskussion"),

@@ -7,7 +7,9 @@ import pytest
 
 from moin_gaa.calendars.events import event_from_input, moved_lines, parse_date
 from moin_gaa.calendars.occurrences import Occurrence, when
-from moin_gaa.core.german_dates import day, day_time, month_year, parse_day, time_of, weekday_abbreviations
+from moin_gaa.core.german_dates import (
+    day, day_month, day_time, month_year, parse_day, time_of, weekday_abbreviations,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -74,3 +76,7 @@ def test_when_and_the_form_lines_of_an_event():
          "wiederholung": "woechentlich", "verschiebungen": "14.01.2026 -> 15.01.2026"}
     )
     assert moved_lines(event) == "14.01.2026 -> 15.01.2026 09:30-11:00"
+
+
+def test_day_month_for_a_season_chart():
+    assert [day_month(date(2026, 12, 1)), day_month(date(2027, 1, 31))] == ["01.12.", "31.01."]

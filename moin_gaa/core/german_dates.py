@@ -37,6 +37,11 @@ def day_time(value: datetime) -> str:
     return format_datetime(value, f"{DAY}, {TIME}", locale=LOCALE)
 
 
+def day_month(value: date) -> str:
+    """„10.12.“ (a day in a chart of one season)."""
+    return format_date(value, "dd.MM.", locale=LOCALE)
+
+
 def month_year(value: date) -> str:
     """„Dezember 2026“ (the caption of a month)."""
     return format_date(value, "LLLL yyyy", locale=LOCALE)

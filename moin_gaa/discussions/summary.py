@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from moin_gaa.core.german_dates import day_month
 from moin_gaa.core.records import Record
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -43,7 +44,7 @@ def _activity(days: Iterable[date]) -> tuple[tuple[tuple[str, int], ...], bool]:
     first, last = min(counts), max(counts)
     if (last - first).days < DAYS_SHOWN_DAILY:
         span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        return tuple((f"{d:%d.%m.}", counts.get(d, 0)) for d in span), False
+        return tuple((day_month(d), counts.get(d, 0)) for d in span), False
     weeks: Counter = Counter()
     for day, n in counts.items():
         year, week, _ = day.isocalendar()
