@@ -36,6 +36,7 @@ from moin.constants.keys import ALL_REVS, DATAID, LATEST_META, LATEST_REVS, REVI
 from test_concurrency_http import Browser, registration
 from test_serve import master_pid, peak_rss_mb, running, stop, tool_form, worker_pids
 
+from moin_gaa.cli import default_workers
 from moin_gaa.core import recovery
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.moin_internals import index_searcher
@@ -301,6 +302,14 @@ def verify_writes(figures, instance: str, acknowledged: list[str], since: float)
                   "differences", at_most=0, note=report.summary())
 
 
+def all_workers(log_dir: str, seconds: float = 300) -> set[int]:
+    """The pids of gunicorn's workers, once all of them (its default number) have started."""
+    deadline = time.monotonic() + seconds
+    while len(workers := worker_pids(log_dir)) < default_workers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return workers
+
+
 def load_figures(figures, instance: str, *, profile_page: str, thread: str) -> None:
     """Serve ``instance`` with ``partnerwiki gaa-serve`` and measure under load (module docstring)."""
     log_dir = os.path.join(instance, f"bench-log-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -314,7 +323,7 @@ def load_figures(figures, instance: str, *, profile_page: str, thread: str) -> N
     output = os.path.join(log_dir, "serve.out")
     os.makedirs(log_dir)
     with running(command, instance, output, base + "/+gaa/vocabulary.json") as server:
-        workers = worker_pids(log_dir)
+        workers = all_workers(log_dir)
         figures.value("load_workers", len(workers), note=f"gunicorn on {base}, logs in {log_dir}")
         read_figures(figures, base, workers, paths)
         writers, reads = mixed_run(base, [*paths.values(), "/" + quote(thread), "/Netzwerkkalender"], thread)
@@ -330,7 +339,7 @@ def load_figures(figures, instance: str, *, profile_page: str, thread: str) -> N
         peaks = sorted(peak_rss_mb(pid) for pid in alive)
         figures.value("peak_rss_worker_max", peaks[-1], "MB", at_most=PEAK_RSS_MB,
                       note=f"all: {[round(mb) for mb in peaks]}")
-        figures.value("workers_replaced", len(worker_pids(log_dir)) - len(workers), at_most=0)
+        figures.value("workers_replaced", len(worker_pids(log_dir) - workers), at_most=0)
         stop(server, master_pid(log_dir))
     figures.value("mixed_lock_errors", len(log_lines(log_dir, "LockError")), at_most=0)
     figures.value("server_log_errors", len(log_lines(log_dir, "Traceback", "[ERROR]", "[CRITICAL]")), at_most=0)
