@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
+JS_STAMP := tests/js/node_modules/.package-lock.json
 
 .PHONY: run serve test bench admin setup system-deps clean-instance backup restore
 
@@ -46,15 +47,22 @@ restore: $(STAMP)
 	@test -n "$(BACKUP)" || { echo "Bitte die Sicherung angeben: make restore BACKUP=<Datei>" >&2; exit 2; }
 	$(BIN)/partnerwiki gaa-restore "$(BACKUP)" $(if $(filter 1 yes ja,$(FORCE)),--overwrite)
 
-## Debian packages the tests drive: chromium (browser tests), khal and calcurse (ICS read by real clients)
+## Debian packages the tests drive: chromium (browser tests), khal and calcurse (ICS read by real clients), nodejs and npm
+## (ical.js reads the ICS too)
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v khal >/dev/null || ! command -v calcurse >/dev/null; then \
-		echo "Installing Debian packages: chromium khal calcurse"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core khal calcurse; \
+	@if ! command -v chromium >/dev/null || ! command -v khal >/dev/null || ! command -v calcurse >/dev/null \
+		|| ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "Installing Debian packages: chromium khal calcurse nodejs npm"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core khal calcurse \
+			$$(command -v node >/dev/null || echo nodejs) $$(command -v npm >/dev/null || echo npm); \
 	fi
 
+## ical.js for tests/test_calendar_agreement.py, exactly as tests/js/package-lock.json pins it
+$(JS_STAMP): tests/js/package-lock.json | system-deps
+	cd tests/js && npm ci --no-audit --no-fund
+
 ## make test: install what the tests need, then run them all
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(JS_STAMP)
 	$(BIN)/python -m pytest -q
 
 ## make bench: print `name: value` lines, ratios against a plain moin page measured in the same run

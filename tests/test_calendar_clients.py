@@ -26,8 +26,8 @@ type = calendar
 timeformat = %H:%M
 dateformat = %Y-%m-%d
 longdateformat = %Y-%m-%d
-datetimeformat = %Y-%m-%d %H:%M
-longdatetimeformat = %Y-%m-%d %H:%M
+datetimeformat = {datetimeformat}
+longdatetimeformat = {datetimeformat}
 local_timezone = Europe/Berlin
 default_timezone = Europe/Berlin
 """
@@ -52,13 +52,27 @@ def run(args, env):
     return result.stdout
 
 
-def test_khal_shows_the_series_with_cancelled_and_moved_dates_across_dst(feed_file, tmp_path):
-    (tmp_path / "cal").mkdir()
-    config = tmp_path / "khal.conf"
-    config.write_text(KHAL_CONFIG.format(path=tmp_path / "cal"))
-    env = dict(os.environ, HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path), TZ="Europe/Berlin")
+def khal(feed_file, home, datetimeformat="%Y-%m-%d %H:%M"):
+    """khal in Berlin with the feed imported into a fresh calendar under ``home``: runs `khal list FORMAT WINDOW…`."""
+    (home / "cal").mkdir()
+    config = home / "khal.conf"
+    config.write_text(KHAL_CONFIG.format(path=home / "cal", datetimeformat=datetimeformat))
+    env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home), TZ="Europe/Berlin")
     run(["khal", "-c", str(config), "import", "--batch", "-a", "pw", str(feed_file)], env)
-    listing = run(["khal", "-c", str(config), "list", "--format", "{start} {end} {title}", "2026-01-01", "2026-06-01"], env)
+    return lambda format, *window: run(["khal", "-c", str(config), "list", "--format", format, *window], env)
+
+
+def calcurse(feed_file, home):
+    """calcurse in Berlin with the feed imported (nothing skipped) into ``home``: runs `calcurse -Q ARGS…`."""
+    env = dict(os.environ, TZ="Europe/Berlin", HOME=str(home))
+    report = run(["calcurse", "-D", str(home), "-i", str(feed_file)], env)
+    assert "0 skipped" in report
+    return lambda *args: run(["calcurse", "-D", str(home), "-Q", *args], env)
+
+
+def test_khal_shows_the_series_with_cancelled_and_moved_dates_across_dst(feed_file, tmp_path):
+    khal_list = khal(feed_file, tmp_path)
+    listing = khal_list("{start} {end} {title}", "2026-01-01", "2026-06-01")
     lines = [line for line in listing.splitlines() if "Clienttest Netzwerktreffen" in line]
     assert lines == [
         "2026-01-14 14:00 2026-01-14 16:00 Clienttest Netzwerktreffen",
@@ -67,15 +81,12 @@ def test_khal_shows_the_series_with_cancelled_and_moved_dates_across_dst(feed_fi
         "2026-05-13 14:00 2026-05-13 16:00 Clienttest Netzwerktreffen",
     ]
     window = [(ALL_DAY - timedelta(days=1)).isoformat(), (ALL_DAY + timedelta(days=4)).isoformat()]
-    all_day = run(["khal", "-c", str(config), "list", "--format", "{start} {end} {title}", *window], env)
+    all_day = khal_list("{start} {end} {title}", *window)
     assert f"{ALL_DAY} {ALL_DAY + timedelta(days=1)} Clienttest Jahrestreffen" in all_day
 
 
 def test_calcurse_imports_times_recurrence_and_cancellation(feed_file, tmp_path):
-    env = dict(os.environ, TZ="Europe/Berlin", HOME=str(tmp_path))
-    report = subprocess.run(["calcurse", "-D", str(tmp_path), "-i", str(feed_file)], env=env, capture_output=True, text=True, timeout=60)
-    assert "0 skipped" in report.stdout + report.stderr
-    agenda = run(["calcurse", "-D", str(tmp_path), "-Q", "--from", "01/01/2026", "--days", "160"], env)
+    agenda = calcurse(feed_file, tmp_path)("--from", "01/01/2026", "--days", "160")
     days = [block.split(":\n")[0] for block in agenda.strip().split("\n\n")]
     assert "01/14/26" in days and "04/08/26" in days and "05/13/26" in days
     assert "03/11/26" not in days  # EXDATE honoured

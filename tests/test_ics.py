@@ -1,14 +1,15 @@
 """Events and their ICS: checks, recurrence, and feeds that icalendar and recurring-ical-events read back."""
 
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 import recurring_ical_events
-from icalendar import Calendar
+from icalendar import Calendar, Timezone
 
 from moin_gaa.calendars.events import EventError, Override, event_from_input, monthly_by_weekday
-from moin_gaa.calendars.ics import FeedEvent, build_calendar, plain_text
+from moin_gaa.calendars.ics import FeedEvent, build_calendar, plain_text, vtimezone
+from moin_gaa.calendars.vtimezones import posix_rule, yearly_vtimezone
 
 BERLIN = ZoneInfo("Europe/Berlin")
 STAMP = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -176,3 +177,82 @@ def test_all_day_series_keep_their_inclusive_end():
     assert [(o.start, o.end) for o in found] == [
         (date(2026, 1, 19), date(2026, 1, 20)), (date(2026, 1, 26), date(2026, 1, 27))
     ]  # 05.01. began before the window, 12.01. is cancelled
+
+
+BERLIN_VTIMEZONE = (
+    "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nX-LIC-LOCATION:Europe/Berlin\r\n"
+    "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nTZNAME:CEST\r\n"
+    "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\n"
+    "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZNAME:CET\r\n"
+    "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+)
+
+
+def test_vtimezone_is_written_as_google_and_outlook_export_it():
+    """Yearly RRULEs, no RDATE lists: ical.js reads only the first value of each RDATE (test_calendar_agreement)."""
+    text = feed(event_from_input(NETWORK_MEETING)).decode()
+    assert BERLIN_VTIMEZONE in text and text.count("BEGIN:VTIMEZONE") == 1
+    assert "RDATE" not in text
+
+
+@pytest.mark.parametrize(
+    "footer, std, dst, start_rule, end_rule",
+    [
+        ("CET-1CEST,M3.5.0,M10.5.0/3", ("CET", 1), ("CEST", 2), "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3",
+         "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"),
+        ("EST5EDT,M3.2.0,M11.1.0", ("EST", -5), ("EDT", -4), "FREQ=YEARLY;BYDAY=2SU;BYMONTH=3",
+         "FREQ=YEARLY;BYDAY=1SU;BYMONTH=11"),  # DST an hour ahead unless given
+        ("AEST-10AEDT,M10.1.0,M4.1.0/3", ("AEST", 10), ("AEDT", 11), "FREQ=YEARLY;BYDAY=1SU;BYMONTH=10",
+         "FREQ=YEARLY;BYDAY=1SU;BYMONTH=4"),
+        # the Friday before the last Sunday (a Thursday's 26th hour): a weekday on seven days of the month
+        ("IST-2IDT,M3.4.4/26,M10.5.0", ("IST", 2), ("IDT", 3),
+         "FREQ=YEARLY;BYDAY=FR;BYMONTHDAY=23,24,25,26,27,28,29;BYMONTH=3", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"),
+        ("<-02>2<-01>,M3.5.0/-1,M10.5.0/0", ("-02", -2), ("-01", -1),
+         "FREQ=YEARLY;BYDAY=SA;BYMONTHDAY=24,25,26,27,28,29,30;BYMONTH=3", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"),
+        # the day after the last Thursday of October may be 1 November: no yearly RRULE
+        ("EET-2EEST,M4.5.5/0,M10.5.4/24", ("EET", 2), ("EEST", 3), "FREQ=YEARLY;BYDAY=-1FR;BYMONTH=4", None),
+        ("<+03>-3", ("+03", 3), None, None, None),
+    ],
+)
+def test_posix_tz_strings_as_yearly_rules(footer, std, dst, start_rule, end_rule):
+    rule = posix_rule(footer)
+    assert (rule.std_name, rule.std_offset) == (std[0], timedelta(hours=std[1]))
+    if dst is None:
+        assert rule.start is None and rule.changes(2026) == []
+        return
+    assert (rule.dst_name, rule.dst_offset) == (dst[0], timedelta(hours=dst[1]))
+    assert rule.start.rrule().to_ical().decode() == start_rule
+    assert (rule.end.rrule() and rule.end.rrule().to_ical().decode()) == end_rule
+
+
+@pytest.mark.parametrize("footer", ["", "EST5EDT,0/0,J365/25", "<+0330>-3:30<+0430>,J79/24,J263/24", "nonsense"])
+def test_tz_strings_without_month_week_day_rules_are_not_rules(footer):
+    assert posix_rule(footer) is None
+
+
+def test_every_zone_gets_a_vtimezone_with_zoneinfos_offsets():
+    """Every zone the expert field accepts, read back by icalendar from the VTIMEZONE alone (``to_tz``),
+    has zoneinfo's offset at noon UTC of every day of 2026 – yearly RRULEs or the RDATE fallback."""
+    zones = sorted(available_timezones())
+    fallbacks = [zone for zone in zones if yearly_vtimezone(zone, 2025) is None]
+    assert len(fallbacks) < 20 and "Africa/Casablanca" in fallbacks  # Ramadan changes listed up to 2087
+    assert not {"Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Jerusalem", "UTC"} & set(fallbacks)
+    noons = [datetime(2026, 1, 1, 12, tzinfo=timezone.utc) + timedelta(days=n) for n in range(365)]
+    wrong = []
+    for zone in zones:
+        written = vtimezone(zone, 2025).to_ical()
+        assert (b"RDATE" in written) == (zone in fallbacks), zone
+        read, info = Timezone.from_ical(written).to_tz(), ZoneInfo(zone)
+        wrong += [(zone, n) for n in noons if n.astimezone(read).utcoffset() != n.astimezone(info).utcoffset()]
+    assert not wrong, wrong[:5]
+
+
+def test_a_zone_whose_rule_changed_within_the_feeds_past_falls_back_to_rdates():
+    """Mexico City ended DST in October 2022: from 2023 on its VTIMEZONE is one STANDARD; a feed that still
+    reaches back into 2022 gets icalendar's RDATE VTIMEZONE, which knows the old changes."""
+    assert yearly_vtimezone("America/Mexico_City", 2022) is None
+    assert yearly_vtimezone("America/Mexico_City", 2023).to_ical().decode().count("BEGIN:STANDARD") == 1
+    event = event_from_input({**NETWORK_MEETING, "zeitzone": "America/Mexico_City"})
+    item = FeedEvent(event, "mexico", 1, STAMP, "http://localhost/Termine/mexico")
+    assert b"RDATE" in build_calendar("alle", "t", [item], stamp=datetime(2023, 6, 1, tzinfo=timezone.utc))
+    assert b"RDATE" not in build_calendar("alle", "t", [item], stamp=datetime(2024, 6, 1, tzinfo=timezone.utc))

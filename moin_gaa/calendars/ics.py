@@ -22,6 +22,7 @@ from moin.utils.mime import Type, type_moin_document
 from moin.utils.tree import html, moin_page, xinclude
 
 from moin_gaa.calendars.events import Event, Override, parse_value
+from moin_gaa.calendars.vtimezones import yearly_vtimezone
 
 PRODID = "-//PartnerWiki Gesundheit fuer alle//Netzwerkkalender//DE"
 REFRESH = "PT6H"
@@ -170,18 +171,27 @@ def build_calendar(name: str, title: str, items: list[FeedEvent], *, stamp: date
     cal.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", REFRESH)
     for zone in sorted({item.event.zeitzone for item in items if not item.event.ganztaegig}):
-        cal.add_component(vtimezone(zone))
+        cal.add_component(vtimezone(zone, stamp.year - 1))
     for item in items:
         for component in vevents(item, stamp):
             cal.add_component(component)
     return cal.to_ical()
 
 
-@lru_cache(maxsize=16)
-def vtimezone(zone: str) -> Timezone:
-    """The VTIMEZONE of a zone, built once per process.
+@lru_cache(maxsize=64)
+def vtimezone(zone: str, since: int) -> Timezone:
+    """The VTIMEZONE of a zone, built once per process (and year): as Google Calendar and Outlook export
+    it, one STANDARD and one DAYLIGHT observance with a yearly RRULE (:mod:`moin_gaa.calendars.vtimezones`),
+    so that every client reads the same offsets – Mozilla's ical.js reads only the first value of the
+    multi-valued RDATEs icalendar writes.
+
+    Fallback: a zone whose current rule has no yearly RRULE, or does not give zoneinfo's offsets from
+    1 January ``since`` on (the feed passes last year: its past window), gets icalendar's
+    ``Timezone.from_tzid`` – every change since 1970 as RDATEs, right for clients that read them all.
+    With zoneinfo's data of 2026 that is Africa/Cairo, Africa/Casablanca, Africa/El_Aaiun, Asia/Gaza,
+    Asia/Hebron (and Egypt, Cairo's alias).
 
     Built from the events' own zone names instead of ``Calendar.add_missing_timezones()``,
     which walks every property of every component to find them (a tenth of a large feed's time).
     """
-    return Timezone.from_tzid(zone)
+    return yearly_vtimezone(zone, since) or Timezone.from_tzid(zone)
