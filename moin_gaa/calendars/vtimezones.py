@@ -149,8 +149,9 @@ def tzfile(zone: str) -> tuple[list[int], str]:
 
 
 def gives_zoneinfos_offsets(zone: str, rule: Rule, listed: list[int], since: int) -> bool:
-    """Whether ``rule`` gives the zone's UTC offsets from 1 January ``since`` on: at every change of
-    either, and a second before it, also at the tzfile's listed changes after the rule's onset."""
+    """Whether ``rule`` gives the zone's UTC offsets from 1 January ``since`` (UTC) on: at every change of
+    either – the rule's and those the tzfile lists, up to the year after its last – and a second before it.
+    Both are constant in between, so that is everywhere."""
     info = zoneinfo.ZoneInfo(zone)
     first = datetime(since, 1, 1, tzinfo=timezone.utc)
     last_year = max(since, datetime.fromtimestamp(listed[-1], timezone.utc).year if listed else since) + 1
