@@ -27,6 +27,7 @@ from moin_gaa.partners.coverage import gap_suggestions, heat_map
 from moin_gaa.partners.municipalities import PROFILE_PREFIX, PROFILE_TYPE, ProfileError, profile_from_fields
 
 from ._args import MacroArgumentError, Param, current_item_name, log_bad_arguments, parse_args
+from ._grid import grid
 from ._html import E
 from ._tools_html import item_url, propose_link
 
@@ -34,22 +35,6 @@ from ._tools_html import item_url, propose_link
 def params():
     v = partnerwiki().vocabulary
     return (Param("kommune"), Param("land", tuple(t.key for t in v.laender)), Param("bundesweit", ("ja", "nein"), "nein"))
-
-
-def _grid(vocabulary, caption: str, cell, css: str):
-    head = E("tr", E("th", "Handlungsempfehlung \\ Lebensphase", scope="col"), [E("th", p.label, scope="col") for p in vocabulary.life_phases])
-    rows = [
-        E("tr", E("th", rec.label, scope="row"), [cell(rec, phase) for phase in vocabulary.life_phases])
-        for rec in vocabulary.recommendations
-    ]
-    return E(
-        "div",
-        E("table", E("caption", caption), E("thead", head), E("tbody", rows), class_=f"gaa-matrix {css}"),
-        class_="gaa-matrix-scroll",
-        tabindex="0",
-        role="region",
-        aria_label=caption,
-    )
 
 
 def municipality_grid(profile, vocabulary, reader):
@@ -64,19 +49,19 @@ def municipality_grid(profile, vocabulary, reader):
     def cell(rec, phase):
         key = (phase.key, rec.key)
         if key in covered:
-            return E("td", E("span", "✓ abgedeckt", class_="gaa-covered-label"), E("ul", [E("li", t) for t in covered[key]], class_="gaa-cell-highlights"), class_="gaa-cell gaa-covered")
+            return [E("span", "✓ abgedeckt", class_="gaa-covered-label"), E("ul", [E("li", t) for t in covered[key]], class_="gaa-cell-highlights")], "gaa-cell gaa-covered"
         tips = suggestions.get(key) or []
-        return E(
-            "td",
-            E("span", "Lücke", class_="gaa-gap-label"),
-            E("ul", [E("li", "Werkzeug: ", E("a", t.title, href=item_url(t.name))) for t in tips], class_="gaa-cell-highlights") if tips else None,
-            class_="gaa-cell gaa-gap",
-        )
+        if not tips:
+            return E("span", "Lücke", class_="gaa-gap-label"), "gaa-cell gaa-gap"
+        return [
+            E("span", "Lücke – passende Werkzeuge:", class_="gaa-gap-label"),
+            E("ul", [E("li", E("a", t.title, href=item_url(t.name))) for t in tips], class_="gaa-cell-highlights"),
+        ], "gaa-cell gaa-gap"
 
     n = len(covered)
     total = len(vocabulary.life_phases) * len(vocabulary.recommendations)
     caption = f"Präventionskette {profile.name}: {n} von {total} Feldern abgedeckt, {total - n} Lücken"
-    return _grid(vocabulary, caption, cell, "gaa-coverage")
+    return grid(caption, vocabulary.recommendations, vocabulary.life_phases, cell, css="gaa-coverage")
 
 
 def heat_grid(vocabulary, reader, land: str):
@@ -90,10 +75,10 @@ def heat_grid(vocabulary, reader, land: str):
             content = [E("span", "0 – Lücke", class_="gaa-gap-label"), E("br"), propose_link("Werkzeug vorschlagen", lebensphase=phase.key, empfehlung=rec.key)]
         else:
             content = E("span", str(count), E("span", " Kommunen aktiv", class_="pw-visually-hidden"), class_="gaa-count")
-        return E("td", content, class_=f"gaa-cell gaa-heat-{level}")
+        return content, f"gaa-cell gaa-heat-{level}"
 
     caption = f"Aktive Partnerkommunen je Feld ({where}, {heat.municipalities} Kommunen)"
-    return _grid(vocabulary, caption, cell, "gaa-heatmap")
+    return grid(caption, vocabulary.recommendations, vocabulary.life_phases, cell, css="gaa-heatmap")
 
 
 class Macro(MacroBlockBase):

@@ -34,6 +34,7 @@ from moin_gaa.toolbox.toolfilter import ALL_STATUSES, ToolFilter, parse_filter
 from moin_gaa.toolbox.tools import STATUS_LABELS
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
+from ._grid import grid
 from ._html import E, filter_select, get_filter_form
 from ._tools_html import count_tools, propose_link, tool_list
 
@@ -77,48 +78,32 @@ def filter_form(f: ToolFilter, vocabulary, moderator: bool, fixed_art: str):
 
 
 def matrix_table(matrix, f: ToolFilter):
-    head = E("tr", E("th", "Handlungsempfehlung \\ Lebensphase", scope="col"), [E("th", p.label, scope="col") for p in matrix.phases])
-    rows = []
-    for rec in matrix.recommendations:
-        cells = [E("th", rec.label, scope="row")]
-        for phase in matrix.phases:
-            cell = matrix.cell(rec.key, phase.key)
-            selected = f.lebensphase == phase.key and f.empfehlung == rec.key
-            where = f"{rec.label} in der Lebensphase {phase.label}"
-            if cell.is_gap:
-                content = [
-                    E("span", "Lücke: noch keine Werkzeuge", class_="gaa-gap-label"),
-                    E("br"),
-                    propose_link("Werkzeug vorschlagen", lebensphase=phase.key, empfehlung=rec.key),
-                ]
-                cls = "gaa-cell gaa-gap"
-            else:
-                count = count_tools(cell.count)
-                args = f.args(lebensphase=phase.key, empfehlung=rec.key)
-                content = [
-                    E(
-                        "a",
-                        E("span", count, class_="gaa-count"),
-                        E("span", f" für {where}", class_="pw-visually-hidden"),
-                        href=page_link(args) + "#werkzeugliste",
-                        class_="gaa-cell-link",
-                        aria_current="true" if selected else None,
-                    ),
-                    E("ul", [E("li", "★ ", r.title) for r in cell.highlighted], class_="gaa-cell-highlights") if cell.highlighted else None,
-                ]
-                cls = "gaa-cell" + (" gaa-selected" if selected else "")
-            cells.append(E("td", content, class_=cls))
-        rows.append(E("tr", cells))
+    def cell(rec, phase):
+        tools = matrix.cell(rec.key, phase.key)
+        if tools.is_gap:
+            gap = [
+                E("span", "Lücke: noch keine Werkzeuge", class_="gaa-gap-label"),
+                E("br"),
+                propose_link("Werkzeug vorschlagen", lebensphase=phase.key, empfehlung=rec.key),
+            ]
+            return gap, "gaa-cell gaa-gap"
+        selected = f.lebensphase == phase.key and f.empfehlung == rec.key
+        content = [
+            E(
+                "a",
+                E("span", count_tools(tools.count), class_="gaa-count"),
+                E("span", f" für {rec.label} in der Lebensphase {phase.label}", class_="pw-visually-hidden"),
+                href=page_link(f.args(lebensphase=phase.key, empfehlung=rec.key)) + "#werkzeugliste",
+                class_="gaa-cell-link",
+                aria_current="true" if selected else None,
+            ),
+            E("ul", [E("li", "★ ", r.title) for r in tools.highlighted], class_="gaa-cell-highlights") if tools.highlighted else None,
+        ]
+        return content, "gaa-cell" + (" gaa-selected" if selected else "")
+
     gaps = "1 Lücke" if matrix.gaps == 1 else f"{matrix.gaps} Lücken"
     caption = f"Werkzeuge nach Handlungsempfehlung und Lebensphase: {count_tools(matrix.total)}, {gaps}"
-    return E(
-        "div",
-        E("table", E("caption", caption), E("thead", head), E("tbody", rows), class_="gaa-matrix"),
-        class_="gaa-matrix-scroll",
-        tabindex="0",
-        role="region",
-        aria_label="Matrix",
-    )
+    return grid(caption, matrix.recommendations, matrix.phases, cell, region_label="Matrix")
 
 
 def cell_list(reader, f: ToolFilter, vocabulary, limit: int):

@@ -38,7 +38,7 @@
       });
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        submit(form, ".gaa-matrix-scroll");
+        submit(form, ".gaa-grid-region");
       });
     }
     box.addEventListener("click", function (event) {
