@@ -121,6 +121,9 @@ class Config(DefaultConfig):
     # moin's default report-only policy (style-src 'self') would log every style attribute; our enforced
     # Content-Security-Policy is set in moin_gaa/web/security_headers.py
     content_security_policy_report_only = ""
+    # whoosh searchers reused per thread and index generation, lookups by their rarest key (see
+    # moin_gaa/core/moin_internals.py); PARTNERWIKI_REUSE_SEARCHERS=0 switches it off as well
+    gaa_reuse_searchers = True
     # trust one reverse proxy's X-Forwarded-* headers (the CSRF origin check must see the public address)
     gaa_behind_proxy = os.environ.get("PARTNERWIKI_BEHIND_PROXY") == "1"
 

@@ -41,12 +41,17 @@ from moin.constants.keys import (
 from moin.constants.misc import ANON
 from moin.constants.rights import READ, WRITE
 from moin.items import Item
+from moin.storage.middleware.indexing import IndexingMiddleware
 from moin.storage.middleware.indexing import Item as StorageItem
 from moin.storage.middleware.protecting import ProtectingMiddleware
-from whoosh.fields import ID, Schema
+from moin.utils.names import split_fqname
+from whoosh.fields import ID, KEYWORD, NUMERIC, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
+from whoosh.index import FileIndex, LockError
+from whoosh.index import Index as WhooshIndex
 from whoosh.query import Every
+from whoosh.reading import SegmentReader
+from whoosh.searching import Searcher
 
 from moin_gaa.core import moin_internals
 from moin_gaa.core.access import ReadRights
@@ -278,6 +283,17 @@ def test_moins_indexes_stay_waiting_when_moin_reopens_them(app):
     assert all(isinstance(ix, WaitingIndex) for ix in indexer.ix.values())
 
 
+def test_moins_indexes_reuse_searchers_also_when_moin_reopens_them(app):
+    indexer = app.storage
+    assert all(isinstance(ix.wrapped_index, moin_internals.ReusingIndex) for ix in indexer.ix.values())
+    indexer.close()
+    indexer.open()
+    assert all(isinstance(ix.wrapped_index, moin_internals.ReusingIndex) for ix in indexer.ix.values())
+    with indexer.ix[LATEST_META].searcher() as searcher:
+        assert isinstance(searcher, moin_internals.ReusedSearcher)
+        assert isinstance(searcher.document.__self__, moin_internals.RarestTermSearcher)
+
+
 def test_whoosh_writer_uses_the_lock_it_is_given_and_releases_it(tmp_path):
     index = FileStorage(str(tmp_path)).create_index(Schema(key=ID(stored=True)))
     for finish in ("commit", "cancel"):
@@ -305,6 +321,86 @@ def test_len_of_whoosh_results_is_the_hit_count_we_set(tmp_path):
         assert len(results) == 3
         moin_internals.set_hit_count(results, 1)
         assert len(results) == 1
+
+
+# --- searchers reused, lookups by their rarest key --------------------------------------------------------------
+
+
+def test_moin_looks_items_up_through_the_searchers_of_its_indexes():
+    """What ``reuse_searchers`` wraps: every lookup of moin's asks ``ix[name].searcher()`` and ``searcher.document``."""
+    assert "with self.ix[idx_name].searcher() as searcher:\n            return searcher.document(**kw)" in \
+        inspect.getsource(IndexingMiddleware._document)
+    assert "self.indexer._document(short=short, **query)" in inspect.getsource(StorageItem.__init__)
+    assert "self.indexer._document(idx_name=LATEST_META, **{NAME_EXACT: parent_name})" in \
+        inspect.getsource(StorageItem.parentids.fget)
+    assert "Item(self, short=True, **{NAME_EXACT: fqname.value, NAMESPACE: fqname.namespace})" in \
+        inspect.getsource(IndexingMiddleware.has_item)
+    assert "self.get_item(short=True, **q)" in inspect.getsource(ProtectingMiddleware._get_acls)
+
+
+def test_whoosh_opens_searchers_and_looks_documents_up_as_we_do():
+    """``rarest_term_searcher`` opens what whoosh's ``Index.searcher()`` opens; whoosh's ``document`` asks
+    ``documents``, which ``RarestTermSearcher`` overrides; a searcher tells its generation, the index its newest."""
+    assert "return Searcher(self.reader(), fromindex=self, **kwargs)" in inspect.getsource(WhooshIndex.searcher)
+    assert "for p in self.documents(**kw):" in inspect.getsource(Searcher.document)
+    assert list(inspect.signature(Searcher.leaf_searchers).parameters) == ["self"]
+    assert callable(FileIndex.latest_generation) and callable(SegmentReader.generation)
+
+
+LOOKUP_SCHEMA = dict(namespace=ID(stored=True), name_exact=ID(), itemid=ID(unique=True, stored=True),
+                     tags=KEYWORD(stored=True, commas=True), rev=NUMERIC(stored=True))
+
+
+def lookup_index(tmp_path):
+    """Three segments, deletions in each, one name in two namespaces and an item with two names."""
+    index = FileStorage(str(tmp_path)).create_index(Schema(**LOOKUP_SCHEMA))
+    rng = random.Random(3)
+    for segment in range(3):
+        writer = index.writer()
+        for n in range(60):
+            itemid = f"i{rng.randrange(80)}"  # updates: the item's older document is deleted
+            names = [f"N{itemid}"] + ([f"Alias{itemid}"] if n % 7 == 0 else [])
+            writer.update_document(namespace=rng.choice(["", "", "users"]), name_exact=names, itemid=itemid,
+                                   tags=rng.choice(["a", "a,b", "b"]), rev=segment * 100 + n)
+        writer.commit(merge=False)
+    return index
+
+
+LOOKUPS = [
+    *({"name_exact": f"Ni{n}", "namespace": ns} for n in range(80) for ns in ("", "users")),
+    *({"namespace": ns, "itemid": f"i{n}"} for n in (0, 5, 17, 79, 99) for ns in ("", "users")),
+    {"name_exact": "Aliasi7", "namespace": ""}, {"namespace": "", "tags": "b"}, {"namespace": "users", "tags": "a"},
+    {"itemid": "i3", "name_exact": "Ni3"}, {"itemid": "i3", "name_exact": "Ni4"}, {"namespace": "", "rev": 205},
+    {"namespace": "", "name_exact": "Ni3", "tags": "a"}, {"namespace": "nirgends", "name_exact": "Ni3"},
+    {"itemid": "i3"}, {},
+]
+
+
+def test_lookups_by_the_rarest_key_find_what_whooshs_intersection_finds(tmp_path):
+    index = lookup_index(tmp_path)
+    with index.searcher() as whooshs, moin_internals.rarest_term_searcher(index) as ours:
+        assert len(whooshs.leaf_searchers()) == 3 and whooshs.reader().has_deletions()
+        found = 0
+        for kw in LOOKUPS:
+            expected = list(whooshs.document_numbers(**kw))
+            found += bool(expected)
+            assert list(ours.document_numbers(**kw)) == expected, kw
+            assert list(ours.documents(**kw)) == list(whooshs.documents(**kw)), kw
+            assert ours.document(**kw) == whooshs.document(**kw), kw
+            assert ours.document_number(**kw) == (expected[0] if expected else None), kw
+    assert 40 < found < len(LOOKUPS) - 40  # found and missing alike
+
+
+def test_items_looked_up_at_once_are_moins_get_item(app):
+    names = ("AclFrei", "AclFrei/Acl0-0", "Fehlt/Hier", "users/AnnaAcl", "userprofiles/AnnaAcl", "AnnaAcl")
+    with wiki_request(app):
+        queries = [split_fqname(name).query for name in names]
+        ours = moin_internals.current_items(app.storage, queries)
+        moins = [app.storage.get_item(**query) for query in queries]
+    assert [bool(item) for item in moins] == [True, True, False, False, True, False]
+    for mine, moin_item, query in zip(ours, moins, queries):
+        assert (mine.meta, mine.name, mine.itemid, bool(mine)) == (moin_item.meta, moin_item.name, moin_item.itemid,
+                                                                   bool(moin_item)), query
 
 
 # --- storage, profiles, saving -------------------------------------------------------------------------------------

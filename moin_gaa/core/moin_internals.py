@@ -16,6 +16,9 @@ The internals (each section below says why, and which upstream change would make
 * the store steps of ``store_revision`` copied for the bulk path (:func:`store_unindexed`, :func:`index_stored`);
 * ``indexer.ix`` and ``indexer.open`` replaced (:func:`wrap_indexes`) and whoosh's writer given our lock
   (``SegmentWriter(_lk=False)``, ``writer.writelock``: :func:`writer_holding`): index writers that wait;
+* the searchers of ``indexer.ix`` lent from a per-process pool, reopened when the index generation changes,
+  their lookups by several keys started from the rarest key (:func:`reuse_searchers`, :class:`RarestTermSearcher`,
+  a subclass of whoosh's ``Searcher``; off with ``gaa_reuse_searchers = False`` or ``PARTNERWIKI_REUSE_SEARCHERS=0``);
 * whoosh's ``Results._total`` (:func:`set_hit_count`): +search counts readable hits only;
 * moin's ACL cache key (:func:`read_rights_key`, :func:`may_read`): read rights once per key;
 * the ``ProtectingMiddleware._eval_acl`` override (:class:`WorkflowStorage`): saves our workflow allowed;
@@ -35,6 +38,8 @@ but its name says private, so it counts as an internal and is reached only throu
 
 from __future__ import annotations
 
+import os
+import threading
 from contextlib import contextmanager
 from io import BytesIO
 from types import MappingProxyType
@@ -52,14 +57,19 @@ from moin.constants.keys import (
     LATEST_META,
     LATEST_REVS,
     NAME,
+    NAME_EXACT,
     NAMESPACE,
+    UFIELDS_TYPELIST,
     USERID,
 )
 from moin.constants.rights import PUBREAD, READ
 from moin.converters._args_wiki import parse as parse_args_wiki
+from moin.storage.middleware.indexing import Item as StorageItem
 from moin.storage.middleware.indexing import backend_to_index, convert_to_indexable
 from moin.storage.middleware.protecting import ProtectingMiddleware
 from moin.utils.names import parent_names
+from whoosh.reading import ReaderClosed
+from whoosh.searching import Searcher
 
 CHECKED_AGAINST = {"moin": "2.0.0b5", "whoosh": "2.7.4"}
 INDEXES = (ALL_REVS, LATEST_REVS, LATEST_META)  # moin's three whoosh indexes, in the order moin writes them
@@ -108,6 +118,8 @@ def index_generations(indexer: Any) -> list[int]:
 # ``backend.store`` – then the documents of ``index_revision(force_latest=True)``, for all revisions at once.
 # Left out, because our callers never need them: ``validate_data`` (our text is UTF-8 encoded here), the
 # ``flaskg.data_mtime`` of moin's maintenance commands, the overwrite check (always a new revision).
+# The items are looked up first, all with one searcher (:func:`current_items`): ``get_item`` per record opened a
+# searcher each and walked the namespace's postings (59 ms a record into the seed wiki, 165 ms into 10,000 items).
 # Upstream: none (moin has no bulk store).
 
 
@@ -138,6 +150,27 @@ def store_unindexed(item: Any, meta: dict[str, Any], data: bytes, *, contenttype
     item.validate_metadata(meta, state, update=False)
     backend_name, _revid = item.backend.store(meta, stream)
     return meta, content, backend_name
+
+
+def current_items(indexer: Any, queries: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """moin's storage ``Item`` of each query (``{namespace, name_exact}``), as ``indexer.get_item(**query)`` gives it.
+
+    All looked up with one searcher of the latest-revisions index, each by its rarest key
+    (:class:`RarestTermSearcher`, with or without :func:`reuse_searchers`).  A missing item gets the placeholder
+    document ``Item.__init__`` builds (the query's fields, ``name_exact`` as a list, the name list).
+    """
+    queries = list(queries)
+    with rarest_term_searcher(indexer.ix[LATEST_REVS]) as searcher:
+        docs = [searcher.document(**query) for query in queries]
+    return [StorageItem(indexer, latest_doc=absent_document(query) if doc is None else doc, **query)
+            for query, doc in zip(queries, docs)]
+
+
+def absent_document(query: Mapping[str, Any]) -> dict[str, Any]:
+    """The document ``Item.__init__`` (moin 2.0.0b5) makes up for an item its index does not have."""
+    doc = {field: [value] if field in UFIELDS_TYPELIST else value for field, value in query.items()}
+    doc[NAME] = doc[NAME_EXACT] if NAME_EXACT in query else []
+    return doc
 
 
 def index_stored(indexer: Any, stored: Iterable[tuple[dict[str, Any], str, str, bool]], timeout: float) -> None:
@@ -193,6 +226,226 @@ def writer_holding(index: Any, lock: Any, **kwargs: Any):
     writer = index.writer(_lk=False, **kwargs)
     writer.writelock = lock
     return writer
+
+
+# --- searchers reused, lookups by their rarest term ----------------------------------------------------------------
+# Why: moin 2.0.0b5 opens a new whoosh searcher for every index lookup – ``IndexingMiddleware._document`` and its
+# callers ``Item.__init__``, ``Item.parentids``, ``has_item``, the ACL lookups of ``protecting.py``, about 22 per
+# plain page – and each opening re-reads the TOC, unpickles the schema and copies every segment file it reads out
+# of its memory map into a ``BytesIO``.  And whoosh 2.7.4 answers ``searcher.document(name_exact=…, namespace=…)``
+# with ``IntersectionMatcher.all_ids``, a set of *all* postings of each term: a lookup by name walks every item of
+# the namespace.  With 20,000 items a plain page took 1.3 s instead of 0.2 s.
+#
+# :func:`reuse_searchers` puts a :class:`ReusingIndex` under each of moin's indexes (below the waiting writers of
+# ``index_writers``).  Its ``searcher()`` lends a searcher out of a small per-process pool (:class:`SearcherPool`):
+# lookups of one thread share one searcher while any of them is open (moin nests them: an ``Item`` built inside a
+# ``search()`` loop looks itself up), and a searcher goes back to the pool when the last of them closes it.  Before
+# each lending the index generation is read (whoosh's TOC file names, one directory listing): a searcher of an
+# older generation is closed and a new one opened – never whoosh's ``searcher.refresh()``, which closes readers that
+# another lookup may still use (a prototype with it answered 500 to a reply that was in fact stored).  Every commit
+# changes the generation – this process's own, another thread's, another process's – so a lookup sees exactly what
+# a newly opened searcher would see, and a save sees itself.  The lent searcher's ``document(s)`` and
+# ``document_number(s)`` look up by the key with the fewest postings (itemid, revid, name_exact) and check the other
+# keys (the namespace …) against the stored fields, as whoosh indexed them (:func:`matching_documents`): the same
+# documents in the same order as whoosh's intersection.
+#
+# Switched off (moin's own searcher per lookup) by ``gaa_reuse_searchers = False`` in wikiconfig.py or by the
+# environment variable ``PARTNERWIKI_REUSE_SEARCHERS=0``.
+# Upstream: stands in for moin 6973e729 (pull request #2327, after 2.0.0b5: one searcher per request, cached on
+# ``flaskg``, retired by writes) – ours is reused across requests per thread and generation; and, by making each
+# lookup cheap rather than fewer, for the effect of 8a25bff0 (link-existence checks of a page batched into one
+# query) and f851744b (``has_item`` as a bare ``document_number()``).  The rarest-term lookup has no upstream
+# equivalent; whoosh's ``IntersectionMatcher.all_ids`` is unchanged in 2.7.4.
+
+REUSE_SEARCHERS_ENV = "PARTNERWIKI_REUSE_SEARCHERS"
+IDLE_SEARCHERS = 2  # searchers kept per index and process between lookups (each holds copies of segment files)
+
+
+def matching_documents(searcher: Any, kw: Mapping[str, Any]) -> Iterator[tuple[int, dict]]:
+    """(document number, stored fields) of each document whoosh's ``searcher.documents(**kw)`` finds, in its order.
+
+    Per segment: the postings of the key with the fewest documents, each candidate checked for the other keys –
+    against its stored fields (the terms whoosh makes of the stored value: ``field.index``), or against the key's
+    postings when the field is not stored.
+    """
+    schema = searcher.schema
+    terms = [(name, schema[name].to_bytes(value)) for name, value in kw.items()]
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if not all(term in reader for term in terms):
+            continue
+        first, *others = sorted(terms, key=lambda term: reader.doc_frequency(*term))
+        for docnum in reader.postings(*first).all_ids():
+            fields = reader.stored_fields(docnum)
+            if all(_has_term(reader, schema[name], docnum, fields, (name, text)) for name, text in others):
+                yield docnum + offset, fields
+
+
+def _has_term(reader: Any, field: Any, docnum: int, fields: Mapping[str, Any], term: tuple[str, bytes]) -> bool:
+    name, text = term
+    if field.stored:
+        value = fields.get(name)
+        return value is not None and any(indexed == text for indexed, *_ in field.index(value))
+    postings = reader.postings(name, text)
+    postings.skip_to(docnum)
+    return postings.is_active() and postings.id() == docnum
+
+
+class _Lent:
+    """One searcher of a :class:`SearcherPool`, its index generation and how many open leases share it."""
+
+    __slots__ = ("searcher", "generation", "leases", "thread")
+
+    def __init__(self, searcher: Any, generation: int, thread: int) -> None:
+        self.searcher, self.generation, self.leases, self.thread = searcher, generation, 0, thread
+
+
+class SearcherPool:
+    """The searchers of one whoosh index in this process: lent per thread, kept per index generation."""
+
+    def __init__(self, index: Any, idle: int = IDLE_SEARCHERS) -> None:
+        self._index = index
+        self._idle_max = idle
+        self._lock = threading.RLock()  # re-entrant: a lease dropped by the garbage collector may return inside
+        self._idle: list[_Lent] = []
+        self._lent: dict[int, _Lent] = {}  # thread → the searcher its open lookups share
+        self._newest = -1
+        self._closed = False
+
+    def lend(self) -> "ReusedSearcher":
+        generation = self._index.latest_generation()
+        thread = threading.get_ident()
+        stale: list[_Lent] = []
+        with self._lock:
+            self._newest = max(self._newest, generation)
+            lent = self._lent.get(thread)
+            if lent is None or lent.generation != generation:
+                stale = [s for s in self._idle if s.generation != generation]
+                self._idle = [s for s in self._idle if s.generation == generation]
+                lent = self._idle.pop() if self._idle else None
+            if lent is not None:
+                lent.thread = thread
+                lent.leases += 1
+                self._lent[thread] = lent
+        for old in stale:
+            old.searcher.close()
+        if lent is None:  # opened outside the lock: other threads need not wait for it
+            lent = _Lent(rarest_term_searcher(self._index), generation, thread)  # at least this generation
+            lent.leases = 1
+            with self._lock:
+                self._lent[thread] = lent
+        return ReusedSearcher(self, lent)
+
+    def give_back(self, lent: _Lent) -> None:
+        with self._lock:
+            lent.leases -= 1
+            if lent.leases:
+                return
+            if self._lent.get(lent.thread) is lent:
+                del self._lent[lent.thread]
+            keep = not self._closed and lent.generation >= self._newest and len(self._idle) < self._idle_max
+            if keep:
+                self._idle.append(lent)
+        if not keep:
+            lent.searcher.close()
+
+    def close(self) -> None:
+        """Close the idle searchers; lent ones close when they are given back."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for lent in idle:
+            lent.searcher.close()
+
+
+class ReusedSearcher:
+    """A lease of a pooled whoosh searcher, used as whoosh's searcher; ``close()`` gives it back to the pool."""
+
+    def __init__(self, pool: SearcherPool, lent: _Lent) -> None:
+        self._pool = pool
+        self._lent: _Lent | None = lent
+
+    def __getattr__(self, name: str) -> Any:
+        lent = self.__dict__.get("_lent")
+        if lent is None:
+            raise ReaderClosed(f"the searcher was given back (asked for {name!r})")
+        return getattr(lent.searcher, name)
+
+    def __enter__(self) -> "ReusedSearcher":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        lent, self._lent = self._lent, None
+        if lent is not None:
+            self._pool.give_back(lent)
+
+
+class RarestTermSearcher(Searcher):
+    """whoosh's searcher, whose lookups by several keys start from the rarest (:func:`matching_documents`).
+
+    whoosh's ``document()`` asks ``documents()``.
+    """
+
+    def documents(self, **kw: Any) -> Iterator[dict]:
+        if len(kw) < 2:
+            return super().documents(**kw)
+        return (fields for _docnum, fields in matching_documents(self, kw))
+
+    def document_numbers(self, **kw: Any) -> Iterator[int]:
+        if len(kw) < 2:
+            return super().document_numbers(**kw)
+        return (docnum for docnum, _fields in matching_documents(self, kw))
+
+    def document_number(self, **kw: Any) -> int | None:
+        if len(kw) < 2:
+            return super().document_number(**kw)
+        return next(self.document_numbers(**kw), None)
+
+
+def rarest_term_searcher(index: Any) -> RarestTermSearcher:
+    """What whoosh's ``FileIndex.searcher()`` opens, as a :class:`RarestTermSearcher`."""
+    return RarestTermSearcher(index.reader(), fromindex=index)
+
+
+class ReusingIndex:
+    """One of moin's whoosh indexes whose ``searcher()`` lends a pooled searcher; everything else is the index's."""
+
+    def __init__(self, index: Any) -> None:
+        self.wrapped_index = index
+        self.pool = SearcherPool(index)
+
+    def searcher(self, **kwargs: Any):
+        if kwargs:  # a weighting or a reader of its own: whoosh's
+            return self.wrapped_index.searcher(**kwargs)
+        return self.pool.lend()
+
+    def close(self) -> None:
+        self.pool.close()
+        self.wrapped_index.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped_index, name)
+
+    def __repr__(self) -> str:
+        return f"ReusingIndex({self.wrapped_index!r})"
+
+
+def searcher_reuse_wanted(cfg: Any) -> bool:
+    """``gaa_reuse_searchers`` (default on), unless the environment says ``PARTNERWIKI_REUSE_SEARCHERS=0``."""
+    return bool(getattr(cfg, "gaa_reuse_searchers", True)) and os.environ.get(REUSE_SEARCHERS_ENV, "1") != "0"
+
+
+def reuse_searchers(app: Flask) -> None:
+    """Put a :class:`ReusingIndex` under each of moin's indexes in ``app`` (if wanted); must run before
+    ``index_writers.install``, so that the waiting writers stay outermost."""
+    indexer = getattr(app, "storage", None)  # moin's IndexingMiddleware (not there for some moin commands)
+    if indexer is None or getattr(indexer, "gaa_reused_searchers", False) or not searcher_reuse_wanted(app.cfg):
+        return
+    wrap_indexes(indexer, lambda ix: ix if isinstance(ix, ReusingIndex) else ReusingIndex(ix))
+    indexer.gaa_reused_searchers = True
 
 
 # --- search results: the count of readable hits ----------------------------------------------------------------

@@ -4,7 +4,8 @@ Writing one revision through moin's ``Item.store_revision`` costs 65–107 ms he
 it whoosh commits (three indexes) per revision.  :func:`store_pages` performs the same steps as
 moin's ``store_revision`` for many pages (:func:`~moin_gaa.core.moin_internals.store_unindexed`)
 and then writes the index documents – built by moin's own ``backend_to_index`` – with one commit per
-index (:func:`~moin_gaa.core.moin_internals.index_stored`), and our catalog with one more.  Loading
+index (:func:`~moin_gaa.core.moin_internals.index_stored`), and our catalog with one more; the pages' current
+items are looked up first, all with one searcher (:func:`~moin_gaa.core.moin_internals.current_items`).  Loading
 seed pages, role groups and benchmark data goes through it.
 """
 
@@ -35,7 +36,7 @@ from moin.constants.keys import (
 )
 from moin.utils.names import split_fqname
 
-from moin_gaa.core.moin_internals import index_searcher, index_stored, store_unindexed
+from moin_gaa.core.moin_internals import current_items, index_searcher, index_stored, store_unindexed
 from moin_gaa.core.records import RECORD_FIELDS, RECORD_TYPE, Record, record_from_meta
 
 log = logging.getLogger(__name__)
@@ -126,13 +127,14 @@ def store_pages(
     app = app or current_app
     indexer = app.storage
     pages = list(pages)
+    fqnames = [split_fqname(spec.name) for spec in pages]
+    items = current_items(indexer, [fqname.query for fqname in fqnames])  # one lookup pass, one searcher
     result = StoreResult()
     stored_records: list[Record] = []
+    no_records: list[str] = []  # itemids of updated pages that stopped being records
     indexed: list[tuple[dict[str, Any], str, str, bool]] = []  # (meta, indexable content, backend, new item?)
-    for done, spec in enumerate(pages, 1):
+    for done, (spec, fqname, item) in enumerate(zip(pages, fqnames, items), 1):
         data = spec.text.encode("utf-8")
-        fqname = split_fqname(spec.name)
-        item = indexer.get_item(**fqname.query)
         current = item[CURRENT] if item else None
         if current is not None:
             current_data = current.data.read()
@@ -164,21 +166,13 @@ def store_pages(
         record = record_from_meta(meta, _text_of(meta, data))
         if record is not None:
             stored_records.append(record)
+        elif current is not None:
+            no_records.append(item.itemid)
         if progress:
             progress(done, len(pages))
     if result.created or result.updated:
         index_stored(indexer, indexed, INDEX_LOCK_TIMEOUT)
         catalog = app.extensions["gaa"].catalog
         catalog.upsert(stored_records, new_itemids=[meta[ITEMID] for meta, _c, _b, is_new in indexed if is_new])
-        # a page that stopped being a record must leave the catalog too
-        catalog.delete(_itemids_of(indexer, result.updated, exclude={r.itemid for r in stored_records}))
+        catalog.delete(no_records)  # a page that stopped being a record must leave the catalog too
     return result
-
-
-def _itemids_of(indexer, names: list[str], exclude: set[str]) -> list[str]:
-    itemids = []
-    for name in names:
-        item = indexer.get_item(**split_fqname(name).query)
-        if item and item.itemid not in exclude:
-            itemids.append(item.itemid)
-    return itemids

@@ -15,7 +15,7 @@ from flask import g as flaskg
 from moin.app import create_app_ext
 from whoosh.index import EmptyIndexError
 
-from moin_gaa.core import attachments, index_writers, text_input
+from moin_gaa.core import attachments, index_writers, moin_internals, text_input
 from moin_gaa.core import notification_mail, signals  # noqa: F401 – they register moin's signal receivers on import
 from moin_gaa.core.app_state import PartnerWiki
 from moin_gaa.core.catalog import Catalog
@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
     # flask_theme fills its list of themes on first use, unguarded: a fresh server's threads answered 500
     # („Theme 'partnerwiki' was not found“) while one of them was filling it.  Filled before any request.
     app.theme_manager.refresh()
+    moin_internals.reuse_searchers(app)  # pooled searchers per index generation (stands in for moin 6973e729)
     index_writers.install(app)  # moin's index writers wait for a held lock (stands in for moin b95eb5e9)
     security_headers.install(app)  # CSP and co.; trusting one https proxy
     csrf.install(app)  # origin proof + token before every unsafe request, ahead of moin's own set-up
