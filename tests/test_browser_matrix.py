@@ -49,7 +49,7 @@ def base_url(tmp_path_factory):
 
 
 @pytest.fixture
-def context(browser):
+def context(browser):  # noqa: F811
     context = browser.new_context(locale="de-DE")
     yield context
     context.close()
@@ -103,7 +103,7 @@ def test_keyboard_only(context, base_url):
     expect(page.locator("#werkzeugliste")).to_contain_text("1 Werkzeug")
 
 
-def test_works_without_javascript(browser, base_url):
+def test_works_without_javascript(browser, base_url):  # noqa: F811
     context = browser.new_context(locale="de-DE", java_script_enabled=False)
     page = context.new_page()
     page.goto(base_url + f"/Matrix?q={WORD}")
@@ -141,7 +141,7 @@ def check_page(page, url: str, shown: list[str]) -> None:
     assert missing == [], f"{url}: the payload is not on the page as text (so the check above saw nothing): {missing}"
 
 
-def test_xss_vectors_in_a_proposal_stay_text_for_the_proposer_and_the_moderation(browser, base_url):
+def test_xss_vectors_in_a_proposal_stay_text_for_the_proposer_and_the_moderation(browser, base_url):  # noqa: F811
     """A registered user proposes a tool full of payloads; the proposer and the moderation (who sees
     proposals in the matrix with status=alle) open the pages that render it: each payload is there as
     text, none became an element or an attribute (the CSP would stop inline script anyway, so a dialog
@@ -186,3 +186,76 @@ def test_xss_vectors_in_a_proposal_stay_text_for_the_proposer_and_the_moderation
     check_page(page, base_url + "/+gaa/werkzeugkiste/pruefen", [TITLE])  # the moderation's queue
     moderation.close()
     assert fired == []
+
+
+# The grid of Handlungsempfehlungen × Lebensphasen in its layout (table / blocks) and whether anything of it sticks
+# out of its region or makes the region scroll.
+GRID_LAYOUT = """selector => {
+    const table = document.querySelector(selector);
+    const region = table.closest('[role=region]');
+    const limit = region.getBoundingClientRect().right + 0.5;
+    const out = [...table.querySelectorAll('caption, tbody *, thead th')]
+        .filter(el => el.getBoundingClientRect().right > limit && getComputedStyle(el).position !== 'absolute')
+        .filter(el => !el.closest('thead') || getComputedStyle(table).display === 'table')
+        .map(el => `${el.tagName}: ${el.innerText.slice(0, 40)}`);
+    return {
+        display: getComputedStyle(table).display,
+        scrolls: region.scrollWidth > region.clientWidth + 1 || document.documentElement.scrollWidth > innerWidth,
+        out,
+        headers: [...table.querySelectorAll('thead th')].map(th => th.getBoundingClientRect().right <= limit),
+        phaseLabels: [...table.querySelectorAll('tbody tr:first-child .gaa-cell-phase')]
+            .filter(el => el.getBoundingClientRect().width > 0).map(el => el.innerText),
+    };
+}"""
+GRIDS = [("/Matrix", "#gaa-matrix table.gaa-matrix"), ("/Kommunen/Stadt Dormagen", "table.gaa-coverage"),
+         ("/Partnerverzeichnis", "table.gaa-heatmap")]
+PHASES = ["Rund um die Geburt", "Familie / frühe Kindheit", "Kita", "Grundschule", "weiterführende Schule",
+          "Übergang Ausbildung & Beruf"]
+
+
+@pytest.mark.parametrize("path, selector", GRIDS, ids=["Matrix", "Abdeckung", "Heatmap"])
+def test_the_grids_fit_at_1280_px_with_all_six_life_phases(browser, base_url, path, selector):  # noqa: F811
+    """Regression: the 6th life phase and the profile's coverage were cut off in a sideways-scrolling box."""
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(base_url + path)
+    layout = page.evaluate(GRID_LAYOUT, selector)
+    assert layout["display"] == "table" and layout["headers"] == [True] * 7, layout
+    assert layout["out"] == [] and not layout["scrolls"], layout
+    assert layout["phaseLabels"] == []  # the column headers name the phases
+    context.close()
+
+
+@pytest.mark.parametrize("path, selector", GRIDS, ids=["Matrix", "Abdeckung", "Heatmap"])
+def test_on_a_phone_each_recommendation_is_a_block_listing_the_life_phases(browser, base_url, path, selector):  # noqa: F811
+    context = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + path)
+    layout = page.evaluate(GRID_LAYOUT, selector)
+    assert layout["display"] == "block" and layout["phaseLabels"] == PHASES, layout
+    assert layout["out"] == [] and not layout["scrolls"], layout
+    # the column headers are still there for screen readers
+    assert page.locator(selector).get_by_role("columnheader", name="Kita").count() == 1
+    context.close()
+
+
+def test_on_a_phone_a_cell_is_opened_by_keyboard_without_javascript(browser, base_url):  # noqa: F811
+    context = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + f"/Matrix?q={WORD}")
+    target = re.compile("2 Werkzeuge für Beteiligung .* Kita")
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        label = page.evaluate("document.activeElement.matches('a.gaa-cell-link') ? document.activeElement.innerText : ''")
+        if target.search(label.replace("\n", " ")):
+            break
+    else:
+        pytest.fail("the cell link was never reached with Tab")
+    block = page.evaluate("document.activeElement.closest('tr').querySelector('th').innerText")
+    assert block.startswith("Beteiligung")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "lebensphase=kita" in page.url and "empfehlung=beteiligung" in page.url
+    expect(page.locator(".gaa-cell-list .gaa-tool h3 a")).to_have_text(["Quokka Leitfaden Kita", "Quokka Checkliste Kita"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
