@@ -86,10 +86,9 @@ def test_click_a_cell_filter_and_share_the_url(context, base_url):
     assert "art=checkliste" in href and f"q={WORD}" in href and "lebensphase=kita" in href
 
 
-def test_keyboard_only(context, base_url):
-    page = context.new_page()
-    page.goto(base_url + f"/Matrix?q={WORD}")
-    target = re.compile("1 Werkzeug für Interdisziplinäre .* Grundschule")
+def tab_to_cell(page, name: str) -> None:
+    """Press Tab until the matrix cell link whose text matches ``name`` has the focus."""
+    target = re.compile(name)
     for _ in range(200):
         page.keyboard.press("Tab")
         label = page.evaluate("document.activeElement.matches('a.gaa-cell-link') ? document.activeElement.innerText : ''")
@@ -97,6 +96,12 @@ def test_keyboard_only(context, base_url):
             break
     else:
         pytest.fail("the cell link was never reached with Tab")
+
+
+def test_keyboard_only(context, base_url):
+    page = context.new_page()
+    page.goto(base_url + f"/Matrix?q={WORD}")
+    tab_to_cell(page, "1 Werkzeug für Interdisziplinäre .* Grundschule")
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     page.keyboard.press("Enter")
     expect(page.locator("#werkzeugliste")).to_be_focused()
@@ -243,14 +248,7 @@ def test_on_a_phone_a_cell_is_opened_by_keyboard_without_javascript(browser, bas
     context = browser.new_context(locale="de-DE", viewport={"width": 360, "height": 740}, java_script_enabled=False)
     page = context.new_page()
     page.goto(base_url + f"/Matrix?q={WORD}")
-    target = re.compile("2 Werkzeuge für Beteiligung .* Kita")
-    for _ in range(200):
-        page.keyboard.press("Tab")
-        label = page.evaluate("document.activeElement.matches('a.gaa-cell-link') ? document.activeElement.innerText : ''")
-        if target.search(label.replace("\n", " ")):
-            break
-    else:
-        pytest.fail("the cell link was never reached with Tab")
+    tab_to_cell(page, "2 Werkzeuge für Beteiligung .* Kita")
     block = page.evaluate("document.activeElement.closest('tr').querySelector('th').innerText")
     assert block.startswith("Beteiligung")
     with page.expect_navigation():
