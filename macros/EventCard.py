@@ -1,7 +1,9 @@
 """EventCard – the details of a Termin on its page (``Termine/<…>``): when, where, series, status.
 
-No arguments: it shows the page it stands on.  A broken event shows a German message here and
-is left out of feeds.
+No arguments: it shows the page it stands on.  A series says its rule in German („jeden 2.
+Donnerstag im Monat, bis 30. Juni 2027“) with its next dates; „In meinen Kalender (.ics)“ gives
+the event as a file for one's own calendar.  A broken event shows a German message here and is
+left out of feeds.
 
 Usage:
     <<EventCard>>
@@ -15,21 +17,16 @@ from flask import g as flaskg
 from flask import url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
-from moin_gaa.calendars.events import (
-    EVENT_TYPE,
-    RECURRENCE_LABELS,
-    STATUS_LABELS,
-    EventError,
-    event_from_fields,
-    parse_value,
-)
-from moin_gaa.calendars.occurrences import Occurrence, occurrences, when
-from moin_gaa.core.german_dates import day
+from moin_gaa.calendars.events import EVENT_TYPE, STATUS_LABELS, EventError, event_from_fields, parse_value
+from moin_gaa.calendars.occurrences import Occurrence, occurrences, weekday_day, when
+from moin_gaa.calendars.rule_text import rule_text
 from moin_gaa.core.items import current
 
 from ._args import current_item_name
 from ._html import E
 from ._tools_html import item_url
+
+UPCOMING = 4  # the next dates of a series shown on its card
 
 
 def _row(label, *value):
@@ -47,17 +44,20 @@ class Macro(MacroBlockBase):
         except EventError as e:
             return fail_message(" ".join(e.errors.values()) + " Er erscheint in keinem Kalender-Feed.", alternative)
         today = date.today()
-        upcoming = occurrences(event, today, today + timedelta(days=400))[:1] if event.rrule else []
-        rows = [_row("Wann", when(Occurrence(event, event.start_value(), event.end_value())))]
-        if upcoming:
-            rows.append(_row("Nächster Termin", when(upcoming[0])))
-        if event.wiederholung:
-            rows.append(_row("Wiederholung", RECURRENCE_LABELS[event.wiederholung], E("br"), E("code", event.rrule)))
+        first = when(Occurrence(event, event.start_value(), event.end_value()))
+        rows = [_row("Erster Termin" if event.rrule else "Wann", first)]
+        if event.rrule:
+            rows.append(_row("Wiederholung", rule_text(event.rrule, event.start_value(), event.tz)))
+            upcoming = occurrences(event, today, today + timedelta(days=400))[:UPCOMING]
+            if upcoming:
+                rows.append(_row("Nächste Termine", E("ul", [
+                    E("li", when(o), E("em", " (verschoben)") if o.moved else None) for o in upcoming
+                ], class_="gaa-upcoming")))
         if event.ausfaelle:
-            rows.append(_row("Fällt aus am", ", ".join(day(date.fromisoformat(d)) for d in event.ausfaelle)))
+            rows.append(_row("Fällt aus am", ", ".join(weekday_day(date.fromisoformat(d)) for d in event.ausfaelle)))
         for moved in event.verschiebungen:
             new = Occurrence(event, *(parse_value(v, event.ganztaegig, event.tz) for v in (moved.start, moved.ende)))
-            rows.append(_row("Verschoben", f"{day(date.fromisoformat(moved.datum))} → {when(new)}"))
+            rows.append(_row("Verschoben", f"{weekday_day(date.fromisoformat(moved.datum))} → {when(new)}"))
         if event.ort:
             rows.append(_row("Ort", E("a", event.ort, href=event.ort, rel="nofollow noopener") if event.ort.startswith(("https://", "http://")) else event.ort))
         for label, value in (("Veranstalter", event.veranstalter), ("Kontakt", event.kontakt)):
@@ -68,7 +68,8 @@ class Macro(MacroBlockBase):
         for label, page in (("Tagesordnung", event.agenda), ("Protokoll", event.protokoll)):
             if page:
                 rows.append(_row(label, E("a", page, href=item_url(page))))
-        edit = None
+        links = [E("a", "In meinen Kalender (.ics)", href=url_for("gaa.event_ics", name=name), class_="gaa-button")]
         if flaskg.user.valid and flaskg.storage.may(name, "write"):
-            edit = E("p", E("a", "Termin bearbeiten", href=url_for("gaa.edit_event", name=name), class_="gaa-button"))
-        return E("section", E("dl", rows, class_="gaa-fields"), edit, class_="gaa-card", aria_label="Termin")
+            links += [" ", E("a", "Termin bearbeiten", href=url_for("gaa.edit_event", name=name), class_="gaa-button")]
+        return E("section", E("dl", rows, class_="gaa-fields"), E("p", links, class_="gaa-actions"), class_="gaa-card",
+                 aria_label="Termin")

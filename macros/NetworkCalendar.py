@@ -1,8 +1,10 @@
 """NetworkCalendar – the dates of a network calendar as a list and a month view, with feeds.
 
-Shows the coming dates (list view) or one month (``?ansicht=monat&monat=2026-12``), chosen in the
-page's query string (works without JavaScript), and the calendar's ICS feed with subscribe
-links for Outlook, Apple/Thunderbird (webcal) and Google Calendar.  A bad query parameter
+Shows the coming dates (list view, by month; a series once, with its rule in German and its next
+dates) or one month (``?ansicht=monat&monat=2026-12``: a grid with the times, and on small
+screens a list by day instead – both are in the page, CSS shows one), chosen in the page's query
+string (works without JavaScript), and the calendar's ICS feed with subscribe links for Outlook,
+Apple/Thunderbird (webcal) and Google Calendar.  A bad query parameter
 (a month outside FIRST_YEAR–LAST_YEAR, an unknown view, calendar, Land or kind) shows the
 default with a German message, and the page answers 400 (see moin_gaa.calendars.occurrences.mark_bad_query).
 
@@ -28,10 +30,18 @@ from flask import request, url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
 from moin_gaa.calendars.events import FIRST_YEAR, KIND_LABELS, LAST_YEAR, STATUS_LABELS
-from moin_gaa.calendars.occurrences import calendar_occurrences, mark_bad_query, when
+from moin_gaa.calendars.occurrences import (
+    calendar_occurrences,
+    hours,
+    mark_bad_query,
+    once_each,
+    weekday_day,
+    when,
+)
+from moin_gaa.calendars.rule_text import rule_text
 from moin_gaa.core.access import ReadRights, is_moderator
 from moin_gaa.core.app_state import partnerwiki
-from moin_gaa.core.german_dates import month_year, weekday_abbreviations
+from moin_gaa.core.german_dates import day_month, month_year, time_of, weekday_abbreviations
 from moin_gaa.core.text_input import ascii_digits
 from moin_gaa.discussions.groups import CALENDAR_PREFIX
 
@@ -56,7 +66,17 @@ def parse_month(raw: str) -> date:
     return date(int(m.group(1)), int(m.group(2)), 1)
 
 
-def entry(o, name):
+def _day_of(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def series_line(event, following):
+    """„jeden 2. Donnerstag im Monat – danach: 14.01., 11.02. (verschoben), 11.03.“"""
+    later = ", ".join(day_month(o.start) + (" (verschoben)" if o.moved else "") for o in following)
+    return rule_text(event.rrule, event.start_value(), event.tz) + (f" – danach: {later}" if later else "")
+
+
+def entry(o, name, following=()):
     status = o.event.status
     return E(
         "li",
@@ -66,6 +86,7 @@ def entry(o, name):
         f" · {o.event.ort}" if o.event.ort else None,
         E("strong", f" – {STATUS_LABELS[status]}", class_=f"gaa-status-{status}") if status != "bestaetigt" else None,
         E("em", " (verschoben)") if o.moved else None,
+        [E("br"), E("span", series_line(o.event, following), class_="gaa-series")] if o.event.rrule else None,
         class_="gaa-event" + (" gaa-cancelled" if status == "abgesagt" else ""),
     )
 
@@ -91,28 +112,62 @@ def subscribe(name: str):
 
 
 def list_view(found):
+    """The coming dates by month; a series once, at its next date, with its rule and the dates after it."""
     if not found:
         return E("p", "In diesem Zeitraum stehen keine Termine im Kalender.", class_="gaa-empty")
-    return E("ul", [entry(o, name) for o, name in found], class_="gaa-events")
+    months: dict[str, list] = {}
+    for item in once_each(found):
+        months.setdefault(month_year(_day_of(item.occurrence.start)), []).append(item)
+    return E("div", [
+        E("section", E("h4", label), E("ul", [entry(i.occurrence, i.name, i.following) for i in items], class_="gaa-events"))
+        for label, items in months.items()
+    ], class_="gaa-event-list")
+
+
+def _by_day(found) -> dict:
+    by_day: dict[date, list] = {}
+    for o, name in found:
+        by_day.setdefault(_day_of(o.start), []).append((o, name))
+    return by_day
+
+
+def _cell_item(o, name):
+    """One date in a cell of the month: its start time and title."""
+    start = E("span", time_of(o.start), class_="gaa-time") if isinstance(o.start, datetime) else None
+    return E("li", start, " " if start else None, E("a", o.event.titel, href=item_url(name)),
+             class_="gaa-cancelled" if o.event.status == "abgesagt" else None)
 
 
 def month_view(found, year: int, month: int):
-    by_day = {}
-    for o, name in found:
-        day = o.start if not isinstance(o.start, datetime) else o.start.date()
-        by_day.setdefault(day, []).append((o, name))
+    """The month as a grid (wide screens) and as a list by day (small screens; calendar.css shows one)."""
+    by_day = _by_day(found)
     weeks = []
     for week in month_grid.Calendar().monthdatescalendar(year, month):
         cells = []
         for day in week:
             items = by_day.get(day, [])
             cells.append(E("td", E("span", str(day.day), class_="gaa-day"),
-                           E("ul", [E("li", E("a", o.event.titel, href=item_url(n))) for o, n in items]) if items else None,
+                           E("ul", [_cell_item(o, n) for o, n in items]) if items else None,
                            class_="gaa-other-month" if day.month != month else None))
         weeks.append(E("tr", cells))
     heads = [E("th", d, scope="col") for d in weekday_abbreviations()]
-    return E("table", E("caption", month_year(date(year, month, 1))), E("thead", E("tr", heads)),
-             E("tbody", weeks), class_="gaa-month")
+    caption = month_year(date(year, month, 1))
+    grid = E("table", E("caption", caption), E("thead", E("tr", heads)), E("tbody", weeks), class_="gaa-month")
+    return [grid, agenda_view(by_day, caption, month)]
+
+
+def agenda_view(by_day, caption: str, month: int):
+    """The month's dates as a list by day: what small screens show instead of the grid."""
+    days = [(d, items) for d, items in sorted(by_day.items()) if d.month == month]
+    entries = [E("li", E("h5", weekday_day(d)), E("ul", [
+        E("li", E("span", hours(o) or "ganztägig", class_="gaa-time"), " ", E("a", o.event.titel, href=item_url(n)),
+          E("em", " (verschoben)") if o.moved else None,
+          E("strong", f" – {STATUS_LABELS[o.event.status]}") if o.event.status != "bestaetigt" else None)
+        for o, n in items
+    ])) for d, items in days]
+    body = E("ol", entries, class_="gaa-agenda-days") if entries else E(
+        "p", "In diesem Monat stehen keine Termine im Kalender.", class_="gaa-empty")
+    return E("section", E("h4", caption), body, class_="gaa-agenda", aria_label=f"Termine im {caption}")
 
 
 def filter_form(name: str, land: str, kind: str, view: str, month: str):
@@ -193,7 +248,7 @@ class Macro(MacroBlockBase):
                 next_link = page_link("Folgemonat »", ansicht="monat", monat=f"{after:%Y-%m}", **keep)
             nav = E("p", prev_link, " · " if prev_link else None, page_link("Liste", **keep),
                     " · " if next_link else None, next_link)
-            body = [nav, month_view(found, year, month)]
+            body = [nav, *month_view(found, year, month)]
         else:
             nav = E("p", page_link("Monatsansicht", ansicht="monat", **keep))
             body = [E("h3", f"Die nächsten Termine ({'alle Kalender' if name == 'alle' else name})"), nav, list_view(found)]

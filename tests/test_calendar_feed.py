@@ -6,6 +6,7 @@ from conftest import ADMIN, MODERATOR, acting_as, login, save_page
 from icalendar import Calendar
 
 from moin_gaa.calendars.events import event_from_input
+from moin_gaa.core.german_dates import weekday_abbreviations
 
 SOON = date.today() + timedelta(days=20)  # dates inside the feed window whenever the tests run
 
@@ -177,9 +178,10 @@ def test_moved_dates_are_edited_in_the_form(wiki, client):
     wrong = client.post("/+gaa/termin/bearbeiten/Termine/Verschiebetest",
                         data={**data, "verschiebungen": f"{start + timedelta(days=1):%d.%m.%Y} -> {moved_to:%d.%m.%Y}"})
     assert wrong.status_code == 400 and "findet die Reihe nicht statt" in wrong.get_data(as_text=True)
-    line = f"{second:%d.%m.%Y} -> {moved_to:%d.%m.%Y} 15:00-17:00"
-    assert client.post("/+gaa/termin/bearbeiten/Termine/Verschiebetest", data={**data, "verschiebungen": line}).status_code == 302
-    assert line.replace(">", "&gt;") in client.get("/+gaa/termin/bearbeiten/Termine/Verschiebetest").get_data(as_text=True)
+    row = {f"neu-{second}-datum": moved_to.isoformat(), f"neu-{second}-start": "15:00", f"neu-{second}-ende": "17:00"}
+    assert client.post("/+gaa/termin/bearbeiten/Termine/Verschiebetest", data={**data, **row}).status_code == 302
+    form = client.get("/+gaa/termin/bearbeiten/Termine/Verschiebetest").get_data(as_text=True)
+    assert f'name="neu-{second}-datum" value="{moved_to}"' in form and f'name="neu-{second}-start" value="15:00"' in form
     ics = client.get("/+gaa/calendar/sh.ics").get_data(as_text=True)
     assert f"RECURRENCE-ID;TZID=Europe/Berlin:{second:%Y%m%d}T100000" in ics
     assert f"DTSTART;TZID=Europe/Berlin:{moved_to:%Y%m%d}T150000" in ics
@@ -196,5 +198,8 @@ def test_the_event_card_shows_moved_dates_in_german(wiki, client):
     with acting_as(wiki, ADMIN):
         save_page("Termine/Kartentest", "<<EventCard>>\n", gaa_type="termin", gaa_fields=event.fields())
     page = client.get("/Termine/Kartentest").get_data(as_text=True)
-    assert f"{start:%d.%m.%Y}, 10:00–12:00 Uhr" in page
-    assert f"{second:%d.%m.%Y} → {moved_to:%d.%m.%Y}, 15:00–17:00 Uhr" in page  # was „… → JJJJ-MM-TT, 15:00 Uhr“
+    weekday = weekday_abbreviations()
+    assert f"{weekday[start.weekday()]}, {start:%d.%m.%Y}, 10:00–12:00 Uhr" in page
+    # was „… → JJJJ-MM-TT, 15:00 Uhr“
+    assert (f"{weekday[second.weekday()]}, {second:%d.%m.%Y} → {weekday[moved_to.weekday()]}, {moved_to:%d.%m.%Y}, "
+            "15:00–17:00 Uhr") in page

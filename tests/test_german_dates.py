@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from moin_gaa.calendars.events import event_from_input, moved_lines, parse_date
+from moin_gaa.calendars.events import Override, event_from_input, parse_date
 from moin_gaa.calendars.occurrences import Occurrence, when
 from moin_gaa.core.german_dates import (
     day, day_month, day_time, month_year, parse_day, time_of, weekday_abbreviations,
@@ -66,16 +66,16 @@ def test_the_event_range_check_stays_with_the_event():
 
 def test_when_and_the_form_lines_of_an_event():
     timed = Occurrence(None, datetime(2026, 12, 10, 14, 0, tzinfo=BERLIN), datetime(2026, 12, 10, 16, 0, tzinfo=BERLIN))
-    assert when(timed) == "10.12.2026, 14:00–16:00 Uhr"
+    assert when(timed) == "Do, 10.12.2026, 14:00–16:00 Uhr"
     overnight = Occurrence(None, datetime(2026, 12, 10, 20, 0), datetime(2026, 12, 11, 2, 0))
-    assert when(overnight) == "10.12.2026, 20:00 – 11.12.2026, 02:00 Uhr"
-    assert when(Occurrence(None, date(2026, 12, 10), date(2026, 12, 11))) == "10.12.2026 – 11.12.2026 (ganztägig)"
-    assert when(Occurrence(None, date(2026, 12, 10), date(2026, 12, 10))) == "10.12.2026 (ganztägig)"
+    assert when(overnight) == "Do, 10.12.2026, 20:00 – Fr, 11.12.2026, 02:00 Uhr"
+    assert when(Occurrence(None, date(2026, 12, 10), date(2026, 12, 11))) == "Do, 10.12.2026 – Fr, 11.12.2026 (ganztägig)"
+    assert when(Occurrence(None, date(2026, 12, 10), date(2026, 12, 10))) == "Do, 10.12.2026 (ganztägig)"
     event = event_from_input(
         {"titel": "Reihe", "startdatum": "07.01.2026", "startzeit": "09:30", "endzeit": "11:00",
          "wiederholung": "woechentlich", "verschiebungen": "14.01.2026 -> 15.01.2026"}
     )
-    assert moved_lines(event) == "14.01.2026 -> 15.01.2026 09:30-11:00"
+    assert event.verschiebungen == (Override("2026-01-14", "2026-01-15T09:30:00", "2026-01-15T11:00:00"),)
 
 
 def test_day_month_for_a_season_chart():

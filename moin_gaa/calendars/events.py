@@ -2,9 +2,11 @@
 
 An event is a record (``gaa_type = "termin"``) under ``Termine/<…>``.  Times are wall-clock
 times in the event's time zone (default Europe/Berlin), so summer and winter dates never shift;
-all-day events are plain dates.  Recurrence is one RRULE (weekly, monthly by weekday such as
-„jeden 2. Mittwoch“, yearly, or a custom rule), with cancelled dates (EXDATE) and moved single
-dates (overrides, RECURRENCE-ID in ICS).
+all-day events are plain dates.  Recurrence is one RRULE, chosen in words in the form (see
+:mod:`moin_gaa.calendars.recurrence`: weekly on weekdays, every n weeks, monthly on the n-th or
+last weekday or on a day, yearly; ending on a date or after n dates) or – moderators, imports –
+written as a custom rule; with cancelled dates (EXDATE) and moved single dates (overrides,
+RECURRENCE-ID in ICS).  Every page says the rule in German (:mod:`moin_gaa.calendars.rule_text`).
 """
 
 from __future__ import annotations
@@ -19,21 +21,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
+from moin_gaa.calendars.recurrence import (
+    REPETITION_LABELS,
+    Repetition,
+    build_rule,
+    monthly_by_weekday,  # noqa: F401 – part of the events' interface (tests and scripts import it from here)
+    nth_weekday,
+)
+from moin_gaa.calendars.rule_text import WEEKDAYS, month_name, weekday_name
 from moin_gaa.core.field_errors import FieldErrors
-from moin_gaa.core.german_dates import day, parse_day, time_of
+from moin_gaa.core.german_dates import day, parse_day
 from moin_gaa.core.text_input import clean_text, form_value, input_problems, normalise_name
 
 EVENT_TYPE = "termin"
 EVENT_PREFIX = "Termine/"
 DEFAULT_TZ = "Europe/Berlin"
 STATUS_LABELS = {"bestaetigt": "bestätigt", "vorlaeufig": "vorläufig", "abgesagt": "abgesagt"}
-RECURRENCE_LABELS = {
-    "": "keine",
-    "woechentlich": "wöchentlich",
-    "monatlich": "monatlich am gleichen Wochentag (z. B. jeden 2. Mittwoch)",
-    "jaehrlich": "jährlich",
-    "eigene": "eigene Regel (RRULE)",
-}
 KIND_LABELS = {
     "netzwerktreffen": "Netzwerktreffen",
     "kooperationstreffen": "Kooperationstreffen",
@@ -42,11 +45,13 @@ KIND_LABELS = {
     "online": "Online-Veranstaltung",
     "sonstiges": "Sonstiges",
 }
-WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-# „11.03.2026 -> 18.03.2026 18:00-20:00“ (times optional: the series' times are kept)
+# „11.03.2026 -> 18.03.2026 18:00-20:00“ (times optional: the series' times are kept; without an end
+# time the date lasts as long as the series' dates)
 UTC_UNTIL = re.compile(r"UNTIL=\d{8}T\d{6}Z")
-MOVED_LINE = re.compile(r"^(\S+)\s*(?:->|→)\s*(\S+)(?:\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2}))?$")
+MOVED_LINE = re.compile(r"^(\S+)\s*(?:->|→)\s*(\S+)(?:\s+(\d{1,2}:\d{2})(?:\s*[-–]\s*(\d{1,2}:\d{2}))?)?$")
 MAX_DURATION = timedelta(days=31)
+# The fields of the repetition: a problem in one of them makes the rule unusable for further checks.
+RULE_FIELDS = ("rrule", "wiederholung", "wochentage", "intervall", "ende_datum", "anzahl")
 
 # Dates (start, end, cancelled and moved dates, a rule's UNTIL) lie in these years.
 FIRST_YEAR, LAST_YEAR = 1900, 2200
@@ -161,26 +166,6 @@ def parse_time(raw: str) -> time:
         return time.fromisoformat(raw if len(raw) > 2 else raw + ":00")
     except ValueError as e:
         raise ValueError(f"„{raw}“ ist keine gültige Uhrzeit (HH:MM).") from e
-
-
-def monthly_by_weekday(start: date) -> str:
-    """„jeden n. <Wochentag>“ of the start date; the last one of a month becomes ``-1``."""
-    nth = (start.day - 1) // 7 + 1
-    if (start + timedelta(days=7)).month != start.month and nth >= 4:
-        nth = -1
-    return f"FREQ=MONTHLY;BYDAY={nth}{WEEKDAYS[start.weekday()]}"
-
-
-def rule_for(kind: str, start: date, custom: str) -> str:
-    if kind == "woechentlich":
-        return f"FREQ=WEEKLY;BYDAY={WEEKDAYS[start.weekday()]}"
-    if kind == "monatlich":
-        return monthly_by_weekday(start)
-    if kind == "jaehrlich":
-        return "FREQ=YEARLY"
-    if kind == "eigene":
-        return custom
-    return ""
 
 
 def series_starts(
@@ -338,12 +323,19 @@ def _checked_texts(data: Mapping[str, Any], errors: dict[str, str]) -> dict[str,
     return texts
 
 
-def _checked_zone(data: Mapping[str, Any], zone: str, errors: dict[str, str]) -> tuple[str, ZoneInfo | None]:
+def _checked_zone(
+    data: Mapping[str, Any], zone: str, fixed_zone: str | None, errors: dict[str, str]
+) -> tuple[str, ZoneInfo | None]:
     """The time zone's name and zone (None if unusable).
 
     A form always sends the field: empty there is a mistake; data without it (scripts, seeds) means Berlin.
+    ``fixed_zone`` (people who may not choose a zone): that zone; a different one sent is refused.
     """
-    zone = zone if "zeitzone" in data else DEFAULT_TZ
+    if fixed_zone is not None:
+        if "zeitzone" in data and zone != fixed_zone:
+            errors["zeitzone"] = f"Die Zeitzone legt die Moderation fest – dieser Termin bleibt in {fixed_zone}."
+        zone = fixed_zone
+    zone = zone if "zeitzone" in data or fixed_zone is not None else DEFAULT_TZ
     if not zone:
         errors["zeitzone"] = "Bitte eine Zeitzone angeben (z. B. Europe/Berlin)."
     elif "zeitzone" not in errors:
@@ -354,62 +346,126 @@ def _checked_zone(data: Mapping[str, Any], zone: str, errors: dict[str, str]) ->
     return zone, None
 
 
+def _checked_day(data: Mapping[str, Any], key: str, errors: dict[str, str]) -> date | None:
+    """The date in field ``key`` (TT.MM.JJJJ or ISO, as ``type=date`` sends it); None if empty or unusable."""
+    raw = form_value(data.get(key), 20)
+    try:
+        return parse_date(raw) if raw else None
+    except ValueError as e:
+        errors[key] = str(e)
+        return None
+
+
+def _checked_clock(data: Mapping[str, Any], key: str, default: str, errors: dict[str, str]) -> time | None:
+    try:
+        return parse_time(form_value(data.get(key), 8) or default)
+    except ValueError as e:
+        errors[key] = str(e)
+        return None
+
+
 def _checked_span(
     data: Mapping[str, Any], all_day: bool, errors: dict[str, str]
 ) -> tuple[date | None, date | datetime | None, date | datetime | None]:
-    """(start day, start, end) from ``startdatum``/``enddatum`` and ``startzeit``/``endzeit``; None where unusable."""
-    try:
-        start_day = parse_date(form_value(data.get("startdatum"), 20))
-    except ValueError as e:
-        errors["startdatum"] = str(e)
-        start_day = None
-    end_raw = form_value(data.get("enddatum"), 20)
-    try:
-        end_day = parse_date(end_raw) if end_raw else start_day
-    except ValueError as e:
-        errors["enddatum"] = str(e)
-        end_day = None
-    if not (start_day and end_day):
-        return start_day, None, None
-    if all_day:
+    """(start day, start, end) from ``startdatum``/``enddatum`` and ``startzeit``/``endzeit``; None where unusable.
+
+    An end before the start is found with every other problem: by the days alone if a time is unusable.
+    """
+    start_day = _checked_day(data, "startdatum", errors)
+    if start_day is None and "startdatum" not in errors:
+        errors["startdatum"] = "Bitte das Datum des Beginns angeben."
+    end_day = _checked_day(data, "enddatum", errors) or (None if "enddatum" in errors else start_day)
+    start = end = None
+    if start_day and end_day and all_day:
         start, end = start_day, end_day
-    else:
+    elif start_day and end_day:
         start_time = form_value(data.get("startzeit"), 8)
-        start = None
-        try:
-            start = datetime.combine(start_day, parse_time(start_time or "00:00"))
-            end = datetime.combine(end_day, parse_time(form_value(data.get("endzeit"), 8) or start_time or "00:00"))
-        except ValueError as e:
-            errors["startzeit"] = str(e)
-            return start_day, start, None
-    if end < start:
+        first = _checked_clock(data, "startzeit", "00:00", errors)
+        last = _checked_clock(data, "endzeit", start_time if first else "00:00", errors)
+        start = datetime.combine(start_day, first) if first else None
+        end = datetime.combine(end_day, last) if last else None
+    if start_day and end_day and (end_day < start_day or (start and end and end < start)):
         errors["enddatum"] = "Das Ende liegt vor dem Beginn."
-    elif end - start > MAX_DURATION:
+    elif start is not None and end is not None and end - start > MAX_DURATION:
         errors["enddatum"] = "Ein Termin darf höchstens 31 Tage dauern – für Reihen gibt es die Wiederholung."
     return start_day, start, end
 
 
+def _checked_repetition(
+    data: Mapping[str, Any], kind: str, start_day: date | None, errors: dict[str, str]
+) -> Repetition:
+    """The form's repetition: weekdays and week interval (weekly), the end (``ende_datum`` – the last day – or
+    ``anzahl`` of dates, or neither), each checked against the start date; a kind not fitting the start is refused."""
+    raw_days = data.get("wochentage") or ()
+    days = tuple(form_value(d, 2) for d in ([raw_days] if isinstance(raw_days, str) else raw_days) if form_value(d, 2))
+    interval = form_value(data.get("intervall"), 7) or "1"
+    if kind == "woechentlich":
+        if any(d not in WEEKDAYS for d in days):
+            errors["wochentage"] = "Bitte Wochentage aus Montag bis Sonntag wählen."
+        elif days and start_day and WEEKDAYS[start_day.weekday()] not in days:
+            weekday = weekday_name(start_day.weekday())
+            errors["wochentage"] = (f"Der Beginn ({day(start_day)}) ist ein {weekday}: bitte {weekday} ankreuzen "
+                                    "oder als Beginn den ersten Termin der Reihe wählen.")
+        if not _number_in(interval, 1, MAX_INTERVAL):
+            errors["intervall"] = f"Bitte eine Zahl von 1 bis {MAX_INTERVAL} angeben (1 = jede Woche)."
+    if kind == "monatlich-vierter" and start_day and nth_weekday(start_day) != 4:
+        weekday, month = weekday_name(start_day.weekday()), month_name(start_day.month)
+        errors["wiederholung"] = (f"Der {day(start_day)} ist nicht der 4. {weekday} im {month} – für „monatlich "
+                                  f"am 4. {weekday}“ bitte als Beginn einen 4. {weekday} wählen.")
+    until = count = None
+    raw_count = form_value(data.get("anzahl"), 7)
+    if kind:
+        until = _checked_day(data, "ende_datum", errors)
+        if until and start_day and until < start_day:
+            errors["ende_datum"] = "Das Ende der Reihe liegt vor ihrem Beginn."
+        if raw_count and not _number_in(raw_count, 1, MAX_COUNT):
+            errors["anzahl"] = f"Bitte die Anzahl der Termine als Zahl von 1 bis {MAX_COUNT} angeben."
+        elif raw_count and until:
+            errors["anzahl"] = ("Eine Reihe endet entweder an einem Datum oder nach einer Anzahl von Terminen – "
+                                "bitte nur eines angeben.")
+        count = int(raw_count) if raw_count and "anzahl" not in errors else None
+    weeks = int(interval) if _number_in(interval, 1, MAX_INTERVAL) else 1
+    return Repetition(kind, days, weeks, until, count)
+
+
 def _checked_rule(
-    data: Mapping[str, Any], start_day: date | None, start: date | datetime | None, zone: str, errors: dict[str, str]
-) -> tuple[str, str]:
-    """(kind of recurrence, effective RRULE) – the rule checked against the policy and the start."""
+    data: Mapping[str, Any],
+    start_day: date | None,
+    start: date | datetime | None,
+    zone: str,
+    fixed_rule: str | None,
+    errors: dict[str, str],
+) -> tuple[str, str, bool]:
+    """(kind of repetition, effective RRULE, whether the rule is usable) – built from the form's words
+    (:mod:`~moin_gaa.calendars.recurrence`) or the custom rule, checked against the policy and the start.
+
+    ``fixed_rule`` (people who may not write rules): the only custom rule allowed – the stored one, or "" for none.
+    """
     kind = form_value(data.get("wiederholung"), 20)
-    if kind not in RECURRENCE_LABELS:
+    if kind not in REPETITION_LABELS:
         errors["wiederholung"] = f"„{kind}“ ist keine Wiederholungsart."
         kind = ""
+    custom = "".join(str(data.get("rrule") or "").split()).upper()
+    if fixed_rule is not None:
+        if (custom and custom != fixed_rule) or (kind == "eigene" and not fixed_rule):
+            errors["rrule"] = ("Eigene Regeln (RRULE) tragen Moderatorinnen und Moderatoren ein – bitte wählen Sie "
+                               "die Wiederholung aus der Liste.")
+        custom = fixed_rule
+    repetition = _checked_repetition(data, kind, start_day, errors)
     if not (kind and start_day):
-        return kind, ""
-    rule = rule_for(kind, start_day, "".join(str(data.get("rrule") or "").split()).upper())
+        return kind, "", False
+    all_day = not isinstance(start, datetime)
+    rule = build_rule(repetition, start_day, all_day=all_day, zone=zone, custom=custom)
     series_start = start if isinstance(start, datetime) else datetime.combine(start_day, time())
     if message := check_rrule(rule, series_start, zone):
-        errors["rrule"] = message
-    return kind, rule
+        errors.setdefault("rrule" if kind == "eigene" else "wiederholung", message)
+    return kind, rule, not any(key in errors for key in RULE_FIELDS)
 
 
 def _checked_cancelled(
     entries: Any, rule: str, start: date | datetime | None, tz: ZoneInfo | None, errors: dict[str, str]
 ) -> list[str]:
-    """The cancelled dates (ISO); each must be one of the series' own dates."""
+    """The cancelled dates (ISO); each must be one of the series' own dates (``rule``: "" if unusable)."""
     raw_cancelled = list(entries or ())
     if len(raw_cancelled) > MAX_EXCEPTIONS:
         errors["ausfaelle"] = f"Höchstens {MAX_EXCEPTIONS} ausfallende Termine."
@@ -423,8 +479,9 @@ def _checked_cancelled(
     if not cancelled or "ausfaelle" in errors:
         return cancelled
     if not rule:
-        errors["ausfaelle"] = "Nur Termine mit Wiederholung haben ausfallende Termine."
-    elif start is not None and "rrule" not in errors:
+        if "wiederholung" not in errors and "rrule" not in errors:
+            errors["ausfaelle"] = "Nur Termine mit Wiederholung haben ausfallende Termine."
+    elif start is not None:
         days = series_days(rule, start, max(date.fromisoformat(d) for d in cancelled), tz)
         for iso in sorted(set(cancelled)):
             if date.fromisoformat(iso) not in days:
@@ -464,7 +521,7 @@ def _checked_moved(
     errors: dict[str, str],
 ) -> tuple[Override, ...]:
     """The moved dates (see :func:`parse_moved`), together with the cancelled ones at most MAX_EXCEPTIONS."""
-    if start is None or end is None or "rrule" in errors:
+    if start is None or end is None or (not rule and ("wiederholung" in errors or "rrule" in errors)):
         return ()
     try:
         moved = parse_moved(entries or (), start, end, rule, set(cancelled), tz)
@@ -477,24 +534,36 @@ def _checked_moved(
 
 
 def event_from_input(
-    data: Mapping[str, Any], *, known_calendars: tuple[str, ...] = (), known_laender: tuple[str, ...] = ()
+    data: Mapping[str, Any],
+    *,
+    known_calendars: tuple[str, ...] = (),
+    known_laender: tuple[str, ...] = (),
+    fixed_zone: str | None = None,
+    fixed_rule: str | None = None,
 ) -> Event:
-    """A checked :class:`Event` from form-like data; :class:`EventError` lists every problem.
+    """A checked :class:`Event` from form-like data; :class:`EventError` lists every problem at once.
 
     Dates come as ``startdatum``/``enddatum`` (TT.MM.JJJJ or ISO), times as ``startzeit``/``endzeit``;
-    moved dates as lines „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ (or as stored overrides).  The steps:
-    texts, time zone, dates and times, recurrence rule, cancelled dates, chosen keys, moved dates;
+    the repetition as ``wiederholung`` (a kind of REPETITION_LABELS) with ``wochentage``, ``intervall``,
+    ``ende_datum`` or ``anzahl`` – or ``wiederholung=eigene`` with ``rrule``; cancelled dates
+    as ``ausfaelle``; moved dates as lines „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ (or as stored overrides).
+
+    ``fixed_zone`` and ``fixed_rule`` are for people who may not set the expert fields (not moderators):
+    the event keeps that zone and may only have that custom rule ("" = none); other values sent are refused.
+
+    The steps: texts, time zone, dates and times, repetition, cancelled dates, chosen keys, moved dates;
     last the text hygiene of every field (text_input), whose message wins.
     """
     errors: dict[str, str] = {}
     texts = _checked_texts(data, errors)
-    zone, zone_info = _checked_zone(data, texts["zeitzone"], errors)
+    zone, zone_info = _checked_zone(data, texts["zeitzone"], fixed_zone, errors)
     all_day = str(data.get("ganztaegig", "")).lower() in ("1", "true", "ja", "on")
     start_day, start, end = _checked_span(data, all_day, errors)
-    kind, rule = _checked_rule(data, start_day, start, zone if zone_info else DEFAULT_TZ, errors)
-    cancelled = _checked_cancelled(data.get("ausfaelle"), rule, start, zone_info, errors)
+    kind, rule, usable = _checked_rule(data, start_day, start, zone if zone_info else DEFAULT_TZ, fixed_rule, errors)
+    checked_rule = rule if usable else ""
+    cancelled = _checked_cancelled(data.get("ausfaelle"), checked_rule, start, zone_info, errors)
     choices = _checked_choices(data, known_calendars, known_laender, errors)
-    moved = _checked_moved(data.get("verschiebungen"), start, end, rule, cancelled, zone_info, errors)
+    moved = _checked_moved(data.get("verschiebungen"), start, end, checked_rule, cancelled, zone_info, errors)
     errors.update(input_problems(data))  # text hygiene (text_input): control characters in any field win
     if errors:
         raise EventError(errors)
@@ -521,20 +590,40 @@ def series_days(rule: str, start: date | datetime, last: date, tz: ZoneInfo | No
     return {when.date() for when in found}
 
 
+def form_dates(event: Event, today: date, *, limit: int = 30, days: int = 400) -> list[date]:
+    """The original dates of a series the form offers to cancel or move, in order: the coming ones (at most
+    ``limit`` within ``days`` from ``today``) and every date already cancelled or moved."""
+    if not event.rrule:
+        return []
+    begin = event.start_value()
+    series_start = datetime.combine(begin, time()) if event.ganztaegig else begin.replace(tzinfo=None)
+    first = max(series_start, datetime.combine(today, time()))
+    coming = series_starts(event.rrule, series_start, first, first + timedelta(days=days), event.tz, limit=limit)
+    exceptions = [*event.ausfaelle, *(o.datum for o in event.verschiebungen)]
+    return sorted({when.date() for when in coming} | {date.fromisoformat(d) for d in exceptions})
+
+
 def parse_moved(
-    entries: Any, start: date | datetime, end: date | datetime, rule: str, cancelled: set[str], tz: ZoneInfo | None = None
+    entries: Any,
+    start: date | datetime,
+    end: date | datetime,
+    rule: str,
+    cancelled: set[str],
+    tz: ZoneInfo | None = None,
 ) -> tuple[Override, ...]:
     """Moved occurrences from form lines (or stored overrides), checked against the series.
 
-    The original date must be one of the series' dates (and not cancelled); without new times a
-    moved date keeps the series' times.  ValueError (German) names the first bad line.
+    The original date must be one of the series' dates, neither cancelled nor moved twice; without
+    new times a moved date keeps the series' times, without an end time its duration.
+    ValueError (German) names the first bad line.
     """
     lines = entries.splitlines() if isinstance(entries, str) else list(entries)
     all_day = not isinstance(start, datetime)
     parsed = []
     for entry in lines:
         if isinstance(entry, Mapping):
-            entry = f"{entry['datum']} -> {entry['start'][:10]} {entry['start'][11:16]}-{entry['ende'][11:16]}".strip(" -")
+            new_start, new_end = entry["start"], entry["ende"]
+            entry = f"{entry['datum']} -> {new_start[:10]} {new_start[11:16]}-{new_end[11:16]}".strip(" -")
         line = " ".join(str(entry).split())
         if not line:
             continue
@@ -548,34 +637,26 @@ def parse_moved(
             raise ValueError(f"„{shown}“: bitte als „TT.MM.JJJJ -> TT.MM.JJJJ HH:MM-HH:MM“ angeben.")
         parsed.append((line, m, parse_date(m.group(1)), parse_date(m.group(2))))
     days = series_days(rule, start, max(p[2] for p in parsed), tz) if parsed else set()
-    moved = []
+    moved: dict[str, Override] = {}
     for line, m, original, new_day in parsed:
-        if original not in days or original.isoformat() in cancelled:
+        if original.isoformat() in cancelled:
+            raise ValueError(f"Am {day(original)} findet die Reihe nicht statt (der Termin fällt aus) – ein Termin "
+                             "kann ausfallen oder verschoben werden, nicht beides.")
+        if original.isoformat() in moved:
+            raise ValueError(f"Der Termin am {day(original)} ist zweimal verschoben – bitte nur einmal angeben.")
+        if original not in days:
             raise ValueError(
                 f"Am {day(original)} findet die Reihe nicht statt – nur eigene Termine lassen sich verschieben."
             )
         if all_day:
             new_start, new_end = new_day, new_day + (end - start)
         else:
-            first = parse_time(m.group(3)) if m.group(3) else start.time()
-            last = parse_time(m.group(4)) if m.group(4) else end.time()
-            new_start, new_end = datetime.combine(new_day, first), datetime.combine(new_day, last)
+            new_start = datetime.combine(new_day, parse_time(m.group(3)) if m.group(3) else start.time())
+            new_end = datetime.combine(new_day, parse_time(m.group(4))) if m.group(4) else new_start + (end - start)
             if new_end < new_start:
                 raise ValueError(f"„{line}“: das Ende liegt vor dem Beginn.")
-        moved.append(Override(original.isoformat(), new_start.isoformat(), new_end.isoformat()))
-    return tuple(sorted(moved, key=lambda o: o.datum))
-
-
-def moved_lines(event: Event) -> str:
-    """The event's moved dates as the form shows them (one per line)."""
-    def line(o: Override) -> str:
-        new_start = parse_value(o.start, event.ganztaegig, event.tz)
-        text = f"{day(date.fromisoformat(o.datum))} -> {day(new_start)}"
-        if not event.ganztaegig:
-            text += f" {time_of(new_start)}-{time_of(parse_value(o.ende, False, event.tz))}"
-        return text
-
-    return "\n".join(line(o) for o in event.verschiebungen)
+        moved[original.isoformat()] = Override(original.isoformat(), new_start.isoformat(), new_end.isoformat())
+    return tuple(sorted(moved.values(), key=lambda o: o.datum))
 
 
 def event_from_fields(fields: Mapping[str, Any]) -> Event:

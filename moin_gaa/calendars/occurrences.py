@@ -32,7 +32,7 @@ from moin_gaa.calendars.events import (
 )
 from moin_gaa.calendars.ics import series
 from moin_gaa.core.catalog import FACET_PREFIX, CatalogReader
-from moin_gaa.core.german_dates import day, day_time, time_of
+from moin_gaa.core.german_dates import day, time_of, weekday_abbreviations
 
 log = logging.getLogger(__name__)
 BAD_QUERY_FLAG = "gaa_calendar_bad_query"
@@ -128,11 +128,45 @@ def _sort_key(o: Occurrence) -> str:
     return o.start.isoformat()[:16]
 
 
+def weekday_day(value: date) -> str:
+    """„Do, 10.12.2026“ (of a datetime: its date)."""
+    return f"{weekday_abbreviations()[value.weekday()]}, {day(value)}"
+
+
+def hours(o: Occurrence) -> str:
+    """„14:00–16:00“ of an occurrence on one day; „ab 20:00“ if it ends on a later day; "" for all-day ones."""
+    if not isinstance(o.start, datetime):
+        return ""
+    return f"{time_of(o.start)}–{time_of(o.end)}" if o.end.date() == o.start.date() else f"ab {time_of(o.start)}"
+
+
 def when(o: Occurrence) -> str:
-    """An occurrence's date and time in German: „10.12.2026, 14:00–16:00 Uhr“, whole days marked."""
+    """An occurrence's date and time in German: „Do, 10.12.2026, 14:00–16:00 Uhr“, whole days marked."""
     start, end = o.start, o.end
     if not isinstance(start, datetime):
-        return day(start) + (f" – {day(end)}" if end != start else "") + " (ganztägig)"
+        return weekday_day(start) + (f" – {weekday_day(end)}" if end != start else "") + " (ganztägig)"
     if end.date() == start.date():
-        return f"{day_time(start)}–{time_of(end)} Uhr"
-    return f"{day_time(start)} – {day_time(end)} Uhr"
+        return f"{weekday_day(start)}, {hours(o)} Uhr"
+    return f"{weekday_day(start)}, {time_of(start)} – {weekday_day(end)}, {time_of(end)} Uhr"
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """An event in a list: its first occurrence there and – for a series – its next ones."""
+
+    occurrence: Occurrence
+    name: str
+    following: tuple[Occurrence, ...] = ()
+
+
+def once_each(found: list[tuple[Occurrence, str]], following: int = 3) -> list[ListEntry]:
+    """Each event of ``found`` (by start, see calendar_occurrences) once, at its first occurrence, with up to
+    ``following`` of its next ones: a monthly series is one entry, not twelve."""
+    entries: dict[str, ListEntry] = {}
+    for o, name in found:
+        entry = entries.get(name)
+        if entry is None:
+            entries[name] = ListEntry(o, name)
+        elif len(entry.following) < following:
+            entries[name] = ListEntry(entry.occurrence, name, entry.following + (o,))
+    return list(entries.values())

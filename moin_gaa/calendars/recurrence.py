@@ -1,7 +1,7 @@
 """How a series repeats as the event form offers it, in words, and the RRULE it stands for.
 
 The form offers kinds of repetition named after the start date („monatlich am 2. Donnerstag“),
-weekdays and a week interval for weekly series, and an end (none, a date, a number of dates);
+weekdays and a week interval for weekly series, and an end (none, a last date, a number of dates);
 :func:`build_rule` makes the RRULE from them and :func:`repetition_of` reads a stored rule back
 into them for editing – only if building it again gives the very same rule, otherwise the rule
 stays an „eigene Regel“, so an edit never changes a series unasked.
@@ -33,7 +33,6 @@ LABEL_TEMPLATES = {
     "monatstag": "monatlich am {day}.",
     "jaehrlich": "jährlich am {day}. {month}",
 }
-END_LABELS = {"": "kein Ende", "datum": "endet am Datum", "anzahl": "endet nach einer Anzahl von Terminen"}
 
 
 @dataclass(frozen=True)
@@ -43,9 +42,8 @@ class Repetition:
     kind: str = ""
     weekdays: tuple[str, ...] = ()  # weekly: MO … SU; empty = the start's weekday
     interval: int = 1  # weekly: every n weeks
-    end: str = ""  # "", "datum" or "anzahl" (END_LABELS)
-    until: date | None = None  # end "datum": the last day (inclusive)
-    count: int | None = None  # end "anzahl": the number of dates
+    until: date | None = None  # the series ends on this day (inclusive) …
+    count: int | None = None  # … or after this many dates; neither: no end
 
 
 def nth_weekday(start: date) -> int:
@@ -100,11 +98,9 @@ def until_value(last: date, all_day: bool, zone: str) -> str:
 def build_rule(repetition: Repetition, start: date, *, all_day: bool, zone: str, custom: str = "") -> str:
     """The whole RRULE: :func:`base_rule` plus ``UNTIL`` or ``COUNT`` for the chosen end."""
     rule = base_rule(repetition, start, custom)
-    if not rule:
-        return ""
-    if repetition.end == "datum" and repetition.until is not None:
+    if rule and repetition.until is not None:
         return f"{rule};UNTIL={until_value(repetition.until, all_day, zone)}"
-    if repetition.end == "anzahl" and repetition.count is not None:
+    if rule and repetition.count is not None:
         return f"{rule};COUNT={repetition.count}"
     return rule
 
@@ -115,17 +111,14 @@ def repetition_of(rule: str, start: date, *, all_day: bool, zone: str) -> Repeti
         return Repetition()
     try:
         parts = rule_parts(rule)
-        end, until, count = "", None, None
-        if "UNTIL" in parts:
-            end, until = "datum", until_day(parts["UNTIL"], ZoneInfo(zone))
-        elif "COUNT" in parts:
-            end, count = "anzahl", int(parts["COUNT"])
+        until = until_day(parts["UNTIL"], ZoneInfo(zone)) if "UNTIL" in parts else None
+        count = int(parts["COUNT"]) if "COUNT" in parts else None
         weekdays = tuple(parts.get("BYDAY", "").split(",")) if parts["FREQ"] == "WEEKLY" else ()
         interval = int(parts.get("INTERVAL", "1"))
     except (Unphrasable, ValueError, KeyError):
         return Repetition("eigene")
     for kind in ("woechentlich", "monatlich", "monatlich-vierter", "monatstag", "jaehrlich"):
-        candidate = Repetition(kind, weekdays, interval, end, until, count)
+        candidate = Repetition(kind, weekdays, interval, until, count)
         if build_rule(candidate, start, all_day=all_day, zone=zone) == rule:
             return candidate
     return Repetition("eigene")
