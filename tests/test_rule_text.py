@@ -87,7 +87,8 @@ def test_rules_it_cannot_phrase_are_quoted_not_guessed(rule):
     "repetition, start, rule",
     [
         (Repetition("woechentlich"), date(2026, 12, 10), "FREQ=WEEKLY;BYDAY=TH"),
-        (Repetition("woechentlich", ("WE", "MO"), 2, count=10), date(2026, 12, 7), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=10"),
+        (Repetition("woechentlich", ("WE", "MO"), 2, count=10), date(2026, 12, 7),
+         "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=10"),
         (Repetition("monatlich", until=date(2027, 6, 30)), date(2026, 12, 10),
          "FREQ=MONTHLY;BYDAY=2TH;UNTIL=20270630T215959Z"),  # the end of 30 June in Berlin (summer time), in UTC
         (Repetition("monatlich", until=date(2027, 1, 14)), date(2026, 12, 10),
