@@ -2,8 +2,9 @@
 
 Shows kind, Land with its Koordinierungsstelle, population, partner since, the strategy phase
 with its history, departments, web site, contact persons (each field public or for registered
-users only), the strategy, the activities grouped by life phase and the Werkzeugkiste tools
-linked to the municipality.  No arguments: it shows the page it stands on.
+users only), the strategy, the activities (each once, with its life phases, recommendations and
+period – „seit 01.08.2015“ while it runs) and the Werkzeugkiste tools linked to the
+municipality.  No arguments: it shows the page it stands on.
 
 Usage:
     <<MunicipalityProfile>>
@@ -68,30 +69,37 @@ def _contacts(fields, registered: bool):
     return E("section", E("h3", "Ansprechpersonen"), E("ul", items, class_="gaa-contacts") if items else None, hidden_note)
 
 
+def period(seit: str, bis: str) -> str:
+    """„seit 01.08.2015“ while it runs, „bis 31.12.2020“, or „01.08.2015 – 31.12.2020“."""
+    if seit and bis:
+        return f"{german_date(seit)} – {german_date(bis)}"
+    if seit:
+        return f"seit {german_date(seit)}"
+    return f"bis {german_date(bis)}" if bis else ""
+
+
 def _activities(profile, vocabulary):
+    """Each activity once, with its life phases and recommendations."""
     if not profile.aktivitaeten:
         return E("p", "Noch keine Aktivitäten eingetragen.", class_="gaa-empty")
-    groups = []
-    for phase in vocabulary.life_phases:
-        acts = [a for a in profile.aktivitaeten if phase.key in a.lebensphasen]
-        if not acts:
-            continue
-        entries = []
-        for a in acts:
-            period = " – ".join(filter(None, [german_date(a.seit), german_date(a.bis)]))
-            entries.append(
-                E(
-                    "li",
-                    E("strong", a.titel),
-                    E("p", a.beschreibung) if a.beschreibung else None,
-                    E("p", "Handlungsempfehlungen: ", term_links(vocabulary, "recommendations", list(a.empfehlungen)), class_="gaa-tool-meta"),
-                    E("p", "Partner: ", a.partner, class_="gaa-tool-meta") if a.partner else None,
-                    E("p", "Zeitraum: ", period, class_="gaa-tool-meta") if period else None,
-                    E("p", E("a", "Mehr erfahren", href=a.link, rel="nofollow noopener")) if a.link else None,
-                )
+    entries = []
+    for a in profile.aktivitaeten:
+        when = period(a.seit, a.bis)
+        phases = [t.key for t in vocabulary.life_phases if t.key in a.lebensphasen]  # in the vocabulary's order
+        entries.append(
+            E(
+                "li",
+                E("h4", a.titel),
+                E("p", a.beschreibung) if a.beschreibung else None,
+                E("p", "Lebensphasen: ", term_links(vocabulary, "life_phases", phases), class_="gaa-tool-meta"),
+                E("p", "Handlungsempfehlungen: ", term_links(vocabulary, "recommendations", list(a.empfehlungen)),
+                  class_="gaa-tool-meta"),
+                E("p", "Partner: ", a.partner, class_="gaa-tool-meta") if a.partner else None,
+                E("p", "Zeitraum: ", when, class_="gaa-tool-meta") if when else None,
+                E("p", E("a", "Mehr erfahren", href=a.link, rel="nofollow noopener")) if a.link else None,
             )
-        groups.append(E("section", E("h4", phase.label), E("ul", entries, class_="gaa-activities")))
-    return groups
+        )
+    return E("ul", entries, class_="gaa-activities")
 
 
 class Macro(MacroBlockBase):
@@ -141,7 +149,7 @@ class Macro(MacroBlockBase):
             edit,
             _contacts(fields, registered=bool(flaskg.user.valid)),
             E("section", E("h3", "Strategie"), E("p", profile.strategie)) if profile.strategie else None,
-            E("section", E("h3", "Aktivitäten nach Lebensphase"), _activities(profile, vocabulary)),
+            E("section", E("h3", "Aktivitäten"), _activities(profile, vocabulary)),
             E("section", E("h3", "Werkzeuge aus dieser Kommune"), tool_list(tools, vocabulary)) if tools else None,
             class_="gaa-card gaa-profile",
             aria_label=f"Profil {profile.name}",

@@ -1,7 +1,8 @@
 """ToolCard – the card at the top of a Werkzeug page (``Werkzeugkiste/<Titel>``).
 
-Shows the tool's structured fields, its status (with the reason of a rejection), a link to
-the form for editing them and, for moderators, the curation buttons.  The tool box form puts
+Shows the tool's structured fields, its status (with the reason of a rejection), the
+moderation's open Rückfrage (to the proposer and the moderators), a link to the form for
+editing them and, for moderators, the curation buttons.  The tool box form puts
 this macro on top of every Werkzeug page; it takes no arguments.
 
 Usage:
@@ -10,12 +11,15 @@ Usage:
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import g as flaskg
 from flask import url_for
 from moin.macros._base import MacroBlockBase, fail_message
 
 from moin_gaa.core.access import is_moderator
 from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.german_dates import day
 from moin_gaa.core.items import current
 from moin_gaa.toolbox.tools import (
     ACTION_LABELS,
@@ -37,31 +41,62 @@ def _row(label: str, *value):
     return [E("dt", label), E("dd", *value)]
 
 
+BUTTON_KINDS = {"veroeffentlichen": "gaa-button", "ablehnen": "gaa-button gaa-button-danger"}
+REASONS = {  # action -> (field, label, element)
+    "ablehnen": ("begruendung", "Begründung der Ablehnung", "input"),
+    "rueckfrage": ("rueckfrage", "Rückfrage an die vorschlagende Person", "textarea"),
+}
+
+
+def _decision_form(tool, revid: str, action: str, label: str):
+    reason = None
+    if action in REASONS:
+        field, text, element = REASONS[action]
+        attrs = {"type": "text"} if element == "input" else {"rows": "2"}
+        reason = [
+            E("label", text, for_=f"gaa-{field}"),
+            E(element, "" if element == "textarea" else None, id=f"gaa-{field}", name=field, required=True,
+              maxlength="1000", **attrs),
+        ]
+    return E(
+        "form",
+        E("input", type="hidden", name="csrf_token", value=csrf_token()),
+        E("input", type="hidden", name="aktion", value=action),
+        E("input", type="hidden", name="revid", value=revid),
+        reason,
+        E("button", label, type="submit", class_=BUTTON_KINDS.get(action, "gaa-button gaa-button-secondary")),
+        method="post",
+        action=url_for("gaa.decide_tool", titel=tool.titel),
+        class_="gaa-inline-form" + (" gaa-reason-form" if reason else ""),
+    )
+
+
 def _moderation(tool, revid: str):
-    forms = []
-    for action, (_new, allowed_from) in ACTIONS.items():
-        if tool.status not in allowed_from:
-            continue
-        reason = None
-        if action == "ablehnen":
-            reason = [
-                E("label", "Begründung der Ablehnung", for_="gaa-begruendung"),
-                E("input", type="text", id="gaa-begruendung", name="begruendung", required=True),
-            ]
-        forms.append(
-            E(
-                "form",
-                E("input", type="hidden", name="csrf_token", value=csrf_token()),
-                E("input", type="hidden", name="aktion", value=action),
-                E("input", type="hidden", name="revid", value=revid),
-                reason,
-                E("button", ACTION_LABELS[action], type="submit", class_="gaa-button"),
-                method="post",
-                action=url_for("gaa.decide_tool", titel=tool.titel),
-                class_="gaa-inline-form",
-            )
-        )
+    forms = [
+        _decision_form(tool, revid, action, ACTION_LABELS[action])
+        for action, (_new, allowed_from) in ACTIONS.items()
+        if tool.status in allowed_from
+    ]
+    if tool.status == "vorgeschlagen":
+        forms.insert(-1, _decision_form(tool, revid, "rueckfrage", "Rückfrage senden"))
     return E("div", E("h3", "Moderation"), forms, class_="gaa-moderation", role="group", aria_label="Moderation")
+
+
+def _question(tool):
+    """The open Rückfrage, for the proposer and the moderators."""
+    proposer = flaskg.user.valid and flaskg.user.name0 == tool.vorgeschlagen_von
+    if not tool.rueckfrage or not (proposer or is_moderator()):
+        return None
+    when = day(date.fromisoformat(tool.rueckfrage_am)) if tool.rueckfrage_am else ""
+    return E(
+        "div",
+        E("h3", "Rückfrage der Moderation"),
+        E("p", tool.rueckfrage),
+        E("p", f"Gestellt von {tool.rueckfrage_von} am {when}. Bitte ergänzen Sie Ihre Angaben mit "
+          "„Angaben bearbeiten“; der Vorschlag bleibt so lange in der Prüfung.", class_="gaa-hint"),
+        class_="gaa-question",
+        role="note",
+    )
 
 
 class Macro(MacroBlockBase):
@@ -120,6 +155,7 @@ class Macro(MacroBlockBase):
             E("p", tool.kurzbeschreibung, class_="gaa-lead"),
             E("dl", rows, class_="gaa-fields"),
             decision,
+            _question(tool),
             E("p", actions) if actions else None,
             _moderation(tool, meta["revid"]) if is_moderator() else None,
             class_="gaa-card",

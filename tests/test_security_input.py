@@ -117,11 +117,11 @@ GROUP = "Sondengruppe Eingaben"
 def records(wiki, clients):
     """What the edit forms work on: a tool (proposed by Rita), a profile, an open discussion, a thread, two posts."""
     rita, mona = clients[REGISTERED.name], clients[MODERATOR.name]
+    response = post(mona, "/+gaa/kommune/neu", profile_data("Sondenstadt"))  # first: the tools name it as Kommune
+    assert response.status_code == 302, text(response)
     response = post(rita, "/+gaa/werkzeug/neu", tool_data("Sondenwerkzeug"))
     assert response.status_code == 302, text(response)
     response = post(rita, "/+gaa/werkzeug/neu", tool_data("Sondenvorschlag"))
-    assert response.status_code == 302, text(response)
-    response = post(mona, "/+gaa/kommune/neu", profile_data("Sondenstadt"))
     assert response.status_code == 302, text(response)
     response = post(mona, "/+gaa/online-diskussion/neu", online_data(AREA_TITLE))
     assert response.status_code == 302, text(response)

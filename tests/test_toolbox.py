@@ -3,9 +3,11 @@
 import csv
 import io
 import re
+import time
 
 import pytest
-from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, page_token, save_page
+from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, logout, page_token, save_page
+from test_discussion_mail import inbox  # noqa: F401 – a real SMTP server (aiosmtpd) as a fixture
 
 from moin_gaa.toolbox.tools import page_text
 
@@ -278,6 +280,20 @@ def test_a_file_is_attached_below_the_tool(as_registered, wiki):
     assert "herunterladen" in card and "Leit faden_script_.pdf" in card
 
 
+def test_the_download_is_named_after_the_file(as_registered, wiki):
+    """Not after the whole item path („Werkzeugkiste_Mit Download_Leitfaden.pdf“)."""
+    from io import BytesIO
+
+    data = {**proposal("Mit Download"), "csrf_token": token(as_registered)}
+    data["datei_upload"] = (BytesIO(b"%PDF-1.4 Test"), "Leitfaden Ü.pdf")
+    assert as_registered.post("/+gaa/werkzeug/neu", data=data, content_type="multipart/form-data").status_code == 302
+    for view in ("+download", "+get"):
+        path = f"/{view}/Werkzeugkiste/Mit Download/Leitfaden Ü.pdf"
+        response = as_registered.get(path)
+        assert response.status_code == 200 and response.data == b"%PDF-1.4 Test"
+        assert response.headers["Content-Disposition"] == "attachment; filename*=UTF-8''Leitfaden%20%C3%9C.pdf", path
+
+
 @pytest.mark.parametrize(
     "upload, message",
     [
@@ -323,3 +339,162 @@ def test_two_tools_with_the_same_text_show_their_own_cards(client, wiki):
     assert "<dd>Video</dd>" in text(client.get("/Werkzeugkiste/Zwilling Eins"))
     second = text(client.get("/Werkzeugkiste/Zwilling Zwei"))
     assert "<dd>Vorlage</dd>" in second and "Der zweite" in second
+
+
+def test_the_kommune_comes_from_the_partnerverzeichnis(as_registered, wiki):
+    from test_profiles import put_profile
+
+    put_profile(wiki, "Kommunenwahl Stadt", land="sn")
+    form = text(as_registered.get("/+gaa/werkzeug/neu"))
+    assert 'list="kommunen-liste"' in form and '<option value="Kommunenwahl Stadt">' in form
+    response = as_registered.post("/+gaa/werkzeug/neu", data={
+        **proposal("Mit erfundener Kommune", kommune="Kommunenwahl Stat"), "csrf_token": token(as_registered)})
+    assert response.status_code == 400
+    assert "„Kommunenwahl Stat“ steht nicht im Partnerverzeichnis" in text(response)
+    assert tool_meta(wiki, "Werkzeugkiste/Mit erfundener Kommune") is None
+    for titel, kommune in (("Mit echter Kommune", "Kommunenwahl Stadt"), ("Ohne Kommune", "")):
+        data = {**proposal(titel, kommune=kommune), "csrf_token": token(as_registered)}
+        assert as_registered.post("/+gaa/werkzeug/neu", data=data).status_code == 302
+        assert tool_meta(wiki, "Werkzeugkiste/" + titel)["gaa_fields"]["kommune"] == kommune
+    # a Kommune stored before (no profile of that name) may stay when the tool is edited, but not be typed anew
+    put_tool(wiki, "Werkzeugkiste/Alte Kommune", "Alte Kommune", "Altkommune", kommune="Bezirk Irgendwo")
+    form = text(as_registered.get("/+gaa/werkzeug/bearbeiten/Alte Kommune"))
+    revid = re.search(r'name="revid" value="([0-9a-f]+)"', form).group(1)
+    data = {**proposal("Alte Kommune", kommune="Bezirk Irgendwo"), "revid": revid, "csrf_token": token(as_registered)}
+    assert as_registered.post("/+gaa/werkzeug/bearbeiten/Alte Kommune", data=data).status_code == 302
+    form = text(as_registered.get("/+gaa/werkzeug/bearbeiten/Alte Kommune"))
+    revid = re.search(r'name="revid" value="([0-9a-f]+)"', form).group(1)
+    data.update(kommune="Bezirk Anderswo", revid=revid)
+    response = as_registered.post("/+gaa/werkzeug/bearbeiten/Alte Kommune", data=data)
+    assert response.status_code == 400 and "„Bezirk Anderswo“ steht nicht im Partnerverzeichnis" in text(response)
+
+
+def pending_files(wiki):
+    import os
+
+    folder = os.path.join(wiki.cfg.instance_dir, "uploads-pending")
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+def test_a_chosen_file_stays_when_the_form_comes_back(as_registered, wiki):
+    from io import BytesIO
+
+    data = {**proposal(""), "csrf_token": token(as_registered)}  # no title: the form comes back
+    data["datei_upload"] = (BytesIO(b"%PDF-1.4 Bleibt"), "Bleibt.pdf")
+    response = as_registered.post("/+gaa/werkzeug/neu", data=data, content_type="multipart/form-data")
+    body = text(response)
+    assert response.status_code == 400 and "Bitte einen Titel angeben." in body
+    assert "Gewählte Datei: Bleibt.pdf" in body and "müssen sie nicht erneut auswählen" in body
+    reference = re.search(r'name="datei_vorgemerkt" value="([^"]+)"', body).group(1)
+    kept = pending_files(wiki)
+    assert len(kept) >= 2
+    # someone else cannot take it: the reference is bound to the person
+    login(as_registered, MODERATOR)
+    other = {**proposal("Fremde Datei"), "datei_vorgemerkt": reference, "csrf_token": token(as_registered)}
+    response = as_registered.post("/+gaa/werkzeug/neu", data=other)
+    assert response.status_code == 400 and "Bitte wählen Sie die Datei erneut aus." in text(response)
+    assert tool_meta(wiki, "Werkzeugkiste/Fremde Datei") is None
+    # the proposer sends the form again without choosing the file: it is saved with the tool
+    login(as_registered, REGISTERED)
+    again = {**proposal("Datei bleibt"), "datei_vorgemerkt": reference, "csrf_token": token(as_registered)}
+    assert as_registered.post("/+gaa/werkzeug/neu", data=again).status_code == 302
+    fields = tool_meta(wiki, "Werkzeugkiste/Datei bleibt")["gaa_fields"]
+    assert fields["datei"] == "Werkzeugkiste/Datei bleibt/Bleibt.pdf"
+    assert as_registered.get("/+download/" + fields["datei"]).data == b"%PDF-1.4 Bleibt"
+    assert len(set(kept) - set(pending_files(wiki))) == 2  # the kept file and its note: removed after saving
+    forged = {**proposal("Gefälschte Datei"), "datei_vorgemerkt": reference[:-2] + "xx",
+              "csrf_token": token(as_registered)}
+    response = as_registered.post("/+gaa/werkzeug/neu", data=forged)
+    assert response.status_code == 400 and "Bitte wählen Sie die Datei erneut aus." in text(response)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def queue_entry(client, titel):
+    """The review queue's entry of ``titel`` (its list item's HTML)."""
+    queue = text(client.get("/+gaa/werkzeugkiste/pruefen"))
+    start = queue.index(f">{titel}</a></h2>")
+    end = queue.find('<li class="gaa-queue-item">', start)
+    return queue[start:end if end > 0 else None]
+
+
+def test_the_review_queue_shows_what_the_moderation_decides_on(client, wiki):
+    from io import BytesIO
+
+    login(client, REGISTERED)
+    data = {**proposal("Prüfwal", link="https://example.org/pruefwal", lebensphasen=["kita", "grundschule"]),
+            "csrf_token": token(client)}
+    data["datei_upload"] = (BytesIO(PNG), "Vorschau.png")
+    assert client.post("/+gaa/werkzeug/neu", data=data, content_type="multipart/form-data").status_code == 302
+    # the proposer changes the proposal: the moderation sees what changed since it came in
+    form = text(client.get("/+gaa/werkzeug/bearbeiten/Prüfwal"))
+    revid = re.search(r'name="revid" value="([0-9a-f]+)"', form).group(1)
+    edit = {**proposal("Prüfwal", link="https://example.org/pruefwal", lebensphasen=["kita", "grundschule"],
+                       kurzbeschreibung="Neu beschrieben", empfehlungen=["beteiligung", "ehrenamt"],
+                       langtext="== Worum es geht ==\nTesttext.\nNeuer Absatz."),
+            "revid": revid, "csrf_token": token(client)}
+    assert client.post("/+gaa/werkzeug/bearbeiten/Prüfwal", data=edit).status_code == 302
+
+    login(client, MODERATOR)
+    entry = queue_entry(client, "Prüfwal")
+    assert re.search(r"<dd>am \d\d\.\d\d\.\d{4}, \d\d:\d\d von Rita Registriert", entry)
+    assert "<dt>Lebensphasen</dt><dd>Kita, Grundschule</dd>" in entry
+    assert ("<dt>Handlungsempfehlungen</dt><dd>Beteiligung von Kindern, Jugendlichen und ihren Familien sicherstellen, "
+            "Ehrenamtsstrukturen fördern</dd>") in entry
+    assert 'href="https://example.org/pruefwal" rel="nofollow noopener"' in entry
+    assert re.search(r'<img src="/\+get/Werkzeugkiste/Pr%C3%BCfwal/Vorschau\.png" alt="Vorschau: Vorschau\.png"', entry)
+    assert "Änderungen seit dem Vorschlag am" in entry
+    assert ('<th scope="row">Kurzbeschreibung</th><td><del>Ein Werkzeug für den Test.</del></td>'
+            "<td><ins>Neu beschrieben</ins></td>") in entry
+    assert ('<th scope="row">Handlungsempfehlungen</th><td>–</td><td><ins>Ehrenamtsstrukturen fördern</ins></td>'
+            in entry)
+    assert '<span class="gaa-diff-added">+ Neuer Absatz.</span>' in entry
+    # „Ablehnen“ does not look like „Veröffentlichen“
+    assert '<button type="submit" class="gaa-button">Veröffentlichen</button>' in entry
+    assert '<button type="submit" class="gaa-button gaa-button-danger">Ablehnen</button>' in entry
+
+
+def mail_with(mails, address, word, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for message in list(mails.messages):
+            if address in message["X-Envelope-To"] and word in message["Subject"]:
+                return message
+        time.sleep(0.05)
+    raise AssertionError(f"no mail „{word}“ to {address}: {[m['Subject'] for m in mails.messages]}")
+
+
+def test_a_rueckfrage_reaches_the_proposer(client, wiki, inbox):  # noqa: F811 – inbox is a fixture
+    login(client, REGISTERED)
+    data = {**proposal("Rückfragewal"), "csrf_token": token(client)}
+    assert client.post("/+gaa/werkzeug/neu", data=data).status_code == 302
+    question = {"aktion": "rueckfrage", "rueckfrage": "Welche Kitas machen mit?", "zurueck": "warteschlange"}
+    # a practitioner cannot ask (nor decide)
+    refused = client.post("/+gaa/werkzeug/status/Rückfragewal", data={**question, "csrf_token": page_token(client)})
+    assert refused.status_code == 403
+    assert tool_meta(wiki, "Werkzeugkiste/Rückfragewal")["gaa_fields"].get("rueckfrage", "") == ""
+
+    login(client, MODERATOR)
+    entry = queue_entry(client, "Rückfragewal")
+    assert '<label for="rueckfrage-' in entry and "Rückfrage an Rita Registriert" in entry
+    assert client.post("/+gaa/werkzeug/status/Rückfragewal", data=question).status_code == 400  # no CSRF token
+    response = client.post("/+gaa/werkzeug/status/Rückfragewal", data={**question, "csrf_token": page_token(client)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/+gaa/werkzeugkiste/pruefen")
+    told = text(client.get(response.headers["Location"]))
+    assert "sieht sie auf der Seite des Werkzeugs und bekommt sie per E-Mail" in told
+    fields = tool_meta(wiki, "Werkzeugkiste/Rückfragewal")["gaa_fields"]
+    assert (fields["status"], fields["rueckfrage"], fields["rueckfrage_von"]) == (
+        "vorgeschlagen", "Welche Kitas machen mit?", MODERATOR.name)
+    assert "Offene Rückfrage" in queue_entry(client, "Rückfragewal")  # still in the queue, with the question
+
+    mail = mail_with(inbox, REGISTERED.email, "Rückfrage zu Ihrem Vorschlag")
+    assert mail["Subject"].endswith("Rückfrage zu Ihrem Vorschlag „Rückfragewal“")
+    body = mail.get_body(("plain",)).get_content()
+    assert "Welche Kitas machen mit?" in body and "/Werkzeugkiste/R%C3%BCckfragewal" in body
+
+    login(client, REGISTERED)  # the proposer sees the question on the tool's page …
+    page = text(client.get("/Werkzeugkiste/Rückfragewal"))
+    assert "Rückfrage der Moderation" in page and "Welche Kitas machen mit?" in page
+    logout(client)  # … others do not
+    assert "Welche Kitas machen mit?" not in text(client.get("/Werkzeugkiste/Rückfragewal"))

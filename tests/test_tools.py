@@ -7,7 +7,16 @@ import pytest
 from moin_gaa.core.catalog import GERMAN, word_variants
 from moin_gaa.core.vocabulary import Vocabulary
 from moin_gaa.toolbox.toolfilter import ToolFilter, parse_filter
-from moin_gaa.toolbox.tools import ToolError, decide, long_text_of, page_text, tool_from_fields, tool_from_input
+from moin_gaa.toolbox.tools import (
+    ToolError,
+    ask,
+    decide,
+    field_changes,
+    long_text_of,
+    page_text,
+    tool_from_fields,
+    tool_from_input,
+)
 
 V = Vocabulary()
 TODAY = date(2026, 11, 23)
@@ -86,6 +95,34 @@ def test_workflow():
     assert decide(published, "archivieren", "Mona").status == "archiviert"
     with pytest.raises(ToolError, match="Unbekannte Aktion"):
         decide(tool, "loeschen", "Mona")
+
+
+def test_a_rueckfrage_keeps_the_proposal_open_until_the_decision():
+    tool = tool_from_input(GOOD, V, today=TODAY)
+    with pytest.raises(ToolError, match="schreiben Sie Ihre Frage"):
+        ask(tool, " \u200b ", "Mona")
+    asked = ask(tool, "Gibt es das Elterncafé noch?", "Mona", today=TODAY)
+    assert (asked.status, asked.rueckfrage, asked.rueckfrage_von, asked.rueckfrage_am) == (
+        "vorgeschlagen", "Gibt es das Elterncafé noch?", "Mona", "2026-11-23")
+    assert tool_from_fields(asked.fields(), V) == asked  # stored on the record
+    edited = tool_from_input({**GOOD, "rueckfrage": "", "kurzbeschreibung": "Ja, jeden Dienstag."}, V, base=asked)
+    assert edited.rueckfrage == "Gibt es das Elterncafé noch?"  # the form cannot remove it
+    published = decide(asked, "veroeffentlichen", "Mona")
+    assert published.status == "geprueft" and published.rueckfrage == "" and published.rueckfrage_von == ""
+    with pytest.raises(ToolError, match="nur bei Vorschlägen"):
+        ask(published, "Noch eine Frage?", "Mona")
+
+
+def test_field_changes_name_the_fields_in_german_with_labels():
+    before = tool_from_input(GOOD, V, today=TODAY).fields()
+    after = {**before, "lebensphasen": ["kita", "grundschule"], "jahr": None, "art": "leitfaden",
+             "status": "geprueft", "unbekannt": "x"}
+    assert field_changes(before, after, V) == [
+        ("Lebensphasen", ["Familie / frühe Kindheit"], ["Grundschule"]),
+        ("Art", ["Praxisbeispiel"], ["Leitfaden"]),
+        ("Jahr", ["2019"], []),
+    ]  # workflow fields and fields the form does not know are no change of the proposal
+    assert field_changes(before, before, V) == []
 
 
 def test_page_text_keeps_the_card_on_top():

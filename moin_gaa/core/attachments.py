@@ -145,7 +145,8 @@ def serve_files_safely(response: Response) -> Response:
     if request.endpoint not in FILE_ENDPOINTS:
         return response
     disposition = response.headers.get("Content-Disposition", "")
-    if response.mimetype not in INLINE_TYPES and not disposition.startswith("attachment"):
+    if response.mimetype not in INLINE_TYPES or disposition.startswith("attachment"):
+        # named after the file (the item name's last part), not after moin's whole item path
         name = str((request.view_args or {}).get("item_name") or "datei").rsplit("/", 1)[-1] or "datei"
         response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
     return response

@@ -13,6 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 
+from whoosh.query import And, Term
+
+from moin_gaa.core.catalog import FACET_PREFIX, CatalogReader
 from moin_gaa.core.field_errors import FieldErrors
 from moin_gaa.core.german_dates import parse_day
 from moin_gaa.core.text_input import ascii_digits, count_problem, form_value, input_problems
@@ -308,6 +311,18 @@ def visible_fields(fields: Mapping[str, Any], *, registered: bool) -> dict[str, 
     shown["kontakte"] = contacts
     return shown
 
+
+def profile_names(reader: CatalogReader, *, limit: int) -> list[str]:
+    """The names of the profiles ``reader`` may read, sorted (a form's list to choose from); none beyond ``limit``."""
+    docs = reader.docs(Term("record_type", PROFILE_TYPE))
+    if len(docs) > limit:
+        return []
+    return sorted((record.title for record in reader.records(docs)), key=str.casefold)
+
+
+def is_profile(reader: CatalogReader, name: str) -> bool:
+    """Whether ``name`` is (exactly) the name of a profile ``reader`` may read."""
+    return bool(reader.docs(And([Term("record_type", PROFILE_TYPE), Term(FACET_PREFIX + "name", name)])))
 
 
 def _editor_entries(profile: Profile) -> list[str]:

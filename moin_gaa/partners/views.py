@@ -5,21 +5,24 @@ Contact data appears only as far as the reader may see it (:func:`visible_fields
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask import g as flaskg
 from whoosh.query import Term
 
+from moin_gaa.core import pending_uploads
 from moin_gaa.core.access import ReadRights, is_moderator
 from moin_gaa.core.accounts import account_problem
 from moin_gaa.core.app_state import partnerwiki
-from moin_gaa.core.attachments import IMAGE_TYPES, AttachmentError, Upload, check_upload, save_attachment
+from moin_gaa.core.attachments import IMAGE_TYPES, Upload, save_attachment
 from moin_gaa.core.export import csv_response, page_url_prefix
 from moin_gaa.core.items import AccessDenied, AlreadyExists, EditConflict, item_lock, save_record
 from moin_gaa.partners.directory import directory_query, parse_directory_filter, sort_profiles
 from moin_gaa.partners.municipalities import (
     DEPARTMENTS,
+    MAX_ROWS,
     PROFILE_PREFIX,
     PROFILE_TYPE,
     VISIBILITY_LABELS,
@@ -89,7 +92,16 @@ CONFLICT = (
     "Ihre Änderungen dort in die neue Fassung ein und speichern Sie sie dort."
 )
 PROFILE_TEXT = "<<MunicipalityProfile>>\n\n<<ChainCoverage>>\n"
-EMPTY_ROWS = 2
+ROWS = ("kontakte", "aktivitaeten")  # the repeatable rows of the form
+# a row button: „weitere …“ adds an empty row, „… entfernen“ removes one; the form comes back with all input
+ROW_BUTTON = re.compile(r"^(kontakte|aktivitaeten)-(neu|\d{1,3}-entfernen)$")
+# which folding section of the form shows which field (errors open their section)
+SECTIONS = {
+    "name": "grunddaten", "art": "grunddaten", "land": "grunddaten", "einwohner": "grunddaten",
+    "partner_seit": "grunddaten", "strategiephase": "grunddaten", "strategie": "strategie", "ressorts": "strategie",
+    "website": "auftritt", "logo_upload": "auftritt", "redakteure": "auftritt", "kontakte": "kontakte",
+    "aktivitaeten": "aktivitaeten",
+}
 
 
 def _may_edit(profile: Profile | None) -> bool:
@@ -100,18 +112,27 @@ def _may_edit(profile: Profile | None) -> bool:
 
 def _values(profile: Profile | None) -> dict:
     if profile is None:
-        return {"kontakte": [{}] * EMPTY_ROWS, "aktivitaeten": [{}] * EMPTY_ROWS, "ressorts": [], "redakteure": []}
+        return {"kontakte": [], "aktivitaeten": [], "ressorts": [], "redakteure": []}
     values = profile.fields()
     values["einwohner"] = "" if profile.einwohner is None else str(profile.einwohner)
-    values["kontakte"] = list(values["kontakte"]) + [{}] * EMPTY_ROWS
-    values["aktivitaeten"] = list(values["aktivitaeten"]) + [{}] * EMPTY_ROWS
     return values
 
 
-def _render(values: dict, errors: dict, *, title: str, action: str, revid: str = "", new: bool, status: int = 200):
+def _open_sections(errors: dict, row: tuple[str, int] | None) -> set[str]:
+    """The form's sections shown unfolded: the basic data, every section with an error, the one whose rows changed."""
+    sections = {"grunddaten"} | {SECTIONS.get(name.split(".", 1)[0], "grunddaten") for name in errors if name != "_"}
+    return sections | {row[0]} if row else sections
+
+
+def _render(values: dict, errors: dict, *, title: str, action: str, revid: str = "", new: bool, status: int = 200,
+            row: tuple[str, int] | None = None, logo: Upload | None = None, kept: str = ""):
+    """The profile form; ``row`` is the (rows, index) a row button changed (its field gets the focus),
+    ``logo`` a chosen logo that stays chosen (kept on the server, see pending_uploads)."""
     values = dict(values)
-    values["kontakte"] = list(values.get("kontakte") or []) or [{}] * EMPTY_ROWS
-    values["aktivitaeten"] = list(values.get("aktivitaeten") or []) or [{}] * EMPTY_ROWS
+    for rows in ROWS:  # an empty row to fill in where there is none
+        values[rows] = list(values.get(rows) or []) or [{}]
+    if logo is not None:
+        values["logo_vorgemerkt"] = kept or pending_uploads.keep(logo)
     return render_form(
         "gaa/profile_form.html",
         values,
@@ -125,7 +146,28 @@ def _render(values: dict, errors: dict, *, title: str, action: str, revid: str =
         departments=DEPARTMENTS,
         visibility=VISIBILITY_LABELS,
         vocabulary=partnerwiki().vocabulary,
+        open_sections=_open_sections(errors, row),
+        focus_row=row,
+        kept_logo=logo.filename if logo else "",
+        max_rows=MAX_ROWS,
     )
+
+
+def _row_button(data: dict) -> tuple[str, int] | None:
+    """Apply a pressed row button to ``data``: (rows, index of the row to focus, -1 for the „weitere“ button)."""
+    match = ROW_BUTTON.match(request.form.get("zeile", ""))
+    if match is None:
+        return None
+    rows_name, what = match.groups()
+    rows = list(data.get(rows_name) or [])
+    if what == "neu":
+        if len(rows) < MAX_ROWS:
+            rows.append({})
+        data[rows_name] = rows
+        return rows_name, len(rows) - 1
+    index = int(what.split("-", 1)[0])
+    data[rows_name] = rows[:index] + rows[index + 1:]
+    return rows_name, -1
 
 
 def _stored_profile(name: str) -> tuple[Profile, dict, str]:
@@ -143,17 +185,16 @@ def _name_taken(name: str) -> bool:
     return any(r.title.casefold() == name.casefold() for r in profiles)
 
 
-def _with_logo(profile: Profile, errors: dict) -> tuple[Profile, Upload | None]:
-    file = request.files.get("logo_upload")
-    try:
-        upload = check_upload(file.filename if file else None, file.stream if file else None, IMAGE_TYPES)
-    except AttachmentError as e:
-        errors["logo_upload"] = str(e)
-        return profile, None
+def _chosen_logo(errors: dict) -> tuple[Upload | None, str]:
+    """The logo of this submit (newly chosen, or kept from the last submit) and its kept reference."""
+    return pending_uploads.chosen("logo_upload", request.form.get("logo_vorgemerkt", ""), errors, IMAGE_TYPES)
+
+
+def _with_logo(profile: Profile, upload: Upload | None) -> Profile:
     if upload is None:
-        return profile, None
+        return profile
     ext = upload.filename.rsplit(".", 1)[-1]
-    return replace(profile, logo=f"{profile.item_name}/Logo.{ext}"), upload
+    return replace(profile, logo=f"{profile.item_name}/Logo.{ext}")
 
 
 def _default_summary(fields) -> str:
@@ -188,22 +229,27 @@ def new_profile():
         return _render(_values(None), {}, title=title, action=action, new=True)
     csrf.require_csrf()
     data = form_to_nested(request.form, request.form.getlist)
+    errors: dict[str, str] = {}
+    logo, kept = _chosen_logo(errors)
+    if (row := _row_button(data)) is not None:
+        return _render(data, errors, title=title, action=action, new=True, row=row, logo=logo, kept=kept)
     try:
         profile = profile_from_input(data, partnerwiki().vocabulary, editor_problem=account_problem)
         if _name_taken(profile.name):
             raise AlreadyExists(profile.name)
-        errors: dict[str, str] = {}
-        profile, logo = _with_logo(profile, errors)
         if errors:
             raise ProfileError(errors)
+        profile = _with_logo(profile, logo)
         _save_profile(profile, "Profil angelegt", new=True)
         if logo is not None:
             save_attachment(profile.logo, logo, comment="Logo")
     except ProfileError as e:
-        return _render(data, e.errors, title=title, action=action, new=True, status=400)
+        errors.update(e.errors)
+        return _render(data, errors, title=title, action=action, new=True, status=400, logo=logo, kept=kept)
     except AlreadyExists:
-        errors = {"name": "Ein Profil mit diesem Namen gibt es schon."}
-        return _render(data, errors, title=title, action=action, new=True, status=400)
+        errors["name"] = "Ein Profil mit diesem Namen gibt es schon."
+        return _render(data, errors, title=title, action=action, new=True, status=400, logo=logo, kept=kept)
+    pending_uploads.discard(kept)
     flash("Das Profil ist angelegt.", "info")
     return redirect(url_for("frontend.show_item", item_name=profile.item_name))
 
@@ -222,26 +268,29 @@ def edit_profile(name: str):
     csrf.require_csrf()
     data = form_to_nested(request.form, request.form.getlist)
     data["name"] = profile.name  # renaming is moin's job
+    errors: dict[str, str] = {}
+    logo, kept = _chosen_logo(errors)
+    revid = request.form.get("revid", "")
+    if (row := _row_button(data)) is not None:
+        return _render(data, errors, title=title, action=action, revid=revid, new=False, row=row, logo=logo, kept=kept)
     try:
         editors = data["redakteure"] if is_moderator() else None  # only the moderation names the editors
         edited = profile_from_input(
             data, partnerwiki().vocabulary, base=profile, editors=editors, editor_problem=account_problem
         )
-        edited = replace(edited, logo=profile.logo)  # only an upload changes the logo
-        errors: dict[str, str] = {}
-        edited, logo = _with_logo(edited, errors)
         if errors:
             raise ProfileError(errors)
+        edited = _with_logo(replace(edited, logo=profile.logo), logo)  # only an upload changes the logo
         with item_lock(edited.item_name):  # the revision check, the logo and the profile: one step
-            _save_profile(edited, "Profil bearbeitet", before=profile, base_revid=request.form.get("revid") or None)
+            _save_profile(edited, "Profil bearbeitet", before=profile, base_revid=revid or None)
             if logo is not None:
                 save_attachment(edited.logo, logo, comment="Logo")
-    except ProfileError as e:
-        return _render(data, e.errors, title=title, action=action, revid=request.form.get("revid", ""), new=False, status=400)
-    except EditConflict:
-        errors = {"_": CONFLICT}
-        return _render(data, errors, title=title, action=action, revid=request.form.get("revid", ""), new=False, status=400)
+    except (ProfileError, EditConflict) as e:
+        errors.update(e.errors if isinstance(e, ProfileError) else {"_": CONFLICT})
+        return _render(data, errors, title=title, action=action, revid=revid, new=False, status=400, logo=logo,
+                       kept=kept)
     except AccessDenied:
         abort(403)
+    pending_uploads.discard(kept)
     flash("Das Profil ist gespeichert.", "info")
     return redirect(url_for("frontend.show_item", item_name=profile.item_name))

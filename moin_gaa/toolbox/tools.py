@@ -2,7 +2,9 @@
 
 A Werkzeug is a record (``gaa_type = "werkzeug"``) under ``Werkzeugkiste/<Titel>``; its long
 text is the item's wiki content, everything else is in ``gaa_fields``.  Any registered user may
-propose one; moderators publish (geprüft), highlight, reject (with a reason) or archive it.
+propose one; moderators publish (geprüft), highlight, reject (with a reason) or archive it, or ask
+the proposer a question first (a Rückfrage: the status stays „vorgeschlagen“, the question is
+stored on the tool until the next decision).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping
 from urllib.parse import urlsplit
+
+from moin.utils.diff_datastruct import DELETE, INSERT
+from moin.utils.diff_datastruct import diff as diff_data
 
 from moin_gaa.core.field_errors import FieldErrors
 from moin_gaa.core.text_input import ascii_digits, form_value, input_problems, normalise_name, text_problem, too_long
@@ -54,6 +59,16 @@ LIMITS = {
     "quelle": 200, "link": 500, "datei": 400, "jahr": 40, "kommune": 200, "land": 60, "art": 60,
     "lebensphasen.*": 60, "empfehlungen.*": 60, "begruendung": MAX_REASON,
     "vorgeschlagen_von": 200, "entschieden_von": 200, "entschieden_am": 20, "status": 20,
+    "rueckfrage": MAX_REASON, "rueckfrage_von": 200, "rueckfrage_am": 20,
+}
+# the fields a person fills in, with their German labels (the review queue's diff shows these)
+FIELD_LABELS = {
+    "titel": "Titel", "kurzbeschreibung": "Kurzbeschreibung", "lebensphasen": "Lebensphasen",
+    "empfehlungen": "Handlungsempfehlungen", "art": "Art", "quelle": "Quelle / Herausgeber", "link": "Link",
+    "datei": "Datei", "jahr": "Jahr", "kommune": "Kommune", "land": "Land",
+}
+FIELD_LISTS = {
+    "lebensphasen": "life_phases", "empfehlungen": "recommendations", "art": "material_kinds", "land": "laender",
 }
 
 
@@ -79,6 +94,9 @@ class Tool:
     begruendung: str = ""
     entschieden_von: str = ""
     entschieden_am: str = ""
+    rueckfrage: str = ""  # the moderation's open question to the proposer
+    rueckfrage_von: str = ""
+    rueckfrage_am: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -204,6 +222,9 @@ def tool_from_input(
         begruendung=workflow.begruendung,
         entschieden_von=workflow.entschieden_von,
         entschieden_am=workflow.entschieden_am,
+        rueckfrage=workflow.rueckfrage,
+        rueckfrage_von=workflow.rueckfrage_von,
+        rueckfrage_am=workflow.rueckfrage_am,
     )
 
 
@@ -223,6 +244,9 @@ def tool_from_fields(fields: Mapping[str, Any], vocabulary: Vocabulary) -> Tool:
         begruendung=str(fields.get("begruendung") or ""),
         entschieden_von=form_value(fields.get("entschieden_von")),
         entschieden_am=form_value(fields.get("entschieden_am")),
+        rueckfrage=str(fields.get("rueckfrage") or ""),
+        rueckfrage_von=form_value(fields.get("rueckfrage_von")),
+        rueckfrage_am=form_value(fields.get("rueckfrage_am")),
     )
     data = dict(fields)
     if data.get("jahr") is not None:
@@ -250,7 +274,53 @@ def decide(tool: Tool, action: str, moderator: str, reason: str = "", *, today: 
         begruendung=reason[:1000] if action == "ablehnen" else "",
         entschieden_von=moderator,
         entschieden_am=(today or date.today()).isoformat(),
+        rueckfrage="",  # a decision answers the open question
+        rueckfrage_von="",
+        rueckfrage_am="",
     )
+
+
+def ask(tool: Tool, question: str, moderator: str, *, today: date | None = None) -> Tool:
+    """The moderation's Rückfrage: the question is stored on the proposal, whose status stays „vorgeschlagen“."""
+    if problem := text_problem(question) or too_long(question, MAX_REASON):
+        raise ToolError({"rueckfrage": problem})
+    if tool.status != "vorgeschlagen":
+        status = STATUS_LABELS[tool.status]
+        raise ToolError({"aktion": f"Eine Rückfrage ist nur bei Vorschlägen möglich, nicht im Status „{status}“."})
+    question = normalise_name(question)
+    if not question:
+        raise ToolError({"rueckfrage": "Bitte schreiben Sie Ihre Frage – die vorschlagende Person sieht sie."})
+    asked_on = (today or date.today()).isoformat()
+    return replace(tool, rueckfrage=question, rueckfrage_von=moderator, rueckfrage_am=asked_on)
+
+
+def shown_values(key: str, value: Any, vocabulary: Vocabulary) -> list[str]:
+    """A field's value as the form shows it: vocabulary labels, a list of texts."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    values = [str(v) for v in values if v not in (None, "")]
+    if key not in FIELD_LISTS:
+        return values
+    labels = {t.key: t.label for t in vocabulary.terms(FIELD_LISTS[key])}
+    return [labels.get(v, v) for v in values]
+
+
+def field_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], vocabulary: Vocabulary
+) -> list[tuple[str, list, list]]:
+    """(German label, removed values, added values) per changed field a person fills in, in the form's order.
+
+    moin's diff of data structures compares them; workflow fields and fields unknown to the form are left out.
+    """
+    before = {key: shown_values(key, old.get(key), vocabulary) for key in FIELD_LABELS}
+    after = {key: shown_values(key, new.get(key), vocabulary) for key in FIELD_LABELS}
+    removed: dict[str, list] = {}
+    added: dict[str, list] = {}
+    for kind, keys, values in diff_data(before, after):
+        target = removed if kind == DELETE else added if kind == INSERT else None
+        if target is not None:
+            target.setdefault(keys[0], []).extend(values if isinstance(values, list) else [values])
+    changed = [key for key in FIELD_LABELS if key in removed or key in added]
+    return [(FIELD_LABELS[key], removed.get(key, []), added.get(key, [])) for key in changed]
 
 
 def page_text(long_text: str) -> str:

@@ -1,17 +1,27 @@
-"""Werkzeugkiste views under ``/+gaa``: propose, edit, curate, review queue, exports."""
+"""Werkzeugkiste views under ``/+gaa``: propose, edit, curate (with the Rückfrage), review queue, exports."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
+from datetime import date, datetime
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask import g as flaskg
+from moin import user as moin_user
+from moin.constants.keys import EMAIL, MTIME, NAME_EXACT, REV_NUMBER
 from moin.themes import render_template
+from moin.utils.diff_text import diff as diff_text
+from moin.utils.interwiki import split_fqname
 
+from moin_gaa.core import notification_mail, pending_uploads
 from moin_gaa.core.access import ReadRights, is_moderator
 from moin_gaa.core.app_state import partnerwiki
-from moin_gaa.core.attachments import AttachmentError, Upload, check_upload, save_attachment
+from moin_gaa.core.attachments import IMAGE_TYPES, Upload, save_attachment
 from moin_gaa.core.export import csv_response, page_url_prefix
+from moin_gaa.core.german_dates import day, day_time
 from moin_gaa.core.items import (
     AccessDenied,
     AlreadyExists,
@@ -21,20 +31,26 @@ from moin_gaa.core.items import (
     save_record,
     subscribe_current_user,
 )
-from moin_gaa.core.records import RECORD_FIELDS
-from moin_gaa.core.text_input import clean_text, input_problems, text_problem
+from moin_gaa.core.records import RECORD_FIELDS, Record
+from moin_gaa.core.text_input import clean_text, form_value, input_problems, text_problem
+from moin_gaa.partners.municipalities import is_profile, profile_names
 from moin_gaa.toolbox.matrix import matching_tools, sort_tools
 from moin_gaa.toolbox.toolfilter import ToolFilter, parse_filter
 from moin_gaa.toolbox.tools import (
     ACTION_LABELS,
+    PUBLISHED,
     STATUS_LABELS,
     TOOL_PREFIX,
     TOOL_TYPE,
     Tool,
     ToolError,
+    ask,
+    check_link,
     decide,
+    field_changes,
     long_text_of,
     page_text,
+    shown_values,
     tool_from_fields,
     tool_from_input,
 )
@@ -42,6 +58,14 @@ from moin_gaa.web import csrf
 from moin_gaa.web.blueprint import gaa, login_first, render_form, stored_record_or_abort
 
 MAX_LONG_TEXT = 50_000
+MAX_MUNICIPALITY_CHOICES = 1000  # beyond this many profiles the page carries no list; the name is still checked
+MAX_DIFF_LINES = 60
+LOCAL_TIME = ZoneInfo("Europe/Berlin")
+UNKNOWN_MUNICIPALITY = (
+    "„{}“ steht nicht im Partnerverzeichnis. Bitte wählen Sie eine Kommune aus der Liste (so geschrieben wie im "
+    "Partnerverzeichnis) oder lassen Sie das Feld leer."
+)
+log = logging.getLogger(__name__)
 
 
 def _form_values(tool: Tool | None, long_text: str = "") -> dict:
@@ -65,10 +89,16 @@ def _submitted() -> dict:
     return values
 
 
-def _render_form(values: dict, errors: dict, *, title: str, action: str, revid: str = "", status: int = 200):
+def _render_form(values: dict, errors: dict, *, title: str, action: str, revid: str = "", status: int = 200,
+                 upload: Upload | None = None, kept: str = ""):
+    """The tool form; a file chosen in this submit stays chosen (kept on the server, see pending_uploads)."""
+    if upload is not None:
+        values = {**values, "datei_vorgemerkt": kept or pending_uploads.keep(upload)}
+    with partnerwiki().catalog.reader(ReadRights()) as reader:
+        municipalities = profile_names(reader, limit=MAX_MUNICIPALITY_CHOICES)
     return render_form(
         "gaa/tool_form.html", values, errors, title=title, action=action, revid=revid, status=status,
-        vocabulary=partnerwiki().vocabulary,
+        vocabulary=partnerwiki().vocabulary, municipalities=municipalities, kept_file=upload.filename if upload else "",
     )
 
 
@@ -77,6 +107,16 @@ def _check_long_text(values: dict, errors: dict) -> None:
         errors["langtext"] = problem
     elif len(values["langtext"]) > MAX_LONG_TEXT:
         errors["langtext"] = f"Der ausführliche Text darf höchstens {MAX_LONG_TEXT:,} Zeichen lang sein.".replace(",", ".")
+
+
+def _check_municipality(values: dict, errors: dict, stored: str = "") -> None:
+    """The Kommune comes from the Partnerverzeichnis (or stays empty); a stored one no longer there may stay."""
+    name = form_value(values.get("kommune"), 200)
+    if not name or name == stored or "kommune" in errors:
+        return
+    with partnerwiki().catalog.reader(ReadRights()) as reader:
+        if not is_profile(reader, name):
+            errors["kommune"] = UNKNOWN_MUNICIPALITY.format(name)
 
 
 @gaa.route("/werkzeug/neu", methods=["GET", "POST"])
@@ -96,7 +136,8 @@ def propose_tool():
         errors.update(e.errors)
         tool = None
     _check_long_text(values, errors)
-    upload = _checked_upload(errors)
+    _check_municipality(values, errors)
+    upload, kept = _upload(errors)
     if tool is not None and not errors and current(tool.item_name) is not None:
         errors["titel"] = DUPLICATE
     if tool is not None and not errors:
@@ -109,10 +150,12 @@ def propose_tool():
         except AccessDenied:
             abort(403)
         else:
+            pending_uploads.discard(kept)
             subscribe_current_user(tool.item_name)
             flash("Danke! Ihr Vorschlag ist gespeichert und wird von der Moderation geprüft.", "info")
             return redirect(url_for("frontend.show_item", item_name=tool.item_name))
-    return _render_form(values, errors, title=title, action=url_for("gaa.propose_tool"), status=400)
+    return _render_form(values, errors, title=title, action=url_for("gaa.propose_tool"), status=400, upload=upload,
+                        kept=kept)
 
 
 def _form_revid() -> str | None:
@@ -139,13 +182,9 @@ CONFLICT = (
 DUPLICATE = "Ein Werkzeug mit diesem Titel gibt es schon. Bitte wählen Sie einen anderen Titel."
 
 
-def _checked_upload(errors: dict) -> Upload | None:
-    file = request.files.get("datei_upload")
-    try:
-        return check_upload(file.filename if file else None, file.stream if file else None)
-    except AttachmentError as e:
-        errors["datei_upload"] = str(e)
-        return None
+def _upload(errors: dict) -> tuple[Upload | None, str]:
+    """The file of this submit (newly chosen, or kept from the last submit) and its kept reference."""
+    return pending_uploads.chosen("datei_upload", request.form.get("datei_vorgemerkt", ""), errors)
 
 
 def _check_base(name: str) -> None:
@@ -196,7 +235,8 @@ def edit_tool(titel: str):
         errors.update(e.errors)
         edited = None
     _check_long_text(values, errors)
-    upload = _checked_upload(errors)
+    _check_municipality(values, errors, stored=tool.kommune)
+    upload, kept = _upload(errors)
     if edited is not None and not errors:
         try:
             with item_lock(edited.item_name):  # the revision check, the file and the tool: one step
@@ -210,20 +250,33 @@ def edit_tool(titel: str):
         except AccessDenied:
             abort(403)
         else:
+            pending_uploads.discard(kept)
             flash("Die Änderungen sind gespeichert.", "info")
             return redirect(url_for("frontend.show_item", item_name=edited.item_name))
-    return _render_form(values, errors, title=page_title, action=action, revid=request.form.get("revid", ""), status=400)
+    revid = request.form.get("revid", "")
+    return _render_form(values, errors, title=page_title, action=action, revid=revid, status=400, upload=upload,
+                        kept=kept)
+
+
+QUESTION = "rueckfrage"
 
 
 @gaa.route("/werkzeug/status/<path:titel>", methods=["POST"])
 def decide_tool(titel: str):
+    """A moderator's decision (aktion = veroeffentlichen, hervorheben, ablehnen, archivieren) or Rückfrage."""
     if not is_moderator():
         abort(403)
     csrf.require_csrf()
     tool, meta, text = _stored_tool(titel)
+    action = request.form.get("aktion", "")
     try:
-        decided = decide(tool, request.form.get("aktion", ""), flaskg.user.name0, request.form.get("begruendung", ""))
-        _save_tool(decided, None, f"Status: {STATUS_LABELS[decided.status]}", base_revid=_form_revid())
+        if action == QUESTION:
+            decided = ask(tool, request.form.get("rueckfrage", ""), flaskg.user.name0)
+            comment = "Rückfrage an die vorschlagende Person"
+        else:
+            decided = decide(tool, action, flaskg.user.name0, request.form.get("begruendung", ""))
+            comment = f"Status: {STATUS_LABELS[decided.status]}"
+        _save_tool(decided, None, comment, base_revid=_form_revid())
     except ToolError as e:
         flash(" ".join(e.errors.values()), "error")
     except EditConflict:
@@ -231,11 +284,110 @@ def decide_tool(titel: str):
     except AccessDenied:
         abort(403)
     else:
-        flash(f"„{tool.titel}“ ist jetzt {STATUS_LABELS[decided.status]}.", "info")
+        if action == QUESTION:
+            told = " und bekommt sie per E-Mail." if _mail_question(decided) else "."
+            who = decided.vorgeschlagen_von or "Die vorschlagende Person"
+            flash(f"Die Rückfrage ist gespeichert. {who} sieht sie auf der Seite des Werkzeugs{told}", "info")
+        else:
+            flash(f"„{tool.titel}“ ist jetzt {STATUS_LABELS[decided.status]}.", "info")
     back = request.form.get("zurueck", "")
     if back != "warteschlange":
         return redirect(url_for("frontend.show_item", item_name=tool.item_name))
     return redirect(url_for("gaa.review_queue"))
+
+
+def _mail_question(tool: Tool) -> bool:
+    """Mail the Rückfrage to the proposer over moin's mail settings, as the subscribers' mails go; True if sent.
+
+    A failing mail is logged and never fails the saved question (it is on the tool's page anyway).
+    """
+    cfg = current_app.cfg
+    users = moin_user.search_users(**{NAME_EXACT: tool.vorgeschlagen_von}) if tool.vorgeschlagen_von else []
+    address = users[0].meta.get(EMAIL) if users else None
+    if not (cfg.mail_enabled and cfg.mail_from and address):
+        return False
+    wiki = notification_mail.clean_line(cfg.sitename or cfg.interwikiname, 60)
+    title = notification_mail.clean_line(tool.titel, 150)
+    message = EmailMessage(policy=notification_mail.MAIL_POLICY)
+    message.set_content(
+        f"Guten Tag,\n\nzu Ihrem Vorschlag „{title}“ hat die Moderation ({notification_mail.editor_name()}) "
+        f"eine Rückfrage:\n\n{tool.rueckfrage}\n\nBitte ergänzen Sie Ihre Angaben mit „Angaben bearbeiten“ "
+        f"auf der Seite des Werkzeugs:\n"
+        f"{notification_mail.absolute(url_for('frontend.show_item', item_name=tool.item_name))}"
+        "\n\nBis dahin bleibt Ihr Vorschlag in der Prüfung.\n"
+    )
+    message["From"] = cfg.mail_from
+    message["To"] = address
+    message["Subject"] = f"[{wiki}] Rückfrage zu Ihrem Vorschlag „{title}“"
+    message["Auto-Submitted"] = "auto-generated"
+    try:
+        notification_mail.deliver([message])
+    except Exception:  # noqa: BLE001 – the question is stored; the mail is a courtesy
+        log.exception("PartnerWiki: the Rückfrage mail for %s failed", tool.item_name)
+        return False
+    return True
+
+
+def _when(mtime: int) -> str:
+    return day_time(datetime.fromtimestamp(mtime, LOCAL_TIME))
+
+
+def _revisions(record: Record) -> list:
+    """The record's revisions, oldest first (read with the moderator's rights)."""
+    item = flaskg.storage.get_item(**split_fqname(record.name).query)
+    return sorted(item.iter_revs(), key=lambda rev: int(rev.meta.get(REV_NUMBER) or 0))
+
+
+def _text_of(rev) -> str:
+    try:
+        return long_text_of(rev.data.read().decode("utf-8", errors="replace"))
+    finally:
+        rev.data.close()
+
+
+def _changes(record: Record, vocabulary) -> dict:
+    """When the proposal came in, and what changed since it was last published (else since it was proposed)."""
+    revisions = _revisions(record)
+    if len(revisions) < 2:
+        return {}
+    first, last = revisions[0], revisions[-1]
+    published = [rev for rev in revisions[:-1] if (rev.meta.get(RECORD_FIELDS) or {}).get("status") in PUBLISHED]
+    base = published[-1] if published else first
+    since = "seit der Veröffentlichung" if published else "seit dem Vorschlag"
+    lines = [line for line in diff_text(_text_of(base).splitlines(), _text_of(last).splitlines()) if line[:1] != "?"]
+    if len(lines) > MAX_DIFF_LINES:
+        more = len(lines) - MAX_DIFF_LINES
+        lines = lines[:MAX_DIFF_LINES] + [f"… ({more} weitere Zeilen in der Versionsgeschichte)"]
+    return {
+        "vorgeschlagen_am": _when(int(first.meta.get(MTIME) or 0)),
+        "seit": f"{since} am {_when(int(base.meta.get(MTIME) or 0))}",
+        "felder": field_changes(base.meta.get(RECORD_FIELDS) or {}, record.fields, vocabulary),
+        "text": lines,
+    }
+
+
+def _queue_entry(record: Record, vocabulary) -> dict:
+    """What the moderation decides on: dates, life phases, recommendations, link or file, the changes."""
+    fields = record.fields
+    datei = str(fields.get("datei") or "")
+    entry = {
+        "record": record,
+        "vorgeschlagen_am": _when(record.mtime),
+        "geaendert_am": _when(record.mtime),
+        "lebensphasen": shown_values("lebensphasen", fields.get("lebensphasen"), vocabulary),
+        "empfehlungen": shown_values("empfehlungen", fields.get("empfehlungen"), vocabulary),
+        "art": shown_values("art", fields.get("art"), vocabulary),
+        "link": str(fields.get("link") or "") if not check_link(str(fields.get("link") or "")) else "",
+        "datei": datei,
+        "bild": datei.lower().endswith(IMAGE_TYPES),
+        "rueckfrage_am": day(date.fromisoformat(fields["rueckfrage_am"])) if fields.get("rueckfrage_am") else "",
+        "seit": "",
+        "felder": [],
+        "text": [],
+    }
+    if record.rev_number > 1:
+        entry.update(_changes(record, vocabulary))
+    return entry
 
 
 @gaa.route("/werkzeugkiste/pruefen")
@@ -245,11 +397,11 @@ def review_queue():
     with partnerwiki().catalog.reader(ReadRights()) as reader:
         proposals = matching_tools(reader, ToolFilter(status="vorgeschlagen"))
     proposals.sort(key=lambda r: r.mtime)  # oldest first
+    vocabulary = partnerwiki().vocabulary
     return render_template(
         "gaa/review_queue.html",
         title_name="Vorschläge prüfen",
-        proposals=proposals,
-        vocabulary=partnerwiki().vocabulary,
+        entries=[_queue_entry(record, vocabulary) for record in proposals],
         action_labels=ACTION_LABELS,
     )
 
