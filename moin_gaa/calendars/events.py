@@ -381,7 +381,7 @@ def _checked_span(
     elif start_day and end_day:
         start_time = form_value(data.get("startzeit"), 8)
         first = _checked_clock(data, "startzeit", "00:00", errors)
-        last = _checked_clock(data, "endzeit", start_time if first else "00:00", errors)
+        last = _checked_clock(data, "endzeit", (start_time if first else "") or "00:00", errors)
         start = datetime.combine(start_day, first) if first else None
         end = datetime.combine(end_day, last) if last else None
     if start_day and end_day and (end_day < start_day or (start and end and end < start)):
