@@ -22,7 +22,6 @@ import os
 import re
 import secrets
 import string
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -239,11 +238,11 @@ def mixed_run(base: str, read_paths: list[str], thread: str) -> tuple[list[Write
     """Phase 2: the writers beside the readers; the writers (with what they were told) and the readers' tally."""
     writers = [sign_up(base, no, kind) for no, kind in enumerate(WRITER_KINDS)]
     deadline = time.monotonic() + MIXED_SECONDS
-    write = threading.Thread(target=in_threads, args=(lambda i: writers[i].write_until(deadline, thread),
-                                                      len(writers)))
-    write.start()
-    reads, _elapsed = read_for(base, read_paths, MIXED_SECONDS, READERS)
-    write.join()
+    with ThreadPoolExecutor(max_workers=len(writers)) as pool:
+        writing = [pool.submit(writer.write_until, deadline, thread) for writer in writers]
+        reads, _elapsed = read_for(base, read_paths, MIXED_SECONDS, READERS)
+        for done in writing:
+            done.result()
     return writers, reads
 
 

@@ -40,7 +40,8 @@ from urllib.parse import quote
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]
 os.environ.setdefault("PARTNERWIKI_SECRET_KEY", "bench-secret")
-os.environ.setdefault("PARTNERWIKI_INSTANCE", tempfile.mkdtemp(prefix="partnerwiki-bench-"))
+SCRATCH = tempfile.mkdtemp(prefix="partnerwiki-bench-")  # the wikis of discussions and feed; removed at the end
+os.environ.setdefault("PARTNERWIKI_INSTANCE", SCRATCH)  # wikiconfig reads it on import; our apps set their own
 
 from conftest import REGISTERED, acting_as, login, make_app, page_token, save_page, seeded_app  # noqa: E402
 from icalendar import Calendar  # noqa: E402
@@ -501,22 +502,22 @@ def main(sections: tuple[str, ...] = SECTIONS) -> None:
     if "load" in sections and "national" not in sections and national_wiki() is None:
         print(f"load: no national wiki of this scale in {NATIONAL_INSTANCE} – building it first", flush=True)
         sections = ("national", *sections)
-    scratch = os.environ["PARTNERWIKI_INSTANCE"]
     national = "national" in sections
-    app = seed_wiki(fresh_national_dir() if national else os.path.join(scratch, "instance"), figures, "first")
+    app = seed_wiki(fresh_national_dir() if national else os.path.join(SCRATCH, "first"), figures, "first")
     seed_write, inprocess_write = seed_baseline(app, figures)
     if national:
         national_figures(app, figures, seed_write)
     if {"discussions", "feed"} & set(sections):
         if national:  # the national wiki stays as it is, for `load`
             app.deinit_backends()
-            app = seed_wiki(os.path.join(scratch, "side"), figures, "side")
+            app = seed_wiki(os.path.join(SCRATCH, "side"), figures, "side")
         with app.test_client() as client:
             if "discussions" in sections:
                 discussion_figures(app, client, figures, inprocess_write)
             if "feed" in sections:
                 feed_figures(app, client, figures)
     app.deinit_backends()
+    shutil.rmtree(SCRATCH)
     if "load" in sections:
         load_section(figures)
     loadavg("end")
