@@ -179,8 +179,9 @@ def listed(wiki):
                                "startzeit": "14:00", "endzeit": "16:00", "wiederholung": "monatlich",
                                "kalender": ["listen"],
                                "verschiebungen": f"{nth_weekday(4, 3, 2)} -> {nth_weekday(4, 4, 2)}"})
-    single = event_from_input({"titel": "Listenfachtag", "startdatum": (SECOND_THURSDAY + timedelta(days=1)).isoformat(),
-                               "startzeit": "09:30", "endzeit": "15:00", "kalender": ["listen"]})
+    friday = SECOND_THURSDAY + timedelta(days=1)
+    single = event_from_input({"titel": "Listenfachtag", "startdatum": friday.isoformat(), "startzeit": "09:30",
+                               "endzeit": "15:00", "kalender": ["listen"]})
     with acting_as(wiki, ADMIN):
         save_page("Termine/Listentreffen monatlich", "<<EventCard>>\n", gaa_type="termin", gaa_fields=series.fields())
         save_page("Termine/Listenfachtag", "<<EventCard>>\n", gaa_type="termin", gaa_fields=single.fields())

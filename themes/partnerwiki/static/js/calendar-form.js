@@ -64,6 +64,7 @@
         });
     }
 
+    start.addEventListener("input", rename);
     start.addEventListener("change", rename);
     select.addEventListener("change", show);
     rename();
