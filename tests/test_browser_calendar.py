@@ -92,7 +92,8 @@ def test_a_series_chosen_in_words_all_errors_at_once_then_a_date_cancelled(brows
     card = page.get_by_role("region", name="Termin")
     expect(card).to_contain_text(f"Fällt aus am{with_weekday(second)}")
     expect(card).not_to_contain_text(f"{with_weekday(second)}, 14:00")  # not among the next dates
-    download = page.request.get(base_url + card.get_by_role("link", name="In meinen Kalender (.ics)").get_attribute("href"))
+    ics_link = card.get_by_role("link", name="In meinen Kalender (.ics)").get_attribute("href")
+    download = page.request.get(base_url + ics_link)
     assert download.status == 200 and download.text().count("BEGIN:VEVENT") == 1 and title in download.text()
     context.close()
 
