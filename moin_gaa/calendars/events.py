@@ -590,7 +590,7 @@ def series_days(rule: str, start: date | datetime, last: date, tz: ZoneInfo | No
     return {when.date() for when in found}
 
 
-def form_dates(event: Event, today: date, *, limit: int = 30, days: int = 400) -> list[date]:
+def form_dates(event: Event, today: date, *, limit: int = 20, days: int = 400) -> list[date]:
     """The original dates of a series the form offers to cancel or move, in order: the coming ones (at most
     ``limit`` within ``days`` from ``today``) and every date already cancelled or moved."""
     if not event.rrule:

@@ -18,16 +18,17 @@ from moin_gaa.calendars.rule_text import WEEKDAYS, Unphrasable, month_name, rule
 # The kinds with their labels while no start date is known (a new form); see repetition_labels.
 REPETITION_LABELS = {
     "": "einmalig",
-    "woechentlich": "wöchentlich / alle n Wochen (Wochentage unten wählen)",
+    "woechentlich": "wöchentlich an Wochentagen",
     "monatlich": "monatlich am Wochentag des Beginns (z. B. 2. Donnerstag; in der letzten Woche: letzter Freitag)",
     "monatlich-vierter": "monatlich am 4. Wochentag (wenn der Beginn zugleich der letzte im Monat ist)",
     "monatstag": "monatlich am gleichen Tag (z. B. am 10.) – wie der Beginn",
     "jaehrlich": "jährlich am Tag des Beginns",
     "eigene": "eigene Regel (RRULE)",
 }
+# The order in which icalendar writes a rule's parts (its vRecur.canonical_order), for those the form writes.
+PART_ORDER = ("FREQ", "UNTIL", "COUNT", "INTERVAL", "BYDAY", "BYMONTHDAY")
 # The kinds named after a start date; the form's script fills them in again when the start date changes.
 LABEL_TEMPLATES = {
-    "woechentlich": "wöchentlich am {weekday} (oder an mehreren Wochentagen, alle n Wochen)",
     "monatlich": "monatlich am {nth} {weekday}",
     "monatlich-vierter": "monatlich am 4. {weekday}",
     "monatstag": "monatlich am {day}.",
@@ -58,8 +59,12 @@ def is_last_weekday(start: date) -> bool:
 
 def monthly_by_weekday(start: date) -> str:
     """„jeden n. <Wochentag>“ of the start date; in the last week of a month (a 4th or 5th) the last one: ``-1``."""
+    return f"FREQ=MONTHLY;BYDAY={_monthly_day(start)}"
+
+
+def _monthly_day(start: date) -> str:
     nth = nth_weekday(start)
-    return f"FREQ=MONTHLY;BYDAY={-1 if nth >= 4 and is_last_weekday(start) else nth}{WEEKDAYS[start.weekday()]}"
+    return f"{-1 if nth >= 4 and is_last_weekday(start) else nth}{WEEKDAYS[start.weekday()]}"
 
 
 def weekly_days(repetition: Repetition, start: date) -> tuple[str, ...]:
@@ -67,23 +72,21 @@ def weekly_days(repetition: Repetition, start: date) -> tuple[str, ...]:
     return tuple(d for d in WEEKDAYS if d in repetition.weekdays) or (WEEKDAYS[start.weekday()],)
 
 
-def base_rule(repetition: Repetition, start: date, custom: str = "") -> str:
-    """The RRULE without its end for a kind of REPETITION_LABELS (``eigene``: ``custom``); "" for einmalig."""
+def base_parts(repetition: Repetition, start: date) -> dict[str, str]:
+    """The parts of the RRULE without its end for a kind of REPETITION_LABELS in words; {} for the others."""
     kind = repetition.kind
     if kind == "woechentlich":
-        interval = f";INTERVAL={repetition.interval}" if repetition.interval > 1 else ""
-        return f"FREQ=WEEKLY{interval};BYDAY={','.join(weekly_days(repetition, start))}"
+        interval = {"INTERVAL": str(repetition.interval)} if repetition.interval > 1 else {}
+        return {"FREQ": "WEEKLY", **interval, "BYDAY": ",".join(weekly_days(repetition, start))}
     if kind == "monatlich":
-        return monthly_by_weekday(start)
+        return {"FREQ": "MONTHLY", "BYDAY": _monthly_day(start)}
     if kind == "monatlich-vierter":
-        return f"FREQ=MONTHLY;BYDAY=4{WEEKDAYS[start.weekday()]}"
+        return {"FREQ": "MONTHLY", "BYDAY": f"4{WEEKDAYS[start.weekday()]}"}
     if kind == "monatstag":
-        return f"FREQ=MONTHLY;BYMONTHDAY={start.day}"
+        return {"FREQ": "MONTHLY", "BYMONTHDAY": str(start.day)}
     if kind == "jaehrlich":
-        return "FREQ=YEARLY"
-    if kind == "eigene":
-        return custom
-    return ""
+        return {"FREQ": "YEARLY"}
+    return {}
 
 
 def until_value(last: date, all_day: bool, zone: str) -> str:
@@ -96,17 +99,25 @@ def until_value(last: date, all_day: bool, zone: str) -> str:
 
 
 def build_rule(repetition: Repetition, start: date, *, all_day: bool, zone: str, custom: str = "") -> str:
-    """The whole RRULE: :func:`base_rule` plus ``UNTIL`` or ``COUNT`` for the chosen end."""
-    rule = base_rule(repetition, start, custom)
-    if rule and repetition.until is not None:
-        return f"{rule};UNTIL={until_value(repetition.until, all_day, zone)}"
-    if rule and repetition.count is not None:
-        return f"{rule};COUNT={repetition.count}"
-    return rule
+    """The whole RRULE (``eigene``: ``custom``) with ``UNTIL`` or ``COUNT`` for the chosen end; "" for einmalig.
+
+    The parts stand in the order icalendar writes them (PART_ORDER), so our own feed imported again
+    brings the very same rule back.
+    """
+    end = {}
+    if repetition.until is not None:
+        end["UNTIL"] = until_value(repetition.until, all_day, zone)
+    elif repetition.count is not None:
+        end["COUNT"] = str(repetition.count)
+    if repetition.kind == "eigene":
+        return ";".join([custom, *(f"{key}={value}" for key, value in end.items())]) if custom else ""
+    parts = {**base_parts(repetition, start), **end} if repetition.kind else {}
+    return ";".join(f"{key}={parts[key]}" for key in PART_ORDER if key in parts) if "FREQ" in parts else ""
 
 
 def repetition_of(rule: str, start: date, *, all_day: bool, zone: str) -> Repetition:
-    """The form's choice for a stored rule: the kind whose rule is exactly ``rule``, else ``eigene``."""
+    """The form's choice for a stored rule: the kind that builds the same rule (its parts in any order), else
+    ``eigene``."""
     if not rule:
         return Repetition()
     try:
@@ -119,7 +130,7 @@ def repetition_of(rule: str, start: date, *, all_day: bool, zone: str) -> Repeti
         return Repetition("eigene")
     for kind in ("woechentlich", "monatlich", "monatlich-vierter", "monatstag", "jaehrlich"):
         candidate = Repetition(kind, weekdays, interval, until, count)
-        if build_rule(candidate, start, all_day=all_day, zone=zone) == rule:
+        if rule_parts(build_rule(candidate, start, all_day=all_day, zone=zone)) == parts:
             return candidate
     return Repetition("eigene")
 
