@@ -23,7 +23,6 @@ from conftest import (
     ADMIN,
     CSRF_RE,
     MODERATOR,
-    PEOPLE,
     REGISTERED,
     BrowserLikeClient,
     acting_as,
@@ -284,7 +283,9 @@ def test_writes_of_another_process_are_seen_at_once(wikis, tmp_path):
 
 # --- mixed load ------------------------------------------------------------------------------------------------------
 
-REPLIERS, REPLIES, PROPOSALS, READERS = 2, 6, 6, 3
+REPLIES, PROPOSALS = 6, 6
+REPLIERS, PROPOSER = (REGISTERED, MODERATOR), ADMIN
+READERS = (REGISTERED, MODERATOR, None)  # not the proposer: see reader() below
 POST_ID = re.compile(r'<li class="gaa-post" id="(B\d{8}T\d{6}-[0-9a-f]{6})"')
 
 
@@ -301,7 +302,7 @@ def test_mixed_load_without_errors_and_every_acknowledged_write_visible(wikis):
     acknowledged: dict[str, list[str]] = {"replies": [], "tools": []}
     errors: list[str] = []
     done = threading.Event()
-    writers_left = [REPLIERS + 1]
+    writers_left = [len(REPLIERS) + 1]
     lock = threading.Lock()
 
     def writer_finished():
@@ -333,39 +334,52 @@ def test_mixed_load_without_errors_and_every_acknowledged_write_visible(wikis):
                 acknowledged["tools"].append(f"Werkzeugkiste/{title}")
 
     def reader(client):
+        """Pages, and the acknowledged proposals in moin's index and in the catalog.  Neither the proposals' pages
+        while proposals go on nor the proposer's account: each proposal subscribes the proposer, and moin's FileStore
+        rewrites the proposer's profile in place, so a request that reads it then (the page names its editor; every
+        request of that account loads it) may read it empty – with or without reuse (moin 2.0.0b5)."""
         while not done.is_set():
             with lock:
                 tools, replies = list(acknowledged["tools"]), list(acknowledged["replies"])
-            for path in ["/Startseite", "/" + quote(THREAD), "/Matrix", *("/" + quote(t) for t in tools[-2:])]:
+            for path in ["/Startseite", "/" + quote(THREAD), "/Matrix"]:
                 response = client.get(path)
                 if response.status_code != 200:
                     errors.append(f"GET {path}: {response.status_code}")
                 elif path == "/" + quote(THREAD) and not all(text in response.get_data(as_text=True) for text in replies):
                     errors.append(f"GET {path}: an acknowledged reply is missing")
+            with on.app_context():
+                if not all(on.storage.has_item(name) and on.storage.get_item(name_exact=name) for name in tools):
+                    errors.append("an acknowledged proposal is missing in moin's index")
+            listed = client.get("/+gaa/records.json?typ=werkzeug&q=Lastvorschlag&limit=100").get_json()
+            if not set(tools) <= {record["name"] for record in listed}:
+                errors.append("an acknowledged proposal is missing in the catalog")
 
     clients = []
-    for no in range(REPLIERS + 1 + READERS):
+    for person in (*REPLIERS, PROPOSER, *READERS):
         client = on.test_client()
-        login(client, PEOPLE[no % len(PEOPLE)])
+        if person is not None:
+            login(client, person)
         clients.append(client)
 
     def work(no: int):
         try:
-            if no < REPLIERS:
+            if no < len(REPLIERS):
                 reply_writer(clients[no], no)
-            elif no == REPLIERS:
+            elif no == len(REPLIERS):
                 tool_writer(clients[no])
             else:
                 reader(clients[no])
         finally:
-            if no <= REPLIERS:
+            if no <= len(REPLIERS):
                 writer_finished()
 
-    errors += run_in_threads(work, REPLIERS + 1 + READERS)
+    errors += run_in_threads(work, len(clients))
     assert errors == []
-    assert len(acknowledged["replies"]) == REPLIERS * REPLIES and len(acknowledged["tools"]) == PROPOSALS
+    assert len(acknowledged["replies"]) == len(REPLIERS) * REPLIES and len(acknowledged["tools"]) == PROPOSALS
 
-    page = pages(off, None, ["/" + quote(THREAD)])["/" + quote(THREAD)][1]
+    shown = pages(off, None, ["/" + quote(THREAD), *("/" + quote(name) for name in acknowledged["tools"])])
+    assert {status for status, _page in shown.values()} == {200}
+    page = shown["/" + quote(THREAD)][1]
     assert all(text in page for text in acknowledged["replies"])
     posts = [f"{THREAD}/{post_id}" for post_id in POST_ID.findall(page)]
     for app in (on, off):
@@ -375,7 +389,7 @@ def test_mixed_load_without_errors_and_every_acknowledged_write_visible(wikis):
             catalog = partnerwiki(app).catalog
             names = {r.name for kind in (TOOL_TYPE, POST_TYPE) for r in catalog.search(ReadRights(), record_type=kind)}
         assert set(acknowledged["tools"]) | set(posts) <= names
-    assert len(posts) == REPLIERS * REPLIES
+    assert len(posts) == len(REPLIERS) * REPLIES
 
 
 # --- the pool -------------------------------------------------------------------------------------------------------
