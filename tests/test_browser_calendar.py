@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from browser_support import browser, live_wiki, register_and_login  # noqa: F401 – browser is a fixture
-from test_browser_small_screens import OVERFLOWING
+from test_browser_small_screens import OVERFLOWING, SCROLLING_BOXES
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -31,8 +31,10 @@ def next_month(day: date, n: int = 1) -> date:
 
 
 def no_sideways_scroll(page, what: str) -> None:
+    """Neither the page nor a box in it scrolls sideways (WCAG 1.4.10; see test_browser_small_screens)."""
     width = page.evaluate("document.documentElement.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= width, (what, page.evaluate(OVERFLOWING, width))
+    assert page.evaluate(SCROLLING_BOXES) == [], what
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +85,12 @@ def test_a_series_chosen_in_words_all_errors_at_once_then_a_date_cancelled(brows
     card.get_by_role("link", name="Termin bearbeiten").click()
     page.wait_for_load_state()
     no_sideways_scroll(page, "Formular mit den Terminen der Reihe")
+    if width < 1280:  # the form with the list of a series' dates also at 320 px
+        page.set_viewport_size({"width": 320, "height": 900})
+        no_sideways_scroll(page, "Formular mit den Terminen der Reihe, 320 px")
+        page.locator(".gaa-date-rows summary").first.click()  # a date's fields to move it, opened
+        no_sideways_scroll(page, "Formular mit geöffnetem Verschieben, 320 px")
+        page.locator(".gaa-date-rows summary").first.click()
     cancel = page.get_by_label(f"fällt aus am {with_weekday(second)}")
     cancel.focus()
     page.keyboard.press("Space")
