@@ -92,6 +92,7 @@ def test_expert_fields_are_for_moderators_only(client):
     login(client, REGISTERED)
     form = client.get("/+gaa/termin/neu").get_data(as_text=True)
     assert 'name="rrule"' not in form and 'name="zeitzone"' not in form and 'value="eigene"' not in form
+    assert 'id="feld-verschiebungen"' not in form and 'id="feld-ausfaelle-text"' not in form  # the text forms
     own_rule = post_new(client, titel="Eigenregel Registriert", startdatum=MONDAY.isoformat(), wiederholung="eigene",
                         rrule="FREQ=DAILY")
     assert own_rule.status_code == 400
@@ -104,6 +105,7 @@ def test_expert_fields_are_for_moderators_only(client):
     login(client, MODERATOR)
     form = client.get("/+gaa/termin/neu").get_data(as_text=True)
     assert 'name="rrule"' in form and 'name="zeitzone"' in form and 'value="eigene"' in form
+    assert 'id="feld-verschiebungen"' in form and 'id="feld-ausfaelle-text"' in form
     response = post_new(client, titel="Eigenregel Moderation", startdatum=MONDAY.isoformat(), wiederholung="eigene",
                         rrule="FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1", zeitzone="Europe/London")
     assert response.status_code == 302
