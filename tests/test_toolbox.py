@@ -402,6 +402,15 @@ def test_a_chosen_file_stays_when_the_form_comes_back(as_registered, wiki):
     assert fields["datei"] == "Werkzeugkiste/Datei bleibt/Bleibt.pdf"
     assert as_registered.get("/+download/" + fields["datei"]).data == b"%PDF-1.4 Bleibt"
     assert len(set(kept) - set(pending_files(wiki))) == 2  # the kept file and its note: removed after saving
+    # a reference serves the field it was made for: a kept PDF never becomes a profile's logo
+    data = {**proposal(""), "csrf_token": token(as_registered)}
+    data["datei_upload"] = (BytesIO(b"%PDF-1.4 Kein Logo"), "KeinLogo.pdf")
+    body = text(as_registered.post("/+gaa/werkzeug/neu", data=data, content_type="multipart/form-data"))
+    pdf = re.search(r'name="datei_vorgemerkt" value="([^"]+)"', body).group(1)
+    login(as_registered, MODERATOR)
+    body = text(as_registered.post("/+gaa/kommune/neu", data={"logo_vorgemerkt": pdf, "zeile": "kontakte-neu",
+                                                              "csrf_token": token(as_registered, "/+gaa/kommune/neu")}))
+    assert "Bitte wählen Sie die Datei erneut aus." in body and "KeinLogo.pdf" not in body
     forged = {**proposal("Gefälschte Datei"), "datei_vorgemerkt": reference[:-2] + "xx",
               "csrf_token": token(as_registered)}
     response = as_registered.post("/+gaa/werkzeug/neu", data=forged)
@@ -476,6 +485,9 @@ def test_a_rueckfrage_reaches_the_proposer(client, wiki, inbox):  # noqa: F811 �
     assert tool_meta(wiki, "Werkzeugkiste/Rückfragewal")["gaa_fields"].get("rueckfrage", "") == ""
 
     login(client, MODERATOR)
+    card = text(client.get("/Werkzeugkiste/Rückfragewal"))  # the card's moderation asks, too
+    assert '<input name="aktion" type="hidden" value="rueckfrage">' in card and '<textarea id="gaa-rueckfrage"' in card
+    assert '<button class="gaa-button gaa-button-danger" type="submit">Ablehnen</button>' in card
     entry = queue_entry(client, "Rückfragewal")
     assert '<label for="rueckfrage-' in entry and "Rückfrage an Rita Registriert" in entry
     assert client.post("/+gaa/werkzeug/status/Rückfragewal", data=question).status_code == 400  # no CSRF token

@@ -72,8 +72,9 @@ def _tidy(folder: str, user: str) -> None:
         _remove(folder, key)
 
 
-def keep(upload: Upload) -> str:
-    """Keep a checked upload for the current user; the signed reference for the form's hidden field."""
+def keep(upload: Upload, field: str) -> str:
+    """Keep a checked upload of the form field ``field`` for the current user; the signed reference for the
+    form's hidden field (it serves only that field: a kept PDF never becomes a logo)."""
     folder, user, key = _folder(), _user(), secrets.token_hex(16)
     _tidy(folder, user)
     with open(os.path.join(folder, key + ".bin"), "wb") as f:
@@ -81,23 +82,27 @@ def keep(upload: Upload) -> str:
     meta = {"filename": upload.filename, "contenttype": upload.contenttype, "user": user, "time": time.time()}
     with open(os.path.join(folder, key + ".json"), "w", encoding="utf-8") as f:
         json.dump(meta, f)
-    return _signer().dumps({"k": key, "u": user})
+    return _signer().dumps({"k": key, "u": user, "f": field})
 
 
-def _key(reference: str) -> str:
-    """The file key of a reference made for the current user within a day; :class:`AttachmentError` if none."""
+def _key(reference: str, field: str | None = None) -> str:
+    """The file key of a reference made for the current user (and ``field``) within a day; else
+    :class:`AttachmentError`."""
     try:
         data = _signer().loads(reference, max_age=MAX_AGE)
     except BadSignature as e:  # also an expired one
         raise AttachmentError(GONE) from e
     if not isinstance(data, dict) or data.get("u") != _user() or not KEY.match(str(data.get("k", ""))):
         raise AttachmentError(GONE)
+    if field is not None and data.get("f") != field:
+        raise AttachmentError(GONE)
     return data["k"]
 
 
-def take(reference: str) -> Upload:
-    """The upload kept under ``reference``; :class:`AttachmentError` („Bitte wählen Sie die Datei erneut aus.“)."""
-    folder, key = _folder(), _key(reference)
+def take(reference: str, field: str) -> Upload:
+    """The upload of ``field`` kept under ``reference``; :class:`AttachmentError` („Bitte wählen Sie die Datei
+    erneut aus.“)."""
+    folder, key = _folder(), _key(reference, field)
     try:
         with open(os.path.join(folder, key + ".json"), encoding="utf-8") as f:
             meta = json.load(f)
@@ -136,7 +141,7 @@ def chosen(
         discard(kept)
         return upload, ""
     try:
-        return take(kept), kept
+        return take(kept, field), kept
     except AttachmentError as e:
         errors[field] = str(e)
         return None, ""

@@ -132,7 +132,7 @@ def _render(values: dict, errors: dict, *, title: str, action: str, revid: str =
     for rows in ROWS:  # an empty row to fill in where there is none
         values[rows] = list(values.get(rows) or []) or [{}]
     if logo is not None:
-        values["logo_vorgemerkt"] = kept or pending_uploads.keep(logo)
+        values["logo_vorgemerkt"] = kept or pending_uploads.keep(logo, "logo_upload")
     return render_form(
         "gaa/profile_form.html",
         values,

@@ -93,7 +93,7 @@ def _render_form(values: dict, errors: dict, *, title: str, action: str, revid: 
                  upload: Upload | None = None, kept: str = ""):
     """The tool form; a file chosen in this submit stays chosen (kept on the server, see pending_uploads)."""
     if upload is not None:
-        values = {**values, "datei_vorgemerkt": kept or pending_uploads.keep(upload)}
+        values = {**values, "datei_vorgemerkt": kept or pending_uploads.keep(upload, "datei_upload")}
     with partnerwiki().catalog.reader(ReadRights()) as reader:
         municipalities = profile_names(reader, limit=MAX_MUNICIPALITY_CHOICES)
     return render_form(
