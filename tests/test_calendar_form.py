@@ -187,11 +187,11 @@ def listed(wiki):
     with acting_as(wiki, ADMIN):
         save_page("Termine/Listentreffen monatlich", "<<EventCard>>\n", gaa_type="termin", gaa_fields=series.fields())
         save_page("Termine/Listenfachtag", "<<EventCard>>\n", gaa_type="termin", gaa_fields=single.fields())
-        save_page("Kalender Listentest", "<<NetworkCalendar(kalender=listen,monate=36)>>\n")
+        save_page("Kalender Listenansicht", "<<NetworkCalendar(kalender=listen,monate=36)>>\n")
 
 
 def test_the_list_shows_weekday_and_time_by_month_and_a_series_once(listed, client):
-    body = client.get("/" + quote("Kalender Listentest")).get_data(as_text=True)
+    body = client.get("/" + quote("Kalender Listenansicht")).get_data(as_text=True)
     listing = body.split('class="gaa-event-list"', 1)[1].split("Kalender abonnieren", 1)[0]
     assert listing.count("Listentreffen monatlich") == 1  # was: one copy per month
     assert f"<h4>März {YEAR}</h4>" in listing
@@ -202,7 +202,7 @@ def test_the_list_shows_weekday_and_time_by_month_and_a_series_once(listed, clie
 
 
 def test_the_month_shows_times_and_an_agenda_for_small_screens(listed, client):
-    body = client.get(f"/{quote('Kalender Listentest')}?ansicht=monat&monat={YEAR}-03").get_data(as_text=True)
+    body = client.get(f"/{quote('Kalender Listenansicht')}?ansicht=monat&monat={YEAR}-03").get_data(as_text=True)
     grid = body.split('class="gaa-month"', 1)[1].split("</table>", 1)[0]
     assert '<span class="gaa-time">14:00</span> <a' in grid and '<span class="gaa-time">09:30</span> <a' in grid
     agenda = body.split('class="gaa-agenda"', 1)[1].split("</section>", 1)[0]

@@ -134,7 +134,7 @@ def make_serve(port: int, log_dir: str) -> list[str]:
 def tool_form(title: str, word: str) -> dict:
     return {"titel": title, "kurzbeschreibung": f"Ein Werkzeug aus dem Servertest ({word}).",
             "lebensphasen": "kita", "empfehlungen": "beteiligung", "art": "checkliste", "quelle": "Servertest",
-            "link": "https://example.org/servertest", "jahr": "2024", "kommune": "Teststadt", "land": "bb",
+            "link": "https://example.org/servertest", "jahr": "2024", "kommune": "Landeshauptstadt Erfurt", "land": "th",
             "langtext": f"== Worum es geht ==\nGeschrieben von einem Arbeitsprozess: {word}."}
 
 
