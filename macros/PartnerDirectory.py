@@ -25,7 +25,7 @@ from moin.macros._base import MacroBlockBase, fail_message
 from moin_gaa.core.access import ReadRights
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.german_dates import day
-from moin_gaa.partners.directory import SORTS, counts_per_land, directory_query, parse_directory_filter, sort_profiles
+from moin_gaa.partners.directory import SORTS, counts_per_land, directory_profiles, parse_directory_filter
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._charts import bar_chart
@@ -124,13 +124,13 @@ class Macro(MacroBlockBase):
         vocabulary = partnerwiki().vocabulary
         f, errors = parse_directory_filter(request.args, vocabulary)
         with partnerwiki().catalog.reader(ReadRights()) as reader:
-            records = sort_profiles(reader.records(reader.docs(directory_query(f, reader.catalog))), f.sort, vocabulary)
+            listed = directory_profiles(reader, f, vocabulary)
+            page, pages = page_number(len(listed))
+            shown = reader.records(listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
             counts = counts_per_land(reader, f, vocabulary) if args["diagramm"] == "ja" else None
         query = urlencode(f.args())
         suffix = "?" + query if query else ""
-        page, pages = page_number(len(records))
-        shown = records[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        body = [profile_table(shown, f, vocabulary, len(records)), pager(page, pages, lambda n: _link({**f.args(), "seite": str(n)}), "Seiten des Verzeichnisses")] if records else E(
+        body = [profile_table(shown, f, vocabulary, len(listed)), pager(page, pages, lambda n: _link({**f.args(), "seite": str(n)}), "Seiten des Verzeichnisses")] if listed else E(
             "p", "Keine Partnerkommune passt zu diesen Filtern.", class_="gaa-empty"
         )
         return E(

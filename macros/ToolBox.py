@@ -22,7 +22,7 @@ from moin.macros._base import MacroBlockBase, fail_message
 from moin_gaa.core.access import ReadRights
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.text_input import ascii_digits
-from moin_gaa.toolbox.matrix import matching_tools, sort_tools
+from moin_gaa.toolbox.matrix import matching_tools
 from moin_gaa.toolbox.toolfilter import ToolFilter
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
@@ -60,7 +60,7 @@ class Macro(MacroBlockBase):
         )
         vocabulary = partnerwiki().vocabulary
         with partnerwiki().catalog.reader(ReadRights()) as reader:
-            tools = sort_tools(matching_tools(reader, f))[: int(args["limit"])]
+            tools = matching_tools(reader, f, int(args["limit"]))
         if not tools:
             return E(
                 "p",

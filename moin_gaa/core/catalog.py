@@ -24,7 +24,9 @@ from whoosh.fields import ID, IDLIST, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, Or, Prefix, Query, Term
 
 from moin_gaa.core.access import acl_key
+from moin_gaa.core.catalog_memo import CatalogMemo
 from moin_gaa.core.index_writers import waiting_writer
+from moin_gaa.core.moin_internals import SearcherPool
 from moin_gaa.core.records import Record
 
 WRITE_LOCK_TIMEOUT = 30.0  # seconds a writer waits for other threads' and processes' writers (then IndexBusy)
@@ -170,11 +172,17 @@ class CheckReport:
 
 
 class Catalog:
-    """A whoosh index in ``path``; every method opens what it needs, so processes can share it."""
+    """A whoosh index in ``path``; every method opens what it needs, so processes can share it.
+
+    Readers borrow a searcher from a per-process pool (reopened when another commit is seen) and share a
+    :class:`~moin_gaa.core.catalog_memo.CatalogMemo` of query results and sort keys.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._ix: whoosh_index.Index | None = None
+        self._pool: SearcherPool | None = None
+        self.memo = CatalogMemo()
 
     def exists(self) -> bool:
         """True if a catalog of the current schema is there (an older one counts as missing)."""
@@ -188,6 +196,7 @@ class Catalog:
     def create(self) -> None:
         """Create an empty catalog (replacing one that is there)."""
         os.makedirs(self.path, exist_ok=True)
+        self._close_pool()
         self._ix = whoosh_index.create_in(self.path, make_schema())
         with open(os.path.join(self.path, VERSION_FILE), "w") as f:
             f.write(SCHEMA_VERSION)
@@ -202,9 +211,21 @@ class Catalog:
         return self._ix
 
     def close(self) -> None:
+        self._close_pool()
         if self._ix is not None:
             self._ix.close()
             self._ix = None
+
+    def _close_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def _searcher(self):
+        """A pooled searcher of the catalog's newest state (give it back with ``close()`` / ``with``)."""
+        if self._pool is None:
+            self._pool = SearcherPool(self.ix)
+        return self._pool.lend()
 
     def _writer(self):
         """A writer that waits its turn (threads first come, first served; processes by whoosh's file lock)."""
@@ -261,7 +282,7 @@ class Catalog:
     @contextmanager
     def reader(self, may_read: Callable[[Record], bool]) -> Iterator["CatalogReader"]:
         """A read view that only ever yields what ``may_read`` allows (see :mod:`moin_gaa.core.access`)."""
-        with self.ix.searcher() as searcher:
+        with self._searcher() as searcher:
             yield CatalogReader(self, searcher, may_read)
 
     def search(
@@ -300,7 +321,7 @@ class CatalogReader:
         self.catalog = catalog
         self.searcher = searcher
         self.may_read = may_read
-        self._by_key: dict[str, set[int]] | None = None
+        self._by_key: dict[Any, frozenset[int]] | None = None
         self._column = None
         self._decided: dict[str, bool] = {}
 
@@ -311,11 +332,15 @@ class CatalogReader:
         :meth:`docs` looks up the key of each match in the sortable column instead.
         """
         if self._by_key is None:
-            keys = list(self.searcher.lexicon("acl_key"))
-            if len(keys) > MANY_ACL_KEYS:
-                return None
-            self._by_key = {key: set(self.searcher.docs_for_query(Term("acl_key", key))) for key in keys}
-        return self._by_key
+            self._by_key = self.catalog.memo.remembered(
+                self.searcher.reader(), ("documents per ACL key", MANY_ACL_KEYS), self._docs_per_key)
+        return self._by_key or None
+
+    def _docs_per_key(self) -> dict[str, frozenset[int]]:
+        keys = list(self.searcher.lexicon("acl_key"))
+        if len(keys) > MANY_ACL_KEYS:
+            return {}
+        return {key: frozenset(self.searcher.docs_for_query(Term("acl_key", key))) for key in keys}
 
     def _readable_part(self, key: str, docnums: set[int]) -> set[int]:
         """``docnums`` if their shared ACL key is readable (decided once, on the first doc)."""
@@ -329,7 +354,7 @@ class CatalogReader:
         Only the ACL keys that occur among the matches are decided: a query over profiles does
         not pay for the read rights of tools or group spaces.
         """
-        found = set(self.searcher.docs_for_query(query))
+        found = self.catalog.memo.query_docs(self.searcher, query)
         readable: set[int] = set()
         by_key = self._key_docs()
         if by_key is None:
@@ -376,6 +401,25 @@ class CatalogReader:
         opened, and document numbers are only valid for the state they were read from.
         """
         return self.searcher.reader().generation()
+
+    def ordered(self, docnums: Iterable[int], universe: Query, name: str, key: Callable[[Record], Any]) -> list[int]:
+        """``docnums`` (all matching ``universe``) in the order of ``key(record)``.
+
+        The order of the whole universe is kept per catalog state, the keys per segment (see
+        :mod:`moin_gaa.core.catalog_memo`): ``name`` must change whenever ``key`` would order differently.
+        """
+        def order() -> tuple[tuple[int, ...], dict[int, int]]:
+            everything = self.catalog.memo.query_docs(self.searcher, universe)
+            keys = self.catalog.memo.values(self.searcher.reader(), everything, name,
+                                            lambda stored: key(document_to_record(stored)))
+            in_order = tuple(sorted(everything, key=keys.__getitem__))
+            return in_order, {n: i for i, n in enumerate(in_order)}
+
+        wanted = docnums if isinstance(docnums, (set, frozenset)) else set(docnums)
+        in_order, rank = self.catalog.memo.remembered(self.searcher.reader(), ("order", name, repr(universe)), order)
+        if len(wanted) * 16 < len(in_order):  # a few: sort them by rank rather than walk the whole order
+            return sorted(wanted, key=rank.__getitem__)
+        return [n for n in in_order if n in wanted]
 
     def records(self, docnums: Iterable[int]) -> list[Record]:
         return [document_to_record(self.searcher.stored_fields(n)) for n in docnums]

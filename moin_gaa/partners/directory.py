@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from datetime import date
-from typing import Mapping
+from typing import Callable, Mapping
 
 from whoosh.query import And, Query, Term
 
@@ -69,8 +69,11 @@ def parse_directory_filter(
     )
 
 
+PROFILES = Term("record_type", PROFILE_TYPE)
+
+
 def directory_query(f: DirectoryFilter, catalog: Catalog, *, with_land: bool = True) -> Query:
-    parts: list[Query] = [Term("record_type", PROFILE_TYPE)]
+    parts: list[Query] = [PROFILES]
     if f.land and with_land:
         parts.append(Term(FACET_PREFIX + "land", f.land))
     for name, value in (("art", f.art), ("strategiephase", f.phase), ("abgedeckte_lebensphasen", f.lebensphase),
@@ -92,14 +95,26 @@ def counts_per_land(reader: CatalogReader, f: DirectoryFilter, vocabulary: Vocab
     return {t.key: len(reader.facet_docs("land", t.key) & base) for t in vocabulary.laender}
 
 
-def sort_profiles(records: list[Record], sort: str, vocabulary: Vocabulary) -> list[Record]:
+def _profile_sort_key(sort: str, vocabulary: Vocabulary) -> Callable[[Record], tuple]:
     land_order = {t.key: t.label for t in vocabulary.laender}
     phase_order = {t.key: i for i, t in enumerate(vocabulary.lewin_phases)}
     keys = {
-        "name": lambda r: r.title.casefold(),
+        "name": lambda r: (r.title.casefold(),),
         "land": lambda r: (land_order.get(r.fields.get("land"), ""), r.title.casefold()),
         "phase": lambda r: (phase_order.get(r.fields.get("strategiephase"), 9), r.title.casefold()),
         "seit": lambda r: (r.fields.get("partner_seit") or "", r.title.casefold()),
         "einwohner": lambda r: (-(r.fields.get("einwohner") or 0), r.title.casefold()),
     }
-    return sorted(records, key=keys[sort])
+    return keys[sort]
+
+
+def directory_profiles(reader: CatalogReader, f: DirectoryFilter, vocabulary: Vocabulary) -> list[int]:
+    """The document numbers the directory lists for ``f``, in its order ``f.sort``.
+
+    The order is kept per catalog state (``CatalogReader.ordered``); its name carries what it depends on in the
+    vocabulary, so renaming a Land re-sorts.
+    """
+    depends_on = {"land": [(t.key, t.label) for t in vocabulary.laender],
+                  "phase": [t.key for t in vocabulary.lewin_phases]}.get(f.sort, "")
+    docnums = reader.docs(directory_query(f, reader.catalog))
+    return reader.ordered(docnums, PROFILES, f"directory:{f.sort}:{depends_on!r}", _profile_sort_key(f.sort, vocabulary))

@@ -19,7 +19,7 @@ from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.attachments import IMAGE_TYPES, Upload, save_attachment
 from moin_gaa.core.export import csv_response, page_url_prefix
 from moin_gaa.core.items import AccessDenied, AlreadyExists, EditConflict, item_lock, save_record
-from moin_gaa.partners.directory import directory_query, parse_directory_filter, sort_profiles
+from moin_gaa.partners.directory import directory_profiles, parse_directory_filter
 from moin_gaa.partners.municipalities import (
     DEPARTMENTS,
     MAX_ROWS,
@@ -59,7 +59,7 @@ def _rows():
     if errors:
         abort(400, description=" ".join(errors))
     with partnerwiki().catalog.reader(ReadRights()) as reader:
-        records = sort_profiles(reader.records(reader.docs(directory_query(f, reader.catalog))), f.sort, vocabulary)
+        records = reader.records(directory_profiles(reader, f, vocabulary))
     labels = {key: {t.key: t.label for t in vocabulary.terms(list_name)} for key, list_name in LIST_OF.items()}
     prefix = page_url_prefix()
     registered = bool(flaskg.user.valid)

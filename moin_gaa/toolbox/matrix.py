@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from whoosh import query
+
 from moin_gaa.core.catalog import CatalogReader
 from moin_gaa.core.records import Record
 from moin_gaa.core.vocabulary import Term, Vocabulary
 from moin_gaa.toolbox.toolfilter import ToolFilter, filter_query
+from moin_gaa.toolbox.tools import TOOL_TYPE
 
 HIGHLIGHTED = "hervorgehoben"
 
@@ -45,9 +48,22 @@ class Matrix:
         return sum(cell.is_gap for cell in self.cells.values())
 
 
+TOOLS = query.Term("record_type", TOOL_TYPE)
+TOOL_ORDER = "tools: highlighted first, then by title"
+
+
+def _tool_order(record: Record) -> tuple[bool, str]:
+    return record.fields.get("status") != HIGHLIGHTED, record.title.casefold()
+
+
 def sort_tools(records: list[Record]) -> list[Record]:
     """Highlighted tools first, then by title."""
-    return sorted(records, key=lambda r: (r.fields.get("status") != HIGHLIGHTED, r.title.casefold()))
+    return sorted(records, key=_tool_order)
+
+
+def first_tools(reader: CatalogReader, docnums: set[int], count: int) -> list[Record]:
+    """The first ``count`` of the tools ``docnums`` in :func:`sort_tools`' order; only those are read."""
+    return reader.records(reader.ordered(docnums, TOOLS, TOOL_ORDER, _tool_order)[:count])
 
 
 def build_matrix(
@@ -72,11 +88,13 @@ def build_matrix(
         for phase in cols:
             docs = by_rec[rec.key] & by_phase[phase.key]
             shown |= docs
-            named = sort_tools(reader.records(docs & highlighted))[:names_per_cell] if names_per_cell else []
+            named = first_tools(reader, docs & highlighted, names_per_cell) if names_per_cell else []
             cells[(rec.key, phase.key)] = MatrixCell(rec, phase, len(docs), tuple(named))
     return Matrix(rows, cols, cells, len(shown))
 
 
-def matching_tools(reader: CatalogReader, tool_filter: ToolFilter) -> list[Record]:
-    """Every readable tool matching the filter, cell included."""
-    return reader.records(reader.docs(filter_query(tool_filter, reader.catalog)))
+def matching_tools(reader: CatalogReader, tool_filter: ToolFilter, limit: int | None = None) -> list[Record]:
+    """Every readable tool matching the filter (cell included) in :func:`sort_tools`' order – only the first
+    ``limit`` of them if given."""
+    docs = reader.docs(filter_query(tool_filter, reader.catalog))
+    return first_tools(reader, docs, len(docs) if limit is None else limit)

@@ -34,7 +34,7 @@ from moin_gaa.core.items import (
 from moin_gaa.core.records import RECORD_FIELDS, Record
 from moin_gaa.core.text_input import clean_text, form_value, input_problems, text_problem
 from moin_gaa.partners.municipalities import is_profile, profile_names
-from moin_gaa.toolbox.matrix import matching_tools, sort_tools
+from moin_gaa.toolbox.matrix import matching_tools
 from moin_gaa.toolbox.toolfilter import ToolFilter, parse_filter
 from moin_gaa.toolbox.tools import (
     ACTION_LABELS,
@@ -446,7 +446,7 @@ def _filtered_tools():
     if errors:
         abort(400, description=" ".join(errors))
     with partnerwiki().catalog.reader(ReadRights()) as reader:
-        return sort_tools(matching_tools(reader, tool_filter))
+        return matching_tools(reader, tool_filter)
 
 
 @gaa.route("/export/werkzeugkiste.csv")
