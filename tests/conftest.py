@@ -54,7 +54,8 @@ def instance_settings(instance_dir: str) -> dict:
     namespace_mapping, backend_mapping, acl_mapping = create_mapping(uri, cfg.namespaces, backends, cfg.acls)
     return dict(
         instance_dir=instance_dir,
-        index_storage=IndexStorageConfig(name="FileStorage", args=(os.path.join(instance_dir, "index"),), kwargs={}),
+        index_storage=IndexStorageConfig(name=cfg.index_storage.name, args=(os.path.join(instance_dir, "index"),),
+                                         kwargs=cfg.index_storage.kwargs),
         gaa_catalog_dir=os.path.join(instance_dir, "gaa-catalog"),
         namespace_mapping=namespace_mapping,
         backend_mapping=backend_mapping,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.analysis import LanguageAnalyzer
 from whoosh.fields import ID, IDLIST, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Every, Or, Prefix, Query, Term
@@ -197,7 +198,7 @@ class Catalog:
         """Create an empty catalog (replacing one that is there)."""
         os.makedirs(self.path, exist_ok=True)
         self._close_pool()
-        self._ix = whoosh_index.create_in(self.path, make_schema())
+        self._ix = self._storage().create_index(make_schema())
         with open(os.path.join(self.path, VERSION_FILE), "w") as f:
             f.write(SCHEMA_VERSION)
 
@@ -207,8 +208,12 @@ class Catalog:
             if not self.exists():
                 self.create()
             else:
-                self._ix = whoosh_index.open_dir(self.path)
+                self._ix = self._storage().open_index()
         return self._ix
+
+    def _storage(self) -> FileStorage:
+        """The catalog's folder, read without whoosh's memory map (see ``index_storage`` in wikiconfig.py)."""
+        return FileStorage(self.path, supports_mmap=False)
 
     def close(self) -> None:
         self._close_pool()

@@ -258,9 +258,9 @@ def writer_holding(index: Any, lock: Any, **kwargs: Any):
 # equivalent; whoosh's ``IntersectionMatcher.all_ids`` is unchanged in 2.7.4.
 
 REUSE_SEARCHERS_ENV = "PARTNERWIKI_REUSE_SEARCHERS"
-# Searchers kept per index and process between lookups.  Each holds private copies of its index's segment files
-# (whoosh copies every file it reads out of the memory map): about the index's size on disk, 44 MB for the three
-# indexes of 5,600 items.  Threads looking up at the same moment open their own, as moin does.
+# Searchers kept per index and process between lookups.  Threads looking up at the same moment open their own, as
+# moin does.  With whoosh's memory map each searcher held private copies of the segment files it read (about the
+# index's size on disk); wikiconfig.py therefore opens the indexes without it (``supports_mmap: False``).
 IDLE_SEARCHERS = 1
 
 
