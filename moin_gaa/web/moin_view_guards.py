@@ -52,6 +52,7 @@ from moin_gaa.core.moin_internals import (
     index_generations,
     index_searcher,
     may_read,
+    read_rights_key,
     request_storage,
     run_after_moin_setup,
     set_hit_count,
@@ -169,6 +170,7 @@ class ReadableSearcher:
         self._storage = storage
         self._latest = None
         self._decided: dict[str, bool] = {}
+        self._by_key: dict[str, bool] = {}
 
     def __enter__(self):
         return self
@@ -193,8 +195,16 @@ class ReadableSearcher:
                 if self._latest is None:
                     self._latest = index_searcher(self._storage.indexer, LATEST_REVS)
                 fields = self._latest.document(itemid=itemid)
-            self._decided[itemid] = bool(fields) and readable(self._storage, fields)
+            self._decided[itemid] = bool(fields) and self._readable(fields)
         return self._decided[itemid]
+
+    def _readable(self, fields: dict) -> bool:
+        """Decided once per read-rights key: the hits of one folder share their parents' ACLs (and moin's
+        parent lookups cost a third of a millisecond per hit)."""
+        key = read_rights_key(fields.get(ACL), fields.get(NAME) or [], fields.get(NAMESPACE, ""))
+        if key not in self._by_key:
+            self._by_key[key] = readable(self._storage, fields)
+        return self._by_key[key]
 
     def search(self, q, limit: int | None = 10, **kwargs):
         results = self._searcher.search(q, limit=None, **kwargs)
