@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
 from whoosh.analysis import LanguageAnalyzer
 from whoosh.fields import ID, IDLIST, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.query import And, Every, Or, Prefix, Query, Term
 
 from moin_gaa.core.access import acl_key
