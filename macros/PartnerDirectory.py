@@ -126,7 +126,7 @@ class Macro(MacroBlockBase):
         with partnerwiki().catalog.reader(ReadRights()) as reader:
             listed = directory_profiles(reader, f, vocabulary)
             page, pages = page_number(len(listed))
-            shown = reader.records(listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+            shown = reader.page_of_records(listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
             counts = counts_per_land(reader, f, vocabulary) if args["diagramm"] == "ja" else None
         query = urlencode(f.args())
         suffix = "?" + query if query else ""

@@ -123,3 +123,29 @@ def test_threads_reading_while_another_writes_see_whole_states(tmp_path):
         assert {document_to_record(reader.searcher.stored_fields(n)).title for n in reader.docs(TOOLS)} == {
             f"Werkzeug {n:03d}" for n in range(70)}
     catalog.close()
+
+
+def test_remembered_results_never_cross_read_rights(tmp_path):
+    """Two people on the same catalog state: each gets the result built from what they may read."""
+    catalog = Catalog(str(tmp_path / "catalog"))
+    private = Record(itemid="secret", revid="r1", names=("Gruppen/Geheim/Werkzeug",), namespace="",
+                     record_type="werkzeug", fields={"titel": "Geheimes Werkzeug", "lebensphasen": ["kita"]},
+                     acl="Geheim:read All:")
+    catalog.replace_all([tool(n, f"Werkzeug {n}") for n in range(5)] + [private])
+    built = []
+
+    def titles(may_read) -> list[str]:
+        with catalog.reader(may_read) as reader:
+            kita = reader.facet_docs("lebensphasen", "kita")
+
+            def compute():
+                built.append(1)
+                return sorted(r.title for r in reader.records(kita))
+
+            return reader.remembered("kita titles", kita, compute)
+
+    outsider = titles(lambda record: record.acl is None)
+    member = titles(lambda record: True)
+    assert "Geheimes Werkzeug" in member and "Geheimes Werkzeug" not in outsider
+    assert titles(lambda record: record.acl is None) == outsider and len(built) == 2  # kept, per readable set
+    catalog.close()

@@ -16,7 +16,7 @@ import threading
 from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Hashable, Iterable, Iterator, Mapping
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import LanguageAnalyzer
@@ -426,8 +426,17 @@ class CatalogReader:
             return sorted(wanted, key=rank.__getitem__)
         return [n for n in in_order if n in wanted]
 
+    def remembered(self, key: Hashable, docnums: frozenset[int] | set[int], compute: Callable[[], Any]) -> Any:
+        """``compute()`` – built from the readable documents ``docnums`` only – kept per catalog state, ``key`` and
+        exact set ``docnums``: two people who may read different records never share a result."""
+        return self.catalog.memo.remembered(self.searcher.reader(), (key, frozenset(docnums)), compute)
+
     def records(self, docnums: Iterable[int]) -> list[Record]:
         return [document_to_record(self.searcher.stored_fields(n)) for n in docnums]
+
+    def page_of_records(self, docnums: list[int]) -> list[Record]:
+        """:meth:`records` of one page of a list (a few dozen), kept per catalog state like :meth:`remembered`."""
+        return self.remembered(("page of records", tuple(docnums)), set(docnums), lambda: self.records(docnums))
 
     def search(self, query: Query, *, limit: int | None = None, by_relevance: bool = False) -> list[Record]:
         """Readable records matching ``query``: best first if ``by_relevance``, else newest first."""

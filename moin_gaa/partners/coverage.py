@@ -38,6 +38,11 @@ def heat_map(reader: CatalogReader, vocabulary: Vocabulary, land: str = "") -> H
     if land:
         parts.append(Term(FACET_PREFIX + "land", land))
     base = reader.docs(And(parts))
+    keys = ("heat map", tuple(t.key for t in vocabulary.recommendations), tuple(t.key for t in vocabulary.life_phases))
+    return reader.remembered(keys, base, lambda: _heat_map(reader, vocabulary, base))
+
+
+def _heat_map(reader: CatalogReader, vocabulary: Vocabulary, base: frozenset[int]) -> HeatMap:
     counts = {}
     for rec in vocabulary.recommendations:
         for phase in vocabulary.life_phases:
@@ -53,6 +58,12 @@ def gap_suggestions(
     Only the suggested records are read (a cell of a big tool box holds hundreds of tools).
     """
     published = reader.docs(filter_query(ToolFilter(), reader.catalog))
+    key = ("gap suggestions", tuple(sorted(gaps)), per_gap)
+    return reader.remembered(key, published, lambda: _suggestions(reader, published, gaps, per_gap))
+
+
+def _suggestions(reader: CatalogReader, published: frozenset[int], gaps: set[tuple[str, str]],
+                 per_gap: int) -> dict[tuple[str, str], list[Record]]:
     highlighted = reader.facet_docs("status", HIGHLIGHTED) & published
     by_phase = {p: reader.facet_docs("lebensphasen", p) & published for p in {p for p, _r in gaps}}
     by_rec = {r: reader.facet_docs("empfehlungen", r) & published for r in {r for _p, r in gaps}}

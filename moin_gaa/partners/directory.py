@@ -92,7 +92,9 @@ def directory_query(f: DirectoryFilter, catalog: Catalog, *, with_land: bool = T
 def counts_per_land(reader: CatalogReader, f: DirectoryFilter, vocabulary: Vocabulary) -> dict[str, int]:
     """Municipalities per Land for the filter (ignoring its own Land choice, so all bars show)."""
     base = reader.docs(directory_query(f, reader.catalog, with_land=False))
-    return {t.key: len(reader.facet_docs("land", t.key) & base) for t in vocabulary.laender}
+    laender = tuple(t.key for t in vocabulary.laender)
+    return reader.remembered(("counts per Land", laender), base,
+                             lambda: {land: len(reader.facet_docs("land", land) & base) for land in laender})
 
 
 def _profile_sort_key(sort: str, vocabulary: Vocabulary) -> Callable[[Record], tuple]:

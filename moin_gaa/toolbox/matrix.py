@@ -79,6 +79,12 @@ def build_matrix(
     rows = tuple(t for t in vocabulary.recommendations if not recommendations or t.key in recommendations)
     cols = tuple(t for t in vocabulary.life_phases if not phases or t.key in phases)
     base = reader.docs(filter_query(tool_filter.without_cell(), reader.catalog))
+    key = ("matrix", tool_filter.without_cell(), repr(rows), repr(cols), names_per_cell)  # vocabulary terms hold dicts
+    return reader.remembered(key, base, lambda: _matrix(reader, base, rows, cols, names_per_cell))
+
+
+def _matrix(reader: CatalogReader, base: set[int], rows: tuple[Term, ...], cols: tuple[Term, ...],
+            names_per_cell: int) -> Matrix:
     by_phase = {t.key: reader.facet_docs("lebensphasen", t.key) & base for t in cols}
     by_rec = {t.key: reader.facet_docs("empfehlungen", t.key) & base for t in rows}
     highlighted = reader.facet_docs("status", HIGHLIGHTED) & base
