@@ -6,7 +6,7 @@ shared as a URL and exported exactly.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Mapping
 
@@ -33,7 +33,7 @@ class ToolFilter:
 
     def args(self, **changes) -> dict[str, str]:
         """The non-empty fields as query-string arguments, with ``changes`` applied."""
-        values = asdict(replace(self, **changes))
+        values = {**vars(self), **changes}  # asdict(replace(…)) cost 20 µs – the matrix asks 44 times a page
         return {k: str(v) for k, v in values.items() if v not in ("", None)}
 
     @property
