@@ -362,17 +362,21 @@ class CatalogReader:
         found = self.catalog.memo.query_docs(self.searcher, query)
         readable: set[int] = set()
         by_key = self._key_docs()
-        if by_key is None:
-            grouped: dict[str, set[int]] = {}
-            column = self._key_column()
-            for n in found:
-                grouped.setdefault(column[n], set()).add(n)
-            by_key = grouped
+        if by_key is None:  # many keys: the matches grouped by key once per catalog state and query
+            by_key = self.catalog.memo.remembered(self.searcher.reader(), ("grouped by ACL key", repr(query)),
+                                                  lambda: self._grouped_by_key(found))
         for key, docnums in by_key.items():
             hits = found & docnums
             if hits:
                 readable |= self._readable_part(key, hits)
         return readable
+
+    def _grouped_by_key(self, found: frozenset[int]) -> dict[Any, frozenset[int]]:
+        grouped: dict[Any, set[int]] = {}
+        column = self._key_column()
+        for n in found:
+            grouped.setdefault(column[n], set()).add(n)
+        return {key: frozenset(docnums) for key, docnums in grouped.items()}
 
     def _key_column(self):
         if self._column is None:
