@@ -27,6 +27,7 @@ from moin_gaa.web import (
     confirmed_actions,
     csrf,
     curation,
+    error_pages,
     metadata_guard,
     moin_view_guards,
     routes,  # noqa: F401 – every view module, imported in this one place
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     curation.install(app)  # moin's delete, rename, … and editor on records: only as curation allows
     metadata_guard.install(app)  # hostile metadata refused in moin's forms; moin's originals for wiki_local/
     moin_view_guards.install(app)  # read rights on moin's listings and revisions, no 500 for malformed requests
+    error_pages.install(app)  # German 404 for missing pages (search, similar readable pages), plain 403
     if not catalog.exists() and hasattr(app, "storage"):
         build_missing_catalog(app, catalog)
 

@@ -5,7 +5,7 @@ lists every name, ``+search`` redirects to the best hit whatever its ACL), cache
 whoever asked first for everybody, reads a revision id given in the address even when it belongs
 to another item (``/+get/+<revid of a private revision>/Startseite``), and answers many malformed
 requests with a traceback. We never patch moin: :func:`install` wraps ``app.view_functions`` of
-the affected endpoints and adds error handlers (what this relies on of moin's internals goes through
+the affected endpoints (what this relies on of moin's internals goes through
 :mod:`moin_gaa.core.moin_internals`).
 
 - **Read rights on every hit**: ``+lookup`` and ``+search`` run with an index view whose
@@ -15,10 +15,10 @@ the affected endpoints and adds error handlers (what this relies on of moin's in
   must be revisions of the item named, else 404.
 - **Feed cache per reader**: the atom feed's cache entries are keyed by the reader and by the
   index generation (any change – content, ACL, group membership – starts new entries).
-- **No 500**: ``AccessDenied`` that a view does not catch becomes 403; missing or malformed
-  parameters become 400 (or 404) with a German message; moin's unfinished ticket, comment and
-  blog views (``+tickets``, ``+comment``, ``+new``) are not offered; ``+template`` serves only
-  the script moin's pages load.
+- **No 500**: ``AccessDenied`` that a view does not catch becomes 403 (the page:
+  :mod:`moin_gaa.web.error_pages`); missing or malformed parameters become 400 (or 404) with a
+  German message; moin's unfinished ticket, comment and blog views (``+tickets``, ``+comment``,
+  ``+new``) are not offered; ``+template`` serves only the script moin's pages load.
 - **One registration at a time** (no upstream fix yet): moin's ``register`` view checks that the name
   (and e-mail address) is free, then stores the new profile; two people who register the same name at
   the same moment both pass the check and get two accounts of one name.  :func:`one_registration_at_a_time`
@@ -40,7 +40,6 @@ from typing import Any
 from flask import Flask, Response, abort, current_app, has_app_context, jsonify, request
 from flask import g as flaskg
 from moin.constants.keys import ACL, ALL_REVS, CURRENT, ITEMID, LATEST_REVS, NAME, NAMESPACE, REVID, UFIELDS
-from moin.storage.middleware.exceptions import AccessDenied
 from moin.themes import render_template
 from moin.utils.names import split_fqname
 from werkzeug.routing import BuildError
@@ -75,8 +74,7 @@ REGISTRATION_BUSY = ("Gerade melden sich sehr viele Menschen gleichzeitig an. Bi
 
 
 def install(app: Flask) -> None:
-    """Wrap moin's views of ``app`` and register the error handlers (call once, after moin's blueprints)."""
-    app.register_error_handler(AccessDenied, access_denied)
+    """Wrap moin's views of ``app`` (call once, after moin's blueprints)."""
     # first after moin's own request set-up: other guards must not meet addresses moin cannot look up
     run_after_moin_setup(app, item_address_guard)
     guard(app, "frontend.lookup", lookup_guard)
@@ -128,16 +126,6 @@ def refuse(status: int, message: str, *, as_json: bool = False):
         page = render_template("error.html", title=TITLES.get(status, "Fehler"), description=message, item_name="")
         response = Response(page, status, mimetype="text/html")
     abort(response)
-
-
-def access_denied(_error: AccessDenied):
-    page = render_template(
-        "error.html",
-        title=TITLES[403],
-        description="Diese Seite gibt es nicht, oder Sie dürfen sie nicht lesen.",
-        item_name="",
-    )
-    return page, 403
 
 
 def item_address_guard():
