@@ -28,13 +28,14 @@ from moin_gaa.toolbox.tools import (
     TOOL_PREFIX,
     TOOL_TYPE,
     ToolError,
+    shows_example_note,
     tool_from_fields,
 )
 from moin_gaa.web.csrf import csrf_token
 
 from ._args import current_item_name
 from ._html import E
-from ._tools_html import item_url, labels, status_badge, term_links
+from ._tools_html import EXAMPLE_NOTE, item_url, labels, status_badge, term_links
 
 
 def _row(label: str, *value):
@@ -130,6 +131,8 @@ class Macro(MacroBlockBase):
                     ")",
                 )
             )
+        if shows_example_note(tool.fields()):
+            rows.append(_row("Hinweis", E("strong", "Beispiel: "), EXAMPLE_NOTE))
         if tool.jahr:
             rows.append(_row("Jahr", str(tool.jahr)))
         if tool.kommune:

@@ -6,9 +6,15 @@ from flask import url_for
 
 from moin_gaa.core.records import Record
 from moin_gaa.core.vocabulary import Vocabulary, VocabularyError
-from moin_gaa.toolbox.tools import STATUS_LABELS
+from moin_gaa.toolbox.tools import STATUS_LABELS, shows_example_note
 
 from ._html import E, join
+
+EXAMPLE_NOTE = (
+    "Dieses Werkzeug ist ein Beispiel für das PartnerWiki und in dieser Form nicht veröffentlicht; "
+    "es gibt dazu keinen Link und keine Datei."
+)
+EXAMPLE_MARK = "Beispiel im PartnerWiki"
 
 
 def count_tools(n: int) -> str:
@@ -35,7 +41,7 @@ def labels(vocabulary: Vocabulary, list_name: str, keys) -> list[str]:
 
 
 def tool_item(record: Record, vocabulary: Vocabulary, *, show_status: bool = True):
-    """One tool in a list: title link, highlight mark, short description, kind and year."""
+    """One tool in a list: title link, highlight mark, short description, kind, year, source, example mark."""
     fields = record.fields
     status = str(fields.get("status", ""))
     meta = [", ".join(labels(vocabulary, "material_kinds", fields.get("art", "")))]
@@ -43,6 +49,8 @@ def tool_item(record: Record, vocabulary: Vocabulary, *, show_status: bool = Tru
         meta.append(str(fields["jahr"]))
     if fields.get("quelle"):
         meta.append(str(fields["quelle"]))
+    if shows_example_note(fields):
+        meta.append(EXAMPLE_MARK)
     return E(
         "li",
         E(

@@ -4,7 +4,8 @@ A Werkzeug is a record (``gaa_type = "werkzeug"``) under ``Werkzeugkiste/<Titel>
 text is the item's wiki content, everything else is in ``gaa_fields``.  Any registered user may
 propose one; moderators publish (geprüft), highlight, reject (with a reason) or archive it, or ask
 the proposer a question first (a Rückfrage: the status stays „vorgeschlagen“, the question is
-stored on the tool until the next decision).
+stored on the tool until the next decision).  A seeded example (``beispiel``) is kept like a workflow field;
+its pages say it is not published for as long as it has neither link nor file.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ class Tool:
     rueckfrage: str = ""  # the moderation's open question to the proposer
     rueckfrage_von: str = ""
     rueckfrage_am: str = ""
+    beispiel: bool = False  # written for the PartnerWiki as an example (seed tools); kept like a workflow field
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -143,6 +145,11 @@ def check_link(link: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in link:
         return "Bitte eine vollständige Web-Adresse angeben, die mit http:// oder https:// beginnt."
     return None
+
+
+def shows_example_note(fields: Mapping[str, Any]) -> bool:
+    """An example (``beispiel``) that has no link and no file yet: its pages say it is not published."""
+    return fields.get("beispiel") is True and not (fields.get("link") or fields.get("datei"))
 
 
 def check_title(title: str) -> str | None:
@@ -225,6 +232,7 @@ def tool_from_input(
         rueckfrage=workflow.rueckfrage,
         rueckfrage_von=workflow.rueckfrage_von,
         rueckfrage_am=workflow.rueckfrage_am,
+        beispiel=workflow.beispiel,
     )
 
 
@@ -247,6 +255,7 @@ def tool_from_fields(fields: Mapping[str, Any], vocabulary: Vocabulary) -> Tool:
         rueckfrage=str(fields.get("rueckfrage") or ""),
         rueckfrage_von=form_value(fields.get("rueckfrage_von")),
         rueckfrage_am=form_value(fields.get("rueckfrage_am")),
+        beispiel=fields.get("beispiel") is True,
     )
     data = dict(fields)
     if data.get("jahr") is not None:
