@@ -149,3 +149,12 @@ def test_remembered_results_never_cross_read_rights(tmp_path):
     assert "Geheimes Werkzeug" in member and "Geheimes Werkzeug" not in outsider
     assert titles(lambda record: record.acl is None) == outsider and len(built) == 2  # kept, per readable set
     catalog.close()
+
+
+def test_an_empty_catalog_answers_with_nothing(tmp_path):
+    """No ACL key at all is not „too many keys“ (that path reads a column an empty index does not have)."""
+    catalog = Catalog(str(tmp_path / "catalog"))
+    catalog.create()
+    with catalog.reader(lambda record: True) as reader:
+        assert reader.docs(TOOLS) == set() and reader.facet_docs("lebensphasen", "kita") == set()
+    catalog.close()

@@ -326,7 +326,7 @@ class CatalogReader:
         self.catalog = catalog
         self.searcher = searcher
         self.may_read = may_read
-        self._by_key: dict[Any, frozenset[int]] | None = None
+        self._by_key: dict[Any, frozenset[int]] | bool | None = None
         self._column = None
         self._decided: dict[str, bool] = {}
 
@@ -339,12 +339,13 @@ class CatalogReader:
         if self._by_key is None:
             self._by_key = self.catalog.memo.remembered(
                 self.searcher.reader(), ("documents per ACL key", MANY_ACL_KEYS), self._docs_per_key)
-        return self._by_key or None
+        return None if self._by_key is False else self._by_key
 
-    def _docs_per_key(self) -> dict[str, frozenset[int]]:
+    def _docs_per_key(self) -> dict[str, frozenset[int]] | bool:
+        """Documents per key; ``False`` when there are too many keys (an empty catalog has none: ``{}``)."""
         keys = list(self.searcher.lexicon("acl_key"))
         if len(keys) > MANY_ACL_KEYS:
-            return {}
+            return False
         return {key: frozenset(self.searcher.docs_for_query(Term("acl_key", key))) for key in keys}
 
     def _readable_part(self, key: str, docnums: set[int]) -> set[int]:
