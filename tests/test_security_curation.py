@@ -162,7 +162,12 @@ def attempt(client, token: str, wiki, action: str, name: str):
 
 
 def allowed(role: str, subject: str, action: str) -> bool:
-    """Our rule: the moderation does everything; a proposer withdraws a tool while it is proposed."""
+    """Our rule: the moderation does everything; a proposer withdraws a tool while it is proposed.
+
+    moin's converter is off (issue 14): only administrators reach it, nobody is offered it.
+    """
+    if action == "convert":
+        return role == "admin"
     if role in ("moderator", "admin"):
         return True
     if role == "registered" and subject == "own proposal":
@@ -233,7 +238,7 @@ def test_refused_actions_change_nothing(wiki, client, shared_subjects, role, sub
         assert response.status_code < 500, (action, response.status_code)
         assert state(wiki, itemid) == before, f"{role} could {action} {subject} ({response.status_code})"
         if role == "registered" and not action.startswith("ajax"):
-            assert response.status_code == 403, (action, response.status_code)
+            assert response.status_code == (404 if action == "convert" else 403), (action, response.status_code)
 
 
 @pytest.mark.parametrize("role", ["registered", "moderator", "admin"])
@@ -264,10 +269,11 @@ def test_moderators_are_offered_moins_actions_on_the_real_instrument_pages(clien
     as_role(client, "moderator")
     for page in ("Matrix", "Startseite"):
         body = text(client.get("/" + page))
-        for action in ("+rename", "+delete", "+modify", "+convert", "+destroy"):
+        for action in ("+rename", "+delete", "+modify", "+destroy"):
             assert f"/{action}/{page}" in body, (page, action)
-        for action in ("rename", "delete", "convert", "destroy"):
+        for action in ("rename", "delete", "destroy"):
             assert client.get(f"/+{action}/{page}").status_code == 200, (page, action)
+        assert client.get(f"/+convert/{page}").status_code == 404  # moin's converter is off (issue 14)
 
 
 # --- records change only through our forms ------------------------------------------------------------------
@@ -341,7 +347,7 @@ def test_a_free_parent_does_not_take_records_with_it(wiki, client):
 
 
 def offered(body: str) -> set[str]:
-    views = re.search(r'<ul class="moin-itemviews panel">(.*?)</ul>', body, re.S)
+    views = re.search(r'<nav class="pw-itemviews"(.*?)</nav>', body, re.S)  # with the „Weitere Aktionen“ menu
     links = set(re.findall(r'href="/\+(modify|rename|delete|convert|destroy)/', views.group(1) if views else ""))
     if views and "/+gaa/" in views.group(1):
         links.add("form")
@@ -353,8 +359,9 @@ def test_the_offered_actions_match_the_rules(wiki, client, shared_subjects, role
     as_role(client, role)
     for subject, name in shared_subjects.items():
         links = offered(text(client.get("/" + name)))
-        for action in ("delete", "rename", "convert", "destroy"):
+        for action in ("delete", "rename", "destroy"):
             assert (action in links) is allowed(role, subject, action), (role, subject, action, links)
+        assert "convert" not in links, (role, subject)  # moin's converter is offered to nobody
         if role in ("moderator", "admin"):
             assert "modify" in links, (role, subject)
         elif role == "registered" and subject == "instrument page":
@@ -389,8 +396,11 @@ def test_the_diff_offers_revert_only_to_whom_may(wiki, client):
         assert ("/+revert/" in body) is offered, role
 
 
-def test_converting_needs_the_right_to_edit(wiki, client):
-    """moin's convert checks no right before writing: anonymous visitors got a 500 (AccessDenied inside)."""
+def test_converting_is_for_administrators_only(wiki, client):
+    """moin's convert checks no right before writing: anonymous visitors got a 500 (AccessDenied inside).
+
+    Since issue 14 the converter is off for everybody but administrators (a German 404).
+    """
     with acting_as(wiki, REGISTERED):
         save_page("Freie Seite zum Umwandeln", "frei")
     itemid = itemid_of(wiki, "Freie Seite zum Umwandeln")
@@ -398,9 +408,14 @@ def test_converting_needs_the_right_to_edit(wiki, client):
     token = as_role(client, "anonymous")
     response = post(client, token, "/+convert/Freie Seite zum Umwandeln",
                     {"new_type": "text/x-markdown;charset=utf-8", "comment": ""})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert state(wiki, itemid) == before
-    token = as_role(client, "registered")  # a free page: its editors convert it
+    token = as_role(client, "registered")  # a free page its editors may change: still no converter
+    response = post(client, token, "/+convert/Freie Seite zum Umwandeln",
+                    {"new_type": "text/x-markdown;charset=utf-8", "comment": ""})
+    assert response.status_code == 404 and "Diese Funktion gibt es in diesem Wiki nicht." in text(response)
+    assert state(wiki, itemid) == before
+    token = as_role(client, "admin")
     response = post(client, token, "/+convert/Freie Seite zum Umwandeln",
                     {"new_type": "text/x-markdown;charset=utf-8", "comment": ""})
     assert response.status_code == 302 and state(wiki, itemid)[4].startswith("text/x-markdown")

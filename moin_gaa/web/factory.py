@@ -30,6 +30,7 @@ from moin_gaa.web import (
     error_pages,
     metadata_guard,
     moin_view_guards,
+    page_chrome,
     routes,  # noqa: F401 – every view module, imported in this one place
     security_headers,
 )
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     blueprint.install_template_globals(app)
     attachments.install(app)  # files other than bitmaps as downloads
     app.before_request(text_input.guard_moin_forms)  # control characters refused in moin's forms
+    page_chrome.install(app)  # breadcrumbs, actions by role, German dates, no IPs; +convert off (before curation)
     curation.install(app)  # moin's delete, rename, … and editor on records: only as curation allows
     metadata_guard.install(app)  # hostile metadata refused in moin's forms; moin's originals for wiki_local/
     moin_view_guards.install(app)  # read rights on moin's listings and revisions, no 500 for malformed requests

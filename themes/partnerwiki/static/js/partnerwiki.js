@@ -48,3 +48,22 @@ document.addEventListener("submit", function (event) {
         modify.classList.remove("moin-changed-input");
     }
 }, true);
+
+/* The page's menus („Weitere Aktionen“, „Wiki-Werkzeuge“) are <details>: they open and close without script.
+   With script, Escape closes the open menu and returns to its button, and a click elsewhere closes it. */
+(function () {
+    "use strict";
+    var MENUS = "details.pw-more[open], details.pw-tools[open]";
+    document.addEventListener("keydown", function (event) {
+        var menu = event.key === "Escape" && event.target.closest && event.target.closest(MENUS);
+        if (menu) {
+            menu.open = false;
+            menu.querySelector("summary").focus();
+        }
+    });
+    document.addEventListener("click", function (event) {
+        document.querySelectorAll(MENUS).forEach(function (menu) {
+            if (!menu.contains(event.target)) { menu.open = false; }
+        });
+    });
+}());
