@@ -407,12 +407,10 @@ class Offer:
 
     delete: bool
     rename: bool
-    convert: bool
     destroy: bool
     revert: bool
     modify: bool
     form_url: str | None  # our form instead of moin's editor
-    subitems: bool  # may create pages below it (moin's „Diskussion“ link)
 
 
 def offer(fqname: Any) -> Offer:
@@ -435,9 +433,8 @@ def _offer(item_name: str) -> Offer:
     form_url = None
     if not modify and meta and flaskg.user.valid and flaskg.user.may.write(split_fqname(item_name)):
         form_url = _form_url(places[0], meta)
-    subitems = all(refusal("create", place(f"{where.name}/Diskussion")) is None for where in places)
-    return Offer(delete=may("delete"), rename=may("rename"), convert=may("convert"), destroy=may("destroy"),
-                 revert=may("revert"), modify=modify, form_url=form_url, subitems=subitems)
+    return Offer(delete=may("delete"), rename=may("rename"), destroy=may("destroy"), revert=may("revert"),
+                 modify=modify, form_url=form_url)
 
 
 def _narrow_history(sender, template, context, **extra) -> None:
