@@ -144,6 +144,7 @@ def register_and_login(page, base_url: str, name: str, email: str, password: str
     page.fill("input[name=register_password1]", password)
     page.fill("input[name=register_password2]", password)
     page.fill("input[name=register_email]", email)
+    page.check("input[name=register_consent]")
     page.locator("form:has(input[name=register_username])").locator("button[type=submit], input[type=submit]").first.click()
     page.wait_for_load_state()
     page.goto(base_url + "/+login")

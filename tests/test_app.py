@@ -41,6 +41,7 @@ def test_registration_is_open_and_registered_users_edit_public_pages(client):
             "register_password1": PASSWORD,
             "register_password2": PASSWORD,
             "register_email": "nele@example.org",
+            "register_consent": "ja",
             "csrf_token": page_token(client, "/+register"),
         },
     )

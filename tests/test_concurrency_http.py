@@ -176,7 +176,7 @@ def server_errors(log_path: str) -> list[str]:
 
 def registration(name: str) -> dict:
     return {"register_username": name, "register_password1": PASSWORD, "register_password2": PASSWORD,
-            "register_email": f"{name.replace(' ', '-').lower()}@example.org"}
+            "register_email": f"{name.replace(' ', '-').lower()}@example.org", "register_consent": "ja"}
 
 
 def newcomer(u: int) -> str:

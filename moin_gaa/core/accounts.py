@@ -7,11 +7,15 @@ and discussions).  Their items may be read by all and changed only by administra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
 from flask import current_app
 from moin import user as moin_user
 from moin.constants.keys import CURRENT, NAME_EXACT
 from moin.utils.names import split_fqname
 
+from moin_gaa.core.moin_internals import stored_profile
 from moin_gaa.core.storage import PageSpec, store_pages
 
 ADMINISTRATORS = "Administratoren"
@@ -89,3 +93,47 @@ def create_admin(name: str, email: str, password: str) -> None:
             raise AccountError(str(message))
     for group in ROLE_GROUPS:
         add_to_group(group, name)
+
+
+# --- what a person tells about themselves: Kommune or organisation, consent to the privacy notice ------------------
+# Kept in the person's moin profile (moin stores every profile key it is given, see ``moin_internals.stored_profile``).
+
+KOMMUNE_KEY = "gaa_kommune"  # the name of a Partnerverzeichnis profile, checked when it was chosen
+ORGANISATION_KEY = "gaa_organisation"  # free text: an organisation that is no municipality
+PRIVACY_CONSENT_KEY = "gaa_privacy_consent"  # when the Datenschutzerklärung was accepted (UTC, ISO 8601)
+
+
+@dataclass(frozen=True)
+class Affiliation:
+    """Where a person works: a Kommune of the Partnerverzeichnis, another organisation, or nothing said."""
+
+    kommune: str = ""
+    organisation: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.kommune or self.organisation
+
+
+def affiliation(user) -> Affiliation:
+    """What ``user``'s profile says (an empty Affiliation for a profile from before the field existed)."""
+    stored = stored_profile(user)
+    return Affiliation(str(stored.get(KOMMUNE_KEY) or ""), str(stored.get(ORGANISATION_KEY) or ""))
+
+
+def affiliation_profile(chosen: Affiliation) -> dict[str, str]:
+    """The profile keys that store ``chosen`` (both, so that a change replaces the other)."""
+    return {KOMMUNE_KEY: chosen.kommune, ORGANISATION_KEY: chosen.organisation}
+
+
+def consent_profile(now: datetime | None = None) -> dict[str, str]:
+    """The profile key that records the consent given ``now``."""
+    now = now or datetime.now(timezone.utc)
+    return {PRIVACY_CONSENT_KEY: now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def save_affiliation(user, chosen: Affiliation) -> None:
+    """Store ``chosen`` in ``user``'s profile."""
+    for key, value in affiliation_profile(chosen).items():
+        user.profile[key] = value
+    user.save(force=True)

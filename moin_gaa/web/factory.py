@@ -31,6 +31,7 @@ from moin_gaa.web import (
     metadata_guard,
     moin_view_guards,
     page_chrome,
+    registration,
     routes,  # noqa: F401 – every view module, imported in this one place
     security_headers,
 )
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
     page_chrome.install(app)  # breadcrumbs, actions by role, German dates, no IPs; +convert off (before curation)
     curation.install(app)  # moin's delete, rename, … and editor on records: only as curation allows
     metadata_guard.install(app)  # hostile metadata refused in moin's forms; moin's originals for wiki_local/
+    registration.install(app)  # German registration (our view on moin's endpoint) and settings; before the guards
     moin_view_guards.install(app)  # read rights on moin's listings and revisions, no 500 for malformed requests
     error_pages.install(app)  # German 404 for missing pages (search, similar readable pages), plain 403
     if not catalog.exists() and hasattr(app, "storage"):
