@@ -213,6 +213,21 @@ def test_instrument_pages_offer_registered_users_editing_but_no_rename_or_delete
     assert client.get(f"/+delete/{page}").status_code == 403
 
 
+def test_the_privacy_statement_is_changed_by_the_moderation_only(wiki, client):
+    """A legal text the operator answers for: registered users may read it, not rewrite it."""
+    name = "Datenschutzerklärung"
+    token = as_role(client, "registered")
+    before = state(wiki, itemid_of(wiki, name))
+    assert "moin-modify-button" not in text(client.get("/" + quote(name)))  # no „Bearbeiten“ in the action bar
+    response = post(client, token, "/+modify/" + quote(name), editor_form(name, "Wir speichern alles für immer."))
+    assert response.status_code == 403 and "Betreiber" in text(response)
+    assert state(wiki, itemid_of(wiki, name)) == before
+    token = as_role(client, "moderator")
+    assert "moin-modify-button" in text(client.get("/" + quote(name)))
+    response = post(client, token, "/+modify/" + quote(name), editor_form(name, "= Datenschutzerklärung =\nNeu."))
+    assert response.status_code == 302 and state(wiki, itemid_of(wiki, name)) != before
+
+
 # --- every role, every subject, every action ----------------------------------------------------------------
 
 

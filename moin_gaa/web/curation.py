@@ -71,12 +71,14 @@ BACKGROUND_PAGES = (
     "Handlungsempfehlungen", "Lebensphasen", "Strategiephasen", "Koordinierungsstellen",
     "Politische Papiere und Rechtsgrundlagen", "Hilfe",
 )
+# texts the operator answers for (legal information): only the moderation changes them
+OPERATOR_PAGES = frozenset({"Datenschutzerklärung"})
 # below these, pages are records or parts of records (attachments, a discussion's pages)
 RECORD_AREAS = (TOOL_PREFIX, PROFILE_PREFIX, EVENT_PREFIX, ONLINE_PREFIX)
 # the skeleton of a group space, created with the group (see groups.space_pages)
 SPACE_SKELETON = frozenset({"Mitglieder", *SPACE_PARTS, f"{GROUP_AREA}/{RESULTS_PAGE}", f"{GROUP_AREA}/{SUMMARY_PAGE}"})
 
-FREE, PAGE, SKELETON, RECORD, RESERVED = "frei", "Seite", "Gerüst", "Eintrag", "reserviert"
+FREE, PAGE, SKELETON, RECORD, RESERVED, OPERATOR = "frei", "Seite", "Gerüst", "Eintrag", "reserviert", "Betreiber"
 
 ACTION_LABELS = {
     "delete": "löschen",
@@ -91,7 +93,7 @@ ACTION_LABELS = {
 }
 # what may happen to an item of each kind without being its curator
 OPEN_ACTIONS = {FREE: frozenset(ACTION_LABELS), PAGE: frozenset({"modify", "create"}), SKELETON: frozenset({"modify"}),
-                RECORD: frozenset(), RESERVED: frozenset()}
+                RECORD: frozenset(), RESERVED: frozenset(), OPERATOR: frozenset()}
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ def place(name: str, meta: Mapping[str, Any] | None = None) -> Place:
         return Place(name, RECORD, owner=tool)
     if name.startswith(RECORD_AREAS):
         return Place(name, RESERVED, owner=tool)
+    if name.split("/", 1)[0] in OPERATOR_PAGES:
+        return Place(name, OPERATOR)
     if record_type or name in INSTRUMENT_PAGES or name.split("/", 1)[0] in BACKGROUND_PAGES:
         return Place(name, PAGE)
     return Place(name, FREE)
@@ -182,6 +186,7 @@ def refusal(action: str, where: Place) -> str | None:
         RESERVED: "liegt in einem Bereich, den die Formulare des PartnerWiki pflegen",
         PAGE: "gehört zum Grundgerüst des PartnerWiki",
         SKELETON: "gehört zum Grundgerüst des Gesprächsraums",
+        OPERATOR: "ist eine Erklärung des Betreibers",
         FREE: "ist geschützt",
     }[where.kind]
     return f"„{where.name}“ {what}: {ACTION_LABELS[action]} darf nur die Moderation."
