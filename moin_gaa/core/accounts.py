@@ -12,10 +12,12 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from moin import user as moin_user
-from moin.constants.keys import CURRENT, NAME_EXACT
+from moin.constants.contenttypes import CONTENTTYPE_USER
+from moin.constants.keys import CONTENTTYPE, CURRENT, DISABLED, ITEMID, LATEST_REVS, NAME, NAME_EXACT, NAMESPACE
+from moin.constants.namespaces import NAMESPACE_USERPROFILES
 from moin.utils.names import split_fqname
 
-from moin_gaa.core.moin_internals import stored_profile
+from moin_gaa.core.moin_internals import index_searcher, stored_profile
 from moin_gaa.core.storage import PageSpec, store_pages
 
 ADMINISTRATORS = "Administratoren"
@@ -137,3 +139,42 @@ def save_affiliation(user, chosen: Affiliation) -> None:
     for key, value in affiliation_profile(chosen).items():
         user.profile[key] = value
     user.save(force=True)
+
+
+# --- who has an account: the people directory, person pages, name fields that suggest accounts -------------------
+# Read from moin's index of user profiles (name, id, disabled are stored there); nothing else of a profile is shown.
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    userid: str
+
+
+def _account_documents(**terms):
+    query = {NAMESPACE: NAMESPACE_USERPROFILES, CONTENTTYPE: CONTENTTYPE_USER, **terms}
+    with index_searcher(current_app.storage, LATEST_REVS) as searcher:
+        return [fields for fields in searcher.documents(**query) if fields.get(NAME)]
+
+
+def account(name: str) -> Account | None:
+    """The account of exactly this login name (also a disabled one), or None."""
+    found = _account_documents(**{NAME_EXACT: name}) if name else []
+    return Account(found[0][NAME][0], found[0][ITEMID]) if found else None
+
+
+def active_accounts() -> list[Account]:
+    """Every account that is not disabled, by name (case-insensitive)."""
+    accounts = [Account(fields[NAME][0], fields[ITEMID]) for fields in _account_documents() if not fields.get(DISABLED)]
+    return sorted(accounts, key=lambda a: (a.name.casefold(), a.name))
+
+
+def matching_accounts(query: str) -> list[Account]:
+    """Active accounts whose name contains every word of ``query`` (case-insensitive; all for an empty query)."""
+    words = query.casefold().split()
+    return [a for a in active_accounts() if all(word in a.name.casefold() for word in words)]
+
+
+def account_affiliation(person: Account) -> Affiliation:
+    """What the profile of ``person`` says about Kommune/Organisation."""
+    return affiliation(moin_user.User(person.userid))

@@ -27,10 +27,12 @@ from moin_gaa.web import (
     confirmed_actions,
     csrf,
     curation,
+    editor,
     error_pages,
     metadata_guard,
     moin_view_guards,
     page_chrome,
+    people,
     registration,
     routes,  # noqa: F401 – every view module, imported in this one place
     security_headers,
@@ -77,7 +79,9 @@ def init_app(app: Flask) -> None:
     metadata_guard.install(app)  # hostile metadata refused in moin's forms; moin's originals for wiki_local/
     registration.install(app)  # German registration (our view on moin's endpoint) and settings; before the guards
     moin_view_guards.install(app)  # read rights on moin's listings and revisions, no 500 for malformed requests
+    editor.install(app)  # moin's editor and history in German: markup help, fields by right (wiki_local/modify.html)
     error_pages.install(app)  # German 404 for missing pages (search, similar readable pages), plain 403
+    people.install(app)  # person pages at /users/<Name> for accounts (after error_pages: runs before its 404)
     if not catalog.exists() and hasattr(app, "storage"):
         build_missing_catalog(app, catalog)
 
