@@ -128,3 +128,54 @@ def test_the_own_page_at_users_name_stays_reachable_from_the_person_page(client,
     login(client, OUTSIDER)
     page = main_part(client.get(person_url(PERSON.name)))
     assert "Eigene Seite von" in page and "Eigene Seite anlegen" not in page and "bearbeiten" not in page
+
+
+# --- the people directory /Personen --------------------------------------------------------------------------------
+
+
+def person_links(response) -> list[str]:
+    return [unescape(name) for name in re.findall(r'<a href="/users/[^"]+">([^<]+)</a>', main_part(response))]
+
+
+def test_anonymous_visitors_get_a_hint_to_log_in_not_the_list(client):
+    logout(client)
+    response = client.get("/Personen")
+    assert response.status_code == 200
+    page = main_part(response)
+    assert "anmelden" in page.lower() and "/+login" in page
+    assert PERSON.name not in page and REGISTERED.name not in page and not person_links(response)
+
+
+def test_registered_people_search_the_directory_by_name(client):
+    login(client, OUTSIDER)
+    everybody = client.get("/Personen")
+    assert {PERSON.name, INSIDER.name, REGISTERED.name, MODERATOR.name} <= set(person_links(everybody))
+    form = re.search(r'<form[^>]*role="search"[^>]*>.*?</form>', main_part(everybody), re.S).group(0)
+    assert 'method="get"' in form and 'name="q"' in form
+    found = client.get("/Personen?q=" + quote("personenSEITE"))
+    assert person_links(found) == [PERSON.name]
+    page = main_part(found)
+    assert "Gesundheitsamt Musterstadt" in page and f'href="/users/{quote(PERSON.name)}"' in page
+    assert PERSON.email not in body(found)
+    assert 'value="personenSEITE"' in page  # the search stays in the box
+
+
+def test_an_empty_search_says_so(client):
+    login(client, REGISTERED)
+    response = client.get("/Personen?q=" + quote("Gibtesnicht Personentest"))
+    assert response.status_code == 200 and not person_links(response)
+    assert "Keine Person" in main_part(response)
+
+
+def test_a_long_directory_is_paged(wiki, client):
+    with acting_as(wiki, None):
+        hashed = moin_user.User(auth_username=PERSON.name).profile["enc_password"]
+        for i in range(51):
+            assert not moin_user.create_user(username=f"Blättertest {i:02d}", password=hashed, email=f"b{i}@example.org",
+                                             validate=False, is_encrypted=True)
+    login(client, REGISTERED)
+    first = client.get("/Personen?q=Bl%C3%A4ttertest")
+    assert len(person_links(first)) == 50 and "Blättertest 00" in person_links(first)
+    assert "51 Personen" in main_part(first) and "Seite 1 von 2" in main_part(first)
+    second = client.get("/Personen?q=Bl%C3%A4ttertest&seite=2")
+    assert person_links(second) == ["Blättertest 50"]
