@@ -104,13 +104,13 @@ def bad_query_marked() -> bool:
 
 
 def calendar_occurrences(
-    reader: CatalogReader, name: str, first: date, last: date, filters: Mapping[str, str] | None = None
+    reader: CatalogReader, name: str | None, first: date, last: date, filters: Mapping[str, str] | None = None
 ) -> list[tuple[Occurrence, str]]:
-    """(occurrence, item name) of every readable event in calendar ``name``, by start time.
+    """(occurrence, item name) of every readable event in calendar ``name`` (None: in any calendar), by start time.
 
     ``filters`` maps event fields (``land``, ``art``) to one required value each.
     """
-    terms = [Term("record_type", EVENT_TYPE), Term(FACET_PREFIX + "kalender", name)]
+    terms = [Term("record_type", EVENT_TYPE)] + ([Term(FACET_PREFIX + "kalender", name)] if name else [])
     terms += [Term(FACET_PREFIX + key, value) for key, value in (filters or {}).items() if value]
     docs = reader.docs(And(terms))
     found = []

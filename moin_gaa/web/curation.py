@@ -13,6 +13,8 @@ ask :func:`offer`; the history page gets a narrowed ``may``):
 - the **instrument and background pages** (Startseite, Werkzeugkiste, Matrix, …,
   Handlungsempfehlungen/…, Lebensphasen/…) stay editable, but only the moderation deletes,
   renames, converts, destroys or reverts them;
+- **news** (``Aktuelles`` and the pages below it) are published by the moderation: nobody else creates,
+  changes, deletes or renames them;
 - **where records live** (``Werkzeugkiste/…``, ``Kommunen/…``, ``Termine/…``, ``Online-Diskussionen/…``,
   ``Gruppen/<Gruppe>`` and the calendar and discussion of a group) nobody but the moderation
   creates pages with moin's editor, uploads or renames pages into;
@@ -57,6 +59,7 @@ from moin_gaa.discussions.threads import (
     THREAD_TYPE,
 )
 from moin_gaa.partners.municipalities import PROFILE_PREFIX, PROFILE_TYPE
+from moin_gaa.portal.news import NEWS_AREA
 from moin_gaa.toolbox.tools import TOOL_PREFIX, TOOL_TYPE
 
 # records that our forms and workflows write
@@ -78,7 +81,8 @@ RECORD_AREAS = (TOOL_PREFIX, PROFILE_PREFIX, EVENT_PREFIX, ONLINE_PREFIX)
 # the skeleton of a group space, created with the group (see groups.space_pages)
 SPACE_SKELETON = frozenset({"Mitglieder", *SPACE_PARTS, f"{GROUP_AREA}/{RESULTS_PAGE}", f"{GROUP_AREA}/{SUMMARY_PAGE}"})
 
-FREE, PAGE, SKELETON, RECORD, RESERVED, OPERATOR = "frei", "Seite", "Gerüst", "Eintrag", "reserviert", "Betreiber"
+FREE, PAGE, SKELETON, RECORD, RESERVED, OPERATOR, NEWS = (
+    "frei", "Seite", "Gerüst", "Eintrag", "reserviert", "Betreiber", "Meldung")
 
 ACTION_LABELS = {
     "delete": "löschen",
@@ -93,7 +97,7 @@ ACTION_LABELS = {
 }
 # what may happen to an item of each kind without being its curator
 OPEN_ACTIONS = {FREE: frozenset(ACTION_LABELS), PAGE: frozenset({"modify", "create"}), SKELETON: frozenset({"modify"}),
-                RECORD: frozenset(), RESERVED: frozenset(), OPERATOR: frozenset()}
+                RECORD: frozenset(), RESERVED: frozenset(), OPERATOR: frozenset(), NEWS: frozenset()}
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def place(name: str, meta: Mapping[str, Any] | None = None) -> Place:
         return Place(name, RESERVED, owner=tool)
     if name.split("/", 1)[0] in OPERATOR_PAGES:
         return Place(name, OPERATOR)
+    if name.split("/", 1)[0] == NEWS_AREA:
+        return Place(name, NEWS)
     if record_type or name in INSTRUMENT_PAGES or name.split("/", 1)[0] in BACKGROUND_PAGES:
         return Place(name, PAGE)
     return Place(name, FREE)
@@ -187,6 +193,7 @@ def refusal(action: str, where: Place) -> str | None:
         PAGE: "gehört zum Grundgerüst des PartnerWiki",
         SKELETON: "gehört zum Grundgerüst des Gesprächsraums",
         OPERATOR: "ist eine Erklärung des Betreibers",
+        NEWS: "gehört zu „Aktuelles“, den Meldungen der Moderation",
         FREE: "ist geschützt",
     }[where.kind]
     return f"„{where.name}“ {what}: {ACTION_LABELS[action]} darf nur die Moderation."

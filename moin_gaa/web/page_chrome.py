@@ -36,6 +36,7 @@ from moin_gaa.core.access import is_moderator
 from moin_gaa.core.german_dates import day_time
 from moin_gaa.discussions.groups import GROUP_PREFIX
 from moin_gaa.partners.municipalities import PROFILE_PREFIX
+from moin_gaa.portal.start import waiting_now
 from moin_gaa.web.moin_view_guards import refuse
 
 # containers of records that are no pages of their own: their records hang below the instrument
@@ -185,6 +186,7 @@ def install(app: Flask) -> None:
         gaa_public_editor_info=public_editor_info,
         gaa_missing_heading=missing_heading,
         gaa_view_label=VIEW_LABELS.get,
+        gaa_waiting=waiting_now,  # the moderation's badge: what waits for them (portal/start.py)
     )
     app.jinja_env.filters["time_datetime"] = german_datetime
     app.before_request(converter_off)
