@@ -1,4 +1,4 @@
-"""A practitioner writes a free page on a phone (360 px) by keyboard: type, „Vorschau“, „Speichern“ (issue 14, point 8)."""
+"""A practitioner writes a free page on a phone (360 px) by keyboard: type, „Vorschau“, „Speichern“ (issue 14, 8)."""
 
 import os
 from urllib.parse import quote
