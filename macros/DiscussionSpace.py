@@ -22,6 +22,7 @@ from whoosh.query import Prefix
 
 from moin_gaa.calendars.occurrences import calendar_occurrences, when
 from moin_gaa.core.access import ReadRights
+from moin_gaa.core.accounts import active_accounts
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.german_dates import day
 from moin_gaa.core.items import AccessDenied, current
@@ -108,7 +109,9 @@ def members_section(group: Group, members: list[str], manage: bool):
     add = None
     if manage:
         add = E("form", csrf_field(), E("input", type="hidden", name="aktion", value="aufnehmen"),
-                E("label", "Mitglied aufnehmen (Benutzername)", for_="mitglied-neu"), E("input", id="mitglied-neu", name="benutzer", required=True),
+                E("label", "Mitglied aufnehmen (Benutzername)", for_="mitglied-neu"),
+                E("input", id="mitglied-neu", name="benutzer", required=True, list="mitglied-konten", autocomplete="off"),
+                E("datalist", [E("option", value=a.name) for a in active_accounts() if a.name not in members], id="mitglied-konten"),
                 E("button", "Aufnehmen", type="submit", class_="gaa-button"),
                 method="post", action=url_for("gaa.manage_members", name=group.name), class_="gaa-inline-form")
     return E("section", E("h2", f"Mitglieder ({len(members)})"), requests, E("ul", items, class_="gaa-members") if items else

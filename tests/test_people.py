@@ -179,3 +179,61 @@ def test_a_long_directory_is_paged(wiki, client):
     assert "51 Personen" in main_part(first) and "Seite 1 von 2" in main_part(first)
     second = client.get("/Personen?q=Bl%C3%A4ttertest&seite=2")
     assert person_links(second) == ["Blättertest 50"]
+
+
+# --- name fields suggest accounts (a <datalist>, no script) and the server checks them ------------------------------
+
+
+def suggestions(page: str, field: str) -> list[str]:
+    """The account names offered to the inputs named ``field`` (their datalist must exist on the page)."""
+    inputs = re.findall(rf'<input[^>]*name="{field}"[^>]*>', page)
+    lists = {re.search(r'list="([^"]+)"', i).group(1) for i in inputs if 'type="hidden"' not in i}
+    assert len(lists) == 1, inputs
+    datalist = re.search(rf'<datalist id="{lists.pop()}">(.*?)</datalist>', page, re.S).group(1)
+    return [unescape(v) for v in re.findall(r'<option value="([^"]*)"', datalist)]
+
+
+def test_the_member_field_of_a_group_suggests_accounts_and_refuses_unknown_names(client):
+    login(client, MODERATOR)
+    page = body(client.get("/Gruppen/" + quote(OPEN_GROUP)))
+    offered = suggestions(page, "benutzer")
+    assert OUTSIDER.name in offered and INSIDER.name in offered and PERSON.name not in offered  # a member already
+    assert PERSON.email not in page and OUTSIDER.email not in page
+    response = add_member(client, OPEN_GROUP, "Niemand Personentest")
+    assert response.status_code == 400 and "Es gibt kein Konto „Niemand Personentest“" in body(response)
+
+
+def test_group_moderators_are_chosen_one_per_field_with_suggestions(wiki, client):
+    login(client, MODERATOR)
+    page = body(client.get("/+gaa/gruppe/neu"))
+    assert PERSON.name in suggestions(page, "moderatoren")
+    data = {"csrf_token": csrf(client, "/+gaa/gruppe/neu"), "name": "Personentest Moderationsrunde", "beschreibung": "",
+            "sichtbarkeit": "offen", "beitritt": "offen"}
+    refused = client.post("/+gaa/gruppe/neu", data={**data, "moderatoren": [MODERATOR.name, "Niemand Personentest", ""]})
+    assert refused.status_code == 400 and "Niemand Personentest" in body(refused)
+    assert f'value="{MODERATOR.name}"' in body(refused)  # the input is kept, one name per field
+    created = client.post("/+gaa/gruppe/neu", data={**data, "moderatoren": [MODERATOR.name, PERSON.name, ""]})
+    assert created.status_code == 302, body(created)
+    login(client, PERSON)
+    page = main_part(client.get(person_url(PERSON.name)))
+    assert "Personentest Moderationsrunde" in page  # the moderators became members
+
+
+def test_profile_editors_are_chosen_one_per_field_with_suggestions(wiki, client):
+    from form_support import form_on, submit
+
+    login(client, MODERATOR)
+    page = body(client.get("/+gaa/kommune/neu"))
+    assert INSIDER.name in suggestions(page, "redakteure")
+    action, fields = form_on(client, "/+gaa/kommune/neu", action="/+gaa/kommune/neu")
+    fields.update({"name": ["Personentest Redaktionsstadt"], "art": ["kreisangehoerig"], "land": ["bb"],
+                   "partner_seit": ["2020-01-01"], "strategiephase": ["auftauen"]})
+    refused = submit(client, action, fields, redakteure=[INSIDER.name, "Niemand Personentest"])
+    assert refused.status_code == 400 and "Es gibt kein Konto „Niemand Personentest“" in body(refused)
+    assert f'value="{INSIDER.name}"' in body(refused)
+    assert submit(client, action, fields, redakteure=[INSIDER.name, PERSON.name, ""]).status_code == 302
+    from moin_gaa.core.items import current
+
+    with acting_as(wiki, MODERATOR):
+        meta, _text = current("Kommunen/Personentest Redaktionsstadt")
+    assert meta["gaa_fields"]["redakteure"] == [INSIDER.name, PERSON.name]

@@ -132,7 +132,8 @@ def new_group():
     errors: dict[str, str] = {}
     if request.method == "POST":
         csrf.require_csrf()
-        values = {k: request.form.get(k, "") for k in ("name", "beschreibung", "sichtbarkeit", "beitritt", "moderatoren")}
+        values = {k: request.form.get(k, "") for k in ("name", "beschreibung", "sichtbarkeit", "beitritt")}
+        values["moderatoren"] = ", ".join(request.form.getlist("moderatoren"))  # one name per field (or a comma list)
         try:
             group = group_from_input(values, known_users=user_exists)
             if twin := existing_twin(group.name):

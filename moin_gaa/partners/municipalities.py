@@ -384,7 +384,7 @@ def form_to_nested(form: Mapping[str, Any], getlist) -> dict[str, Any]:
     data["ressorts"] = [r for r in getlist("ressorts")] + [
         r.strip() for r in str(form.get("ressorts_weitere", "")).split(",") if r.strip()
     ]
-    data["redakteure"] = [line.strip() for line in str(form.get("redakteure", "")).splitlines() if line.strip()]
+    data["redakteure"] = [line.strip() for value in getlist("redakteure") for line in str(value).splitlines() if line.strip()]
     contacts, activities = {}, {}
     for key in form:
         parts = key.split("-")

@@ -1,4 +1,5 @@
-"""Person pages: ``/users/<Name>`` shows who has the account, not moin's offer to create an item.
+"""Person pages: ``/users/<Name>`` shows who has the account, not moin's offer to create an item; the
+account names that name fields suggest.
 
 moin links every author to ``/users/<Name>`` (its users namespace), where a missing item offers the
 choice of content types.  We wrap ``frontend.show_item`` (never patch it) for that one address form:
@@ -31,7 +32,7 @@ from moin.utils.names import CompositeName, split_fqname
 from whoosh.query import AndNot, Term
 
 from moin_gaa.core.access import ReadRights
-from moin_gaa.core.accounts import Account, account, account_affiliation
+from moin_gaa.core.accounts import Account, account, account_affiliation, active_accounts
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.moin_internals import index_searcher
 from moin_gaa.core.records import Record
@@ -43,8 +44,15 @@ PLAIN_ITEM_RULE = "/<itemname:item_name>"  # moin's show_item without a revision
 
 
 def install(app: Flask) -> None:
-    """Person pages at ``/users/<Name>`` (call after ``error_pages.install``: this wrapper must run first)."""
+    """Person pages at ``/users/<Name>`` (call after ``error_pages.install``: this wrapper must run first);
+    ``gaa_account_names()`` for the name fields' suggestions (``gaa/_people.html``)."""
     guard(app, "frontend.show_item", person_page_for_accounts)
+    app.jinja_env.globals["gaa_account_names"] = account_names
+
+
+def account_names() -> list[str]:
+    """The names a name field suggests: every active account, for logged-in people only."""
+    return [person.name for person in active_accounts()] if flaskg.user.valid else []
 
 
 def person_page_for_accounts(view, **kwargs):
