@@ -180,9 +180,10 @@ def waiting_for(reader: CatalogReader, user_name: str, *, moderator: bool) -> Wa
 
     Cheap enough for every page: three catalog queries, remembered per catalog state and readable set.
     """
-    groups = reader.docs(Term("record_type", GROUP_TYPE))
-    if not moderator:
-        groups &= reader.docs(And([Term("record_type", GROUP_TYPE), _facet("moderatoren", user_name)]))
+    if moderator:
+        groups = reader.docs(Term("record_type", GROUP_TYPE))
+    else:  # for most people no group matches, and no read right is decided at all
+        groups = reader.docs(And([Term("record_type", GROUP_TYPE), _facet("moderatoren", user_name)]))
         if not groups:
             return None
     proposals = len(reader.docs(filter_query(ToolFilter(status="vorgeschlagen"), reader.catalog))) if moderator else 0
@@ -208,13 +209,22 @@ def _hidden_threads(reader: CatalogReader, hidden: set[int]) -> tuple[tuple[str,
 
 
 def waiting_now() -> Waiting | None:
-    """:func:`waiting_for` the current user, once per request (the header's badge and the start page)."""
+    """:func:`waiting_for` the current user, once per request (the header's badge and the start page).
+
+    Kept per catalog state, person and moderator role in the catalog's memo: deciding the read rights of groups,
+    tools and hidden posts on every page of a moderator cost more than the rest of the badge.  Nothing in it
+    depends on read rights that change without a catalog commit: group moderators are named in the group record,
+    a hidden post's readers in its ACL (written with the post), and the role is asked on every request.
+    """
     if "gaa_waiting" not in flaskg.__dict__:
         user = flaskg.user
         flaskg.gaa_waiting = None
         if user.valid:
+            moderator = is_moderator()
             with partnerwiki().catalog.reader(ReadRights()) as reader:
-                flaskg.gaa_waiting = waiting_for(reader, user.name0, moderator=is_moderator())
+                flaskg.gaa_waiting = reader.catalog.memo.remembered(
+                    reader.searcher.reader(), ("waiting for", user.name0, moderator),
+                    lambda: waiting_for(reader, user.name0, moderator=moderator))
     return flaskg.gaa_waiting
 
 
