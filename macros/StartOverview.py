@@ -22,6 +22,7 @@ from moin_gaa.core.access import ReadRights, is_moderator
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.discussions.areas import is_member
 from moin_gaa.discussions.threads import PHASE_LABELS
+from moin_gaa.portal.news import shortened
 from moin_gaa.portal.start import (
     active_threads,
     my_groups,
@@ -38,6 +39,7 @@ from ._html import E
 from ._tools_html import item_url
 
 CALENDAR, TOOLBOX, ONLINE, SPACES = "Netzwerkkalender", "Werkzeugkiste", "Online-Diskussionen", "Gesprächsräume"
+TOOL_TEXT = 110  # characters of a tool's short description in the card
 
 
 def _day(iso: str) -> str:
@@ -67,7 +69,8 @@ def dates_card(reader, today: date):
 def tools_card(reader):
     items = [E("li", E("a", r.title, href=item_url(r.name)),
                E("strong", " – hervorgehoben") if r.fields.get("status") == "hervorgehoben" else None,
-               E("br") if r.fields.get("kurzbeschreibung") else None, r.fields.get("kurzbeschreibung") or None)
+               E("br") if r.fields.get("kurzbeschreibung") else None,
+               shortened(str(r.fields.get("kurzbeschreibung") or ""), TOOL_TEXT) or None)
              for r in new_tools(reader)]
     return card("werkzeuge", "Neu in der Werkzeugkiste", listing(items, "Noch keine veröffentlichten Werkzeuge."),
                 more_link("Zur Werkzeugkiste", item_url(TOOLBOX)))
@@ -102,16 +105,15 @@ def personal_card(reader):
                      class_=f"gaa-status gaa-status-{r.fields.get('status')}"),
                    E("strong", " – Rückfrage der Moderation") if r.fields.get("rueckfrage") else None)
                  for r in my_proposals(reader, flaskg.user.name0)]
-    return card("fuer-sie", "Für Sie", [
-        E("h3", "Ihre Gruppen"),
-        listing(groups, "Sie sind noch in keiner Gruppe."), more_link("Gesprächsräume finden", item_url(SPACES)),
-        E("h3", "Ihre Abonnements"),
-        listing(subscribed, "Sie haben nichts abonniert. Mit „Abonnieren“ auf einer Seite, einem Thema oder in einem "
-                            "Gesprächsraum bekommen Sie bei Neuem eine E-Mail."),
-        E("h3", "Ihre Werkzeug-Vorschläge"),
-        listing(proposals, "Sie haben noch kein Werkzeug vorgeschlagen."),
-        more_link("Werkzeug vorschlagen", url_for("gaa.propose_tool")),
-    ])
+    return card("fuer-sie", "Für Sie", E("div", [
+        E("div", E("h3", "Ihre Gruppen"), listing(groups, "Sie sind noch in keiner Gruppe."),
+          more_link("Gesprächsräume finden", item_url(SPACES))),
+        E("div", E("h3", "Ihre Abonnements"), listing(
+            subscribed, "Sie haben nichts abonniert. Mit „Abonnieren“ auf einer Seite, einem Thema oder in einem "
+                        "Gesprächsraum bekommen Sie bei Neuem eine E-Mail.")),
+        E("div", E("h3", "Ihre Werkzeug-Vorschläge"), listing(proposals, "Sie haben noch kein Werkzeug vorgeschlagen."),
+          more_link("Werkzeug vorschlagen", url_for("gaa.propose_tool"))),
+    ], class_="gaa-start-parts"))
 
 
 def moderation_card(waiting):
@@ -136,8 +138,8 @@ class Macro(MacroBlockBase):
         waiting = waiting_now()
         with partnerwiki().catalog.reader(ReadRights()) as reader:
             cards = [
-                personal_card(reader) if flaskg.user.valid else None,
                 moderation_card(waiting) if waiting is not None else None,
+                personal_card(reader) if flaskg.user.valid else None,
                 dates_card(reader, today), tools_card(reader), online_card(reader, today), threads_card(reader),
             ]
         return E("div", cards, class_="gaa-start")

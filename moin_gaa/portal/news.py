@@ -56,7 +56,7 @@ def _first_saved(storage: Any, itemids: list[str]) -> dict[str, datetime]:
 
 def _news_item(storage: Any, meta: dict[str, Any], published: datetime) -> NewsItem:
     name = meta[NAME][0]
-    lead = " ".join(str(meta.get(SUMMARY) or "").split())
+    lead = shortened(str(meta.get(SUMMARY) or ""), LEAD_CHARS)
     if not lead and str(meta.get(CONTENTTYPE, "")).startswith("text/x.moin.wiki"):
         lead = lead_of(_text(storage, meta[ITEMID]))
     return NewsItem(name, name[len(NEWS_PREFIX):], _utc(published), lead)
@@ -80,7 +80,12 @@ def lead_of(markup: str, limit: int = LEAD_CHARS) -> str:
     """The first paragraph of wiki markup as plain text (headings skipped), cut at a word near ``limit``."""
     body = "\n".join(line for line in markup.splitlines() if not HEADING.match(line))
     first = next((p for p in plain_text(body).split("\n\n") if p.strip()), "")
-    first = " ".join(first.split())
-    if len(first) <= limit:
-        return first
-    return first[:limit].rsplit(" ", 1)[0].rstrip(" ,;:–-") + " …"
+    return shortened(first, limit)
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word before ``limit`` characters (with „…“) if it is longer."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:–-") + " …"
