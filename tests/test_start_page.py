@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import ADMIN, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, create_people, login, logout, save_page
 from moin import user as moin_user
+from test_private_spaces import leaked
 from test_security_curation import editor_form, itemid_of, post, state
 
 from moin_gaa.calendars.events import event_from_input
@@ -129,6 +130,7 @@ def test_outsiders_see_public_life_but_nothing_of_a_private_group(client, who):
     assert "Startseitendebatte" in section(body, "online") and "offen" in section(body, "online")
     assert "Öffentliches Startthema" in section(body, "themen")
     assert [s for s in SECRETS if s in body] == []
+    assert leaked(body) == []  # nor of the seeded private group („Beispielnetzwerk Frühe Hilfen“)
 
 
 def test_a_member_sees_the_private_groups_thread_and_date_and_their_own_things(client):
