@@ -144,6 +144,31 @@ def test_a_member_sees_the_private_groups_thread_and_date_and_their_own_things(c
     assert "ausgeblendete" not in body.lower()  # the hidden post is the moderation's
 
 
+def put_post(thread: str, body: str, *, hidden: bool = False) -> None:
+    time.sleep(1.1)  # moin's mtime counts seconds: the order of changes in one second is not defined
+    post_ = new_post(body, MEMBER.name)
+    hiding = {"acl": curators_acl(())} if hidden else {}  # (an Online-Diskussion: the moderation only)
+    save_page(f"{thread}/{post_.id}", body, contenttype="text/plain;charset=utf-8", gaa_type="beitrag",
+              gaa_fields={**post_.fields(), "versteckt": hidden}, **hiding)
+
+
+def first_thread(client, person: Person) -> str:
+    return re.search(r'start-themen.*?<li><a href="[^"]*">([^<]+)</a>', start_page(client, person), re.S).group(1)
+
+
+def test_a_new_post_brings_its_thread_to_the_top_a_hidden_one_does_not(wiki, client):
+    with acting_as(wiki, ADMIN):
+        put_post(SECRET_THREAD, "Noch eine Idee für die Runde.")
+    assert first_thread(client, MEMBER) == "Geheimthema Startseite"
+    assert first_thread(client, None) != "Geheimthema Startseite"
+    with acting_as(wiki, ADMIN):
+        put_post(PUBLIC_THREAD, "Von der Moderation ausgeblendet.", hidden=True)
+    assert first_thread(client, MEMBER) == "Geheimthema Startseite"
+    with acting_as(wiki, ADMIN):
+        put_post(PUBLIC_THREAD, "Eine Antwort für alle.")
+    assert first_thread(client, MEMBER) == first_thread(client, None) == "Öffentliches Startthema"
+
+
 def test_the_next_dates_say_when_in_german(client):
     dates = section(start_page(client, None), "termine")
     assert f"{day(date.today())}, 00:05–00:30 Uhr" in dates

@@ -17,7 +17,7 @@ from flask import g as flaskg
 from moin.constants.keys import CURRENT, NAME
 from moin.storage.middleware.exceptions import AccessDenied
 from moin.utils.names import split_fqname
-from whoosh.query import And, Or, Term
+from whoosh.query import And, AndNot, Or, Term
 
 from moin_gaa.calendars.occurrences import ListEntry, calendar_occurrences, once_each
 from moin_gaa.core.access import ReadRights, is_moderator
@@ -86,19 +86,34 @@ def area_label(thread_name: str) -> tuple[str, str]:
 
 
 def active_threads(reader: CatalogReader, limit: int = 5) -> list[ActiveThread]:
-    """The readable threads with the latest activity (a new thread or a post the reader may read), newest first."""
-    docs = reader.docs(Or([Term("record_type", THREAD_TYPE), Term("record_type", POST_TYPE)]))
-    if not docs:
-        return []  # (an empty catalog has no mtime column to order by)
-    seen: dict[str, None] = {}
-    for record in reader.records(reader.newest_first(docs)[:POSTS_SCANNED]):
-        thread = record.name if record.record_type == THREAD_TYPE else record.name.rsplit("/", 1)[0]
-        seen.setdefault(thread, None)
-        if len(seen) >= limit:
-            break
-    titles = {r.name: r.title for r in reader.records(reader.docs(
-        And([Term("record_type", THREAD_TYPE), Or([Term("name", n) for n in seen])])))}
-    return [ActiveThread(name, titles[name], *area_label(name)) for name in seen if name in titles]
+    """The readable threads with the latest activity (opened, or a post that is not hidden), newest first.
+
+    A post without an ACL of its own has its thread's read rights (hidden posts, the only ones with an ACL, are
+    left out), so only the threads are asked – lazily, newest first, one moin check per area at most.  The order
+    of the newest threads and posts is kept per catalog state: a thread or post among thousands is not read.
+    """
+    activity = AndNot(Or([Term("record_type", THREAD_TYPE), Term("record_type", POST_TYPE)]), _facet("versteckt", "True"))
+    newest = reader.catalog.memo.remembered(reader.searcher.reader(), ("newest activity", POSTS_SCANNED),
+                                            lambda: _newest(reader, activity))
+    found: dict[str, ActiveThread] = {}
+    asked: set[str] = set()
+    for docnum in newest:
+        stored = reader.searcher.stored_fields(docnum)
+        thread = stored["name"] if stored["record_type"] == THREAD_TYPE else stored["name"].rsplit("/", 1)[0]
+        if thread in asked:
+            continue
+        asked.add(thread)
+        readable = reader.records(reader.docs(And([Term("record_type", THREAD_TYPE), Term("name", thread)])))
+        if readable:
+            found[thread] = ActiveThread(thread, readable[0].title, *area_label(thread))
+            if len(found) >= limit:
+                break
+    return list(found.values())
+
+
+def _newest(reader: CatalogReader, query) -> tuple[int, ...]:
+    docs = list(reader.searcher.docs_for_query(query))  # numbers only: read rights are asked per thread above
+    return tuple(reader.newest_first(docs)[:POSTS_SCANNED]) if docs else ()  # (an empty catalog has no columns)
 
 
 def readable_groups(reader: CatalogReader) -> list[Group]:
