@@ -19,6 +19,7 @@ from moin.storage.middleware.exceptions import AccessDenied
 from moin.utils.names import split_fqname
 from whoosh.query import And, AndNot, Or, Term
 
+from moin_gaa.calendars.events import EVENT_TYPE
 from moin_gaa.calendars.occurrences import ListEntry, calendar_occurrences, once_each
 from moin_gaa.core.access import ReadRights, is_moderator
 from moin_gaa.core.app_state import partnerwiki
@@ -45,9 +46,14 @@ def _facet(name: str, value: str) -> Term:
 
 
 def next_dates(reader: CatalogReader, today: date, limit: int = 5, days: int = DATES_DAYS) -> list[ListEntry]:
-    """The next ``limit`` events of every calendar the reader may read, each once (a series at its next date)."""
-    found = calendar_occurrences(reader, None, today, today + timedelta(days=days))
-    return once_each(found, following=0)[:limit]
+    """The next ``limit`` events of every calendar the reader may read, each once (a series at its next date).
+
+    Expanding every series is the costly part: kept per catalog state, day and exact set of readable events.
+    """
+    def compute() -> list[ListEntry]:
+        return once_each(calendar_occurrences(reader, None, today, today + timedelta(days=days)), following=0)[:limit]
+
+    return reader.remembered(("next dates", today, limit, days), reader.docs(Term("record_type", EVENT_TYPE)), compute)
 
 
 def new_tools(reader: CatalogReader, limit: int = 5) -> list[Record]:
