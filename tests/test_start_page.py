@@ -297,3 +297,13 @@ def test_subscriptions_become_readable_pages():
     found = subscriptions(entries, {"abc": "Werkzeugkiste"}.get, lambda name: not name.startswith("Geheim"))
     assert [(s.label, s.below) for s in found] == [
         ("Gruppen/Startrunde Geheim", True), ("Hilfe", True), ("Matrix", False), ("Werkzeugkiste", False)]
+
+
+def test_the_portal_uses_the_instruments_but_not_the_web_layer():
+    """``portal`` spans the instruments (README, „Architecture“): like their domain modules it imports no web module."""
+    from test_architecture import import_graph
+
+    graph = import_graph()
+    assert {"moin_gaa.portal.news", "moin_gaa.portal.start"} <= set(graph)
+    assert {(m, t) for m, targets in graph.items() if m.startswith("moin_gaa.portal") for t in targets
+            if t.startswith("moin_gaa.web")} == set()
