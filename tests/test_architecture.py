@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-INSTRUMENTS = ("toolbox", "partners", "calendars", "discussions")
+# the four instruments and the portal (start page, news), each a package of domain modules and views
+DOMAIN_PACKAGES = ("toolbox", "partners", "calendars", "discussions", "portal")
 
 
 def module_name(path: Path) -> str:
@@ -156,8 +157,10 @@ def test_only_the_cli_imports_the_app_factory(graph):
 
 
 def test_domain_modules_import_no_web_layer(graph):
-    """Instrument domain modules (not views) and the seeding use the core and each other, never the web layer."""
-    domain = [m for m in graph if m.split(".")[1:2] and m.split(".")[1] in INSTRUMENTS and not is_view(m)]
+    """Domain modules of the instruments and the portal (not views) and the seeding use the core and each other,
+    never the web layer."""
+    domain = [m for m in graph if m.split(".")[1:2] and m.split(".")[1] in DOMAIN_PACKAGES and not is_view(m)]
+    assert {m.split(".")[1] for m in domain} >= set(DOMAIN_PACKAGES), "a package has no domain module: renamed?"
     domain.append("moin_gaa.seeding")
     assert {(m, t) for m in domain for t in graph[m] if t.startswith("moin_gaa.web")} == set()
 

@@ -202,7 +202,7 @@ def test_a_registered_user_cannot_delete_the_seeded_published_tool(wiki, client)
     assert "Kiezdetektive" in text(client.get("/" + name))
 
 
-@pytest.mark.parametrize("page", ["Matrix", "Startseite", "Werkzeugkiste", "Handlungsempfehlungen/Beteiligung"])
+@pytest.mark.parametrize("page", ["Matrix", "Startseite", "Werkzeugkiste", "Personen", "Handlungsempfehlungen/Beteiligung"])
 def test_instrument_pages_offer_registered_users_editing_but_no_rename_or_delete(client, page):
     as_role(client, "registered")
     body = text(client.get("/" + page))

@@ -27,9 +27,9 @@ from moin_gaa.portal.news import lead_of
 from moin_gaa.portal.start import subscriptions
 from moin_gaa.toolbox.tools import page_text
 
-MEMBER = Person("Sina Startseite", "sina@example.org")
-OUTSIDER = Person("Otto Startfremd", "otto@example.org")
-GROUP_MODERATOR = Person("Gregor Gruppenleitung", "gregor@example.org")
+MEMBER = Person("Sina Startseite", "sina.startseite@example.org")
+OUTSIDER = Person("Otto Startfremd", "otto.startfremd@example.org")
+GROUP_MODERATOR = Person("Gregor Gruppenleitung", "gregor.gruppenleitung@example.org")
 GROUP = group_from_input({"name": "Startrunde Geheim", "sichtbarkeit": "privat", "beitritt": "anfrage",
                           "moderatoren": GROUP_MODERATOR.name})
 SECRET_THREAD = f"{GROUP.page}/Diskussion/Geheimthema Startseite"

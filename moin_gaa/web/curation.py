@@ -67,7 +67,7 @@ FORM_RECORD_TYPES = frozenset({TOOL_TYPE, PROFILE_TYPE, EVENT_TYPE, GROUP_TYPE, 
 # the instruments, the containers of records and other pages the wiki is built on
 INSTRUMENT_PAGES = frozenset({
     "Startseite", "Werkzeugkiste", "Matrix", "Partnerverzeichnis", "Netzwerkkalender", "Gesprächsräume",
-    "Online-Diskussionen", "Kommunen", "Termine", "Gruppen", "Über den Partnerprozess",
+    "Online-Diskussionen", "Kommunen", "Termine", "Gruppen", "Personen", "Über den Partnerprozess",
 })
 # background pages: the page itself and everything below it
 BACKGROUND_PAGES = (
