@@ -152,3 +152,20 @@ def register_and_login(page, base_url: str, name: str, email: str, password: str
     page.fill("input[name=login_password]", password)
     page.locator("form:has(input[name=login_username])").locator("button[type=submit], input[type=submit]").first.click()
     page.wait_for_load_state()
+
+
+TABS_AT_MOST = 40  # skip link, header, navigation … then the page's own fields
+
+
+def tab_to(page, element_id: str, presses: int = TABS_AT_MOST) -> None:
+    """Press Tab until ``#element_id`` has the focus, as a keyboard user gets there; fail if it never does."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == element_id:
+            return
+    pytest.fail(f"#{element_id} is not reached with {presses} presses of Tab")
+
+
+def no_horizontal_scroll(page, width: int) -> None:
+    """The page fits the viewport's width (WCAG 1.4.10): nothing to scroll sideways."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"wider than {width} px: {page.url}"

@@ -5,7 +5,13 @@ import os
 import re
 
 import pytest
-from browser_support import browser, live_wiki, login, register_and_login  # noqa: F401 – browser is a fixture
+from browser_support import (  # noqa: F401 – browser is a fixture
+    browser,
+    live_wiki,
+    login,
+    no_horizontal_scroll,
+    register_and_login,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +34,7 @@ def check_start_page(page, base_url: str, width: int, who: str) -> None:
         assert page.get_by_role("heading", name=re.compile(f"^{heading}")).first.is_visible(), heading
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/start-{who}-{width}.png", full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    no_horizontal_scroll(page, width)
 
 
 @pytest.mark.parametrize("width", [360, 1280])
@@ -40,7 +46,7 @@ def test_a_moderator_sees_the_badge_and_follows_it(browser, base_url, width):  #
         page.goto(base_url + "/Werkzeugkiste")
         badge = page.locator(".pw-usernav-waiting a")
         assert badge.is_visible() and badge.locator(".pw-badge").inner_text().strip().isdigit()
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        no_horizontal_scroll(page, width)
         badge.click()
         page.wait_for_load_state()
         assert page.url.endswith("/Startseite#moderation")

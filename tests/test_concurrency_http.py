@@ -10,7 +10,6 @@ Before the index writers waited for each other, 18 of 20 registrations and about
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -23,6 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, timedelta
+from html import unescape
 from http.cookiejar import CookieJar
 from urllib.error import HTTPError
 from urllib.parse import quote, urlencode
@@ -209,7 +209,7 @@ def test_six_people_choosing_the_same_name_at_the_same_moment_get_one_account(se
         registration(name), register_email=f"doppelt-{RUN}-{u}@example.org"), tokens[u]), 6)
     assert sorted(status for status, _page in answers) == [302] + [400] * 5  # a refused form answers 400
     taken = ("Dieser Benutzername ist bereits vergeben.", NAME_TAKEN.format(name))  # moin's lock or our check first
-    assert all(any(reason in html.unescape(page) for reason in taken) for status, page in answers if status == 400)
+    assert all(any(reason in unescape(page) for reason in taken) for status, page in answers if status == 400)
     browser = Browser(base)
     assert browser.login(name) == 302 and name in browser.logged_in_as()  # moin finds one account of that name
     assert server_errors(log) == []
