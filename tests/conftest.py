@@ -11,6 +11,7 @@ import re
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
+from html import unescape
 
 import pytest
 from flask.testing import FlaskClient
@@ -151,6 +152,17 @@ def client(wiki):
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 META_CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def body(response) -> str:
+    """A response's HTML with entities resolved, so a test reads what a person reads."""
+    return unescape(response.get_data(as_text=True))
+
+
+def main_part(response) -> str:
+    """The page's own content (from its H1 on), without the theme's header and navigation."""
+    text = body(response)
+    return text[text.index("<h1"):]
 
 
 def page_token(client, path: str = "/Startseite") -> str:

@@ -10,20 +10,16 @@ technical columns only for administrators.
 from __future__ import annotations
 
 import re
-from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
-from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, login, logout, page_token, save_page
+from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, body, login, logout, page_token, save_page
 
 FREE = "Editortest Ergebnissicherung"
 HELP = "Hilfe/Wiki-Textformat"
 ADDRESS = "192.0.2.81"  # an editor's address (TEST-NET-1)
 
-
-def body(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 class FormFields(HTMLParser):
@@ -97,6 +93,13 @@ def free_page(wiki):
     return FREE
 
 
+def submit_editor(client, page: str, name: str, **changes: str):
+    """Send the editor form as the page shows it, with the fields a person changed."""
+    fields = editor_form(page).fields
+    fields.update(changes)
+    return client.post("/+modify/" + quote(name), data=fields)
+
+
 # --- the editor -----------------------------------------------------------------------------------------------
 
 
@@ -123,9 +126,8 @@ def test_those_with_moins_admin_right_see_the_acl_field_in_german(open_editor, f
 
 def test_saving_the_form_as_shown_keeps_the_name(client, wiki, open_editor, free_page):
     page = open_editor(REGISTERED, free_page)
-    fields = editor_form(page).fields
-    fields.update(content_form_data_text="= Ergebnisse =\nZweite Fassung.\n", comment="Ergebnis ergänzt")
-    response = client.post("/+modify/" + quote(free_page), data=fields)
+    response = submit_editor(client, page, free_page, content_form_data_text="= Ergebnisse =\nZweite Fassung.\n",
+                             comment="Ergebnis ergänzt")
     assert response.status_code == 302, body(response)[:800]
     assert stored(wiki, free_page) == ("= Ergebnisse =\nZweite Fassung.\n", None)
 
@@ -133,9 +135,8 @@ def test_saving_the_form_as_shown_keeps_the_name(client, wiki, open_editor, free
 def test_a_practitioners_post_cannot_change_the_acl(client, wiki, open_editor, free_page):
     page = open_editor(REGISTERED, free_page)
     before = stored(wiki, free_page)
-    fields = editor_form(page).fields
-    fields.update(content_form_data_text="Übernommen?\n", meta_form_acl="Known:read All:")
-    response = client.post("/+modify/" + quote(free_page), data=fields)
+    response = submit_editor(client, page, free_page, content_form_data_text="Übernommen?\n",
+                             meta_form_acl="Known:read All:")
     assert response.status_code == 403
     assert "Zugriffsrechte" in body(response)
     assert stored(wiki, free_page) == before
@@ -144,9 +145,8 @@ def test_a_practitioners_post_cannot_change_the_acl(client, wiki, open_editor, f
 def test_preview_shows_the_rendered_text_and_saves_nothing(client, wiki, open_editor, free_page):
     page = open_editor(REGISTERED, free_page)
     before = stored(wiki, free_page)
-    fields = editor_form(page).fields
-    fields.update(content_form_data_text="= Ergebnisse =\n * Vorschaupunkt eins\n", preview="1")
-    response = client.post("/+modify/" + quote(free_page), data=fields)
+    response = submit_editor(client, page, free_page, content_form_data_text="= Ergebnisse =\n * Vorschaupunkt eins\n",
+                             preview="1")
     preview = body(response)
     assert response.status_code == 200
     assert re.search(r"<h2[^>]*>Vorschau</h2>", preview), "no preview heading"

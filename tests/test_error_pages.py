@@ -13,7 +13,7 @@ from html import unescape
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
-from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, login, save_page
+from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, body, login, main_part, save_page
 
 GROUP = "Gruppen/Beispielnetzwerk Frühe Hilfen"
 PUBLIC = "Fehlerseitentest Kompass Familienbildung"
@@ -22,14 +22,6 @@ MISSING = "Fehlerseitentest Kompass"  # shares words with both pages above
 MOINWIKI = "text/x.moin.wiki;charset=utf-8"
 
 
-def body(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def main_part(response) -> str:
-    """The page's own content (from its H1 on), without the theme's header and navigation."""
-    text = body(response)
-    return text[text.index("<h1"):]
 
 
 def links(response) -> list[str]:

@@ -9,11 +9,10 @@ IP addresses only for administrators; no „Zusammenfassung“ above the title; 
 from __future__ import annotations
 
 import re
-from html import unescape
 from urllib.parse import quote, unquote
 
 import pytest
-from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, login, logout, save_page
+from conftest import ADMIN, MODERATOR, REGISTERED, acting_as, body, login, logout, save_page
 from flask import request
 
 TOOL = "Werkzeugkiste/Checkliste Netzwerkaufbau"
@@ -27,9 +26,6 @@ PEOPLE = {"anonymous": None, "registered": REGISTERED, "moderator": MODERATOR, "
 WIKI_TOOLS = ("+rename", "+delete", "+destroy", "+convert", "+meta", "+highlight", "+sitemap", "+similar_names",
               "+quicklink", "+index")
 
-
-def body(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def actions(page: str) -> str:

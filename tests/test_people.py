@@ -12,7 +12,19 @@ from html import unescape
 from urllib.parse import quote
 
 import pytest
-from conftest import CSRF_RE, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, login, logout, save_page
+from conftest import (
+    CSRF_RE,
+    MODERATOR,
+    PASSWORD,
+    REGISTERED,
+    Person,
+    acting_as,
+    body,
+    login,
+    logout,
+    main_part,
+    save_page,
+)
 from moin import user as moin_user
 
 from moin_gaa.core.accounts import Affiliation, save_affiliation
@@ -26,13 +38,6 @@ PRIVATE_PAGE = f"Gruppen/{PRIVATE_GROUP}/Dokumente/Personentest Vertrauliches Pr
 PUBLIC_PAGE = "Personentest Öffentliche Notiz"
 
 
-def body(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def main_part(response) -> str:
-    text = body(response)
-    return text[text.index("<h1"):]
 
 
 def person_url(name: str) -> str:
