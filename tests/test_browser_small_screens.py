@@ -48,6 +48,11 @@ PAGES = [
     ("Startseite anonym", "/Startseite", True),
     ("Suche", "/+search?q=Kita", False),
     ("Historie", "/+history/Startseite", False),
+    ("Editor", "/+modify/" + quote("Über den Partnerprozess"), False),
+    ("Personen", "/Personen", False),
+    ("Personenseite", "/users/" + quote(MODERATION[0]), False),
+    ("Einstellungen", "/+usersettings", False),
+    ("Registrierung", "/+register", True),
 ]
 
 # The elements that stick out on the right (for the failure message): tag, id/class and right edge.
