@@ -64,14 +64,22 @@ def word_variants(stem: str) -> set[str]:
     Snowball's German stemmer leaves word families apart („Gesundheitsförderung“ →
     ``gesundheitsforder``, „gesundheitsfördernde“ → ``gesundheitsfordernd``; „Kitas“ → ``kitas``):
     searching the stem as a prefix, and the stem without a participle ``-nd`` or plural ``-s``,
-    brings them together.
+    brings them together; so does the stem without a Latin ``-um`` („Familienzentrum“ → ``familienzentrum``,
+    „Familienzentren“ → ``familienzentr``).
     """
     variants = {stem}
     if len(stem) > 6 and stem.endswith("nd"):
         variants.add(stem[:-2])
     if len(stem) > 4 and stem.endswith("s"):
         variants.add(stem[:-1])
+    if len(stem) > 6 and stem.endswith("um"):
+        variants.add(stem[:-2])
     return variants
+
+
+def query_stems(text: str) -> list[str]:
+    """The stemmed words of a search text (German stop words and single letters dropped), in their order."""
+    return [token.text for token in _query_analyzer()(text)]
 
 
 def make_schema() -> Schema:
@@ -275,13 +283,13 @@ class Catalog:
         with self.ix.searcher() as searcher:
             return {doc["itemid"]: doc["revid"] for doc in searcher.all_stored_fields()}
 
-    def parse(self, text: str) -> Query:
-        """A full-text query over title and text: every word must match (see :func:`word_variants`)."""
-        words = [token.text for token in _query_analyzer()(text)]
+    def parse(self, text: str, fields: tuple[str, ...] = ("title", "text")) -> Query:
+        """A full-text query over ``fields``: every word must match (see :func:`word_variants`)."""
+        words = query_stems(text)
         if not words:
             return Every()
         return And(
-            [Or([Prefix(field, variant) for field in ("title", "text") for variant in word_variants(w)]) for w in words]
+            [Or([Prefix(field, variant) for field in fields for variant in sorted(word_variants(w))]) for w in words]
         )
 
     @contextmanager

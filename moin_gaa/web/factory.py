@@ -35,6 +35,7 @@ from moin_gaa.web import (
     people,
     registration,
     routes,  # noqa: F401 – every view module, imported in this one place
+    search_page,
     security_headers,
 )
 
@@ -81,6 +82,7 @@ def init_app(app: Flask) -> None:
     moin_view_guards.install(app)  # read rights on moin's listings and revisions, no 500 for malformed requests
     editor.install(app)  # moin's editor and history in German: markup help, fields by right (wiki_local/modify.html)
     error_pages.install(app)  # German 404 for missing pages (search, similar readable pages), plain 403
+    search_page.install(app)  # our German search at moin's /+search (after moin_view_guards: runs first)
     people.install(app)  # person pages at /users/<Name> for accounts (after error_pages: runs before its 404)
     if not catalog.exists() and hasattr(app, "storage"):
         build_missing_catalog(app, catalog)

@@ -1,0 +1,284 @@
+"""One search over records and pages: hits by kind, with counts, a marked snippet and read rights applied.
+
+- **Records** (tools, municipality profiles, dates, threads and posts, group spaces, Online-Diskussionen) come
+  from our catalog (:meth:`~moin_gaa.core.catalog.Catalog.parse`: German stems, every word must match), through a
+  :class:`~moin_gaa.core.catalog.CatalogReader` bound to the viewer's read rights – counts included.
+- **Pages** (everything else: Ergebnissicherung, group documents, help and background pages) come from moin's
+  latest-revisions index: every query word as prefixes of its stem on moin's ``names``, ``summary`` and
+  ``content`` fields, spelled with and without umlauts (moin's analyzer keeps „ü“, the German stemmer folds it).
+  Not moin's n-gram fields (``namengram`` matched any three letters in common).  A hit whose revision is in the
+  catalog is a record and counted there, never twice; each remaining page is read only if moin's ACLs allow it
+  (decided once per read-rights key).  Per index state the matching documents and the few stored fields a hit
+  needs are kept (:class:`~moin_gaa.core.catalog_memo.CatalogMemo`: per segment, so a write re-reads only the
+  new segment) – read rights are decided per request.
+
+Records rank by a hit in the title, then newest first; pages by a hit in the name, then newest first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import combinations
+from typing import Iterable, Mapping
+
+from flask import g as flaskg
+from markupsafe import Markup, escape
+from moin.constants.keys import ACL, CONTENT, ITEMID, LATEST_REVS, MTIME, NAME, NAMES, NAMESPACE, REVID, SUMMARY, TRASH
+from moin.constants.namespaces import NAMESPACE_USERPROFILES
+from whoosh.query import And, AndNot, Or, Prefix, Query, Term
+
+from moin_gaa.calendars.events import EVENT_TYPE
+from moin_gaa.core.access import ReadRights
+from moin_gaa.core.app_state import partnerwiki
+from moin_gaa.core.catalog import FACET_PREFIX, CatalogReader, query_stems, word_variants
+from moin_gaa.core.catalog_memo import CatalogMemo
+from moin_gaa.core.moin_internals import index_searcher, may_read, read_rights_key
+from moin_gaa.core.records import Record
+from moin_gaa.discussions.groups import GROUP_TYPE
+from moin_gaa.discussions.threads import ONLINE_TYPE, POST_TYPE, THREAD_TYPE
+from moin_gaa.partners.municipalities import PROFILE_TYPE
+from moin_gaa.toolbox.tools import PUBLISHED, TOOL_TYPE
+
+MAX_CHARS = 200  # longer input is refused with a German message
+MAX_WORDS = 8
+PER_PAGE = 20  # hits a page when one kind is chosen
+PER_KIND = 5  # hits per kind on the overview
+SNIPPET_CHARS = 240
+PAGE_FIELDS = (NAMES, SUMMARY, CONTENT)  # moin's fields searched for pages (not its n-gram fields)
+UMLAUTS_AT_MOST = 2  # umlauts per word that the page search spells out („Übergänge“: ü and ä)
+SPELLED = {"a": "ä", "o": "ö", "u": "ü", "ss": "ß"}
+FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+WORD = re.compile(r"\w+")
+TAGS = re.compile(r"<[^>]*>")
+
+# moin's latest-revisions index: matching documents and hit fields, per index state and segment (per process)
+PAGE_MEMO = CatalogMemo()
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str  # the value of ``?art=``
+    label: str
+    record_types: tuple[str, ...]  # empty: pages
+    only: tuple[str, tuple[str, ...]] | None = None  # (field, values): e.g. published tools only, as the Werkzeugkiste
+
+
+KINDS = (
+    Kind("werkzeuge", "Werkzeuge", (TOOL_TYPE,), ("status", PUBLISHED)),
+    Kind("kommunen", "Kommunen", (PROFILE_TYPE,)),
+    Kind("termine", "Termine", (EVENT_TYPE,)),
+    Kind("themen", "Themen und Beiträge", (THREAD_TYPE, POST_TYPE, ONLINE_TYPE, GROUP_TYPE)),
+    Kind("seiten", "Seiten", ()),
+)
+KIND_BY_KEY = {kind.key: kind for kind in KINDS}
+
+
+class QueryProblem(ValueError):
+    """Input that cannot be searched; the message is German and shown to the person."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    title: str
+    item_name: str
+    snippet: Markup
+
+
+@dataclass
+class KindHits:
+    kind: Kind
+    count: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    text: str
+    words: int  # searchable words in ``text`` (0: only stop words or signs)
+    kinds: list[KindHits]  # every kind with its readable count; hits for the kinds shown
+    chosen: Kind | None = None
+    page: int = 1
+    pages: int = 1
+
+    @property
+    def total(self) -> int:
+        return sum(k.count for k in self.kinds)
+
+    @property
+    def shown(self) -> list[KindHits]:
+        return [k for k in self.kinds if k.hits]
+
+    def best(self) -> Hit | None:
+        """The hit titled like the query, else the first shown (for moin's ``\\word`` jump to the best hit)."""
+        hits = [hit for kind in self.shown for hit in kind.hits]
+        wanted = self.text.casefold()
+        return next((hit for hit in hits if hit.title.casefold() == wanted), hits[0] if hits else None)
+
+
+def search(text: str, kind_key: str | None = None, page: int = 1) -> Results:
+    """The readable hits for ``text``: counts of every kind; the first hits of each (overview) or one page of
+    ``kind_key``'s hits.  Raises :class:`QueryProblem` for input that is too long."""
+    text = " ".join(text.split())
+    if len(text) > MAX_CHARS:
+        raise QueryProblem(f"Der Suchbegriff ist zu lang: höchstens {MAX_CHARS} Zeichen, bitte kürzer fassen.")
+    stems = query_stems(text)
+    if len(stems) > MAX_WORDS:
+        raise QueryProblem(f"Bitte suchen Sie mit höchstens {MAX_WORDS} Wörtern.")
+    chosen = KIND_BY_KEY.get(kind_key or "")
+    if not stems:
+        return Results(text, 0, [KindHits(kind, 0) for kind in KINDS], chosen)
+    prefixes = [tuple(sorted(word_variants(stem))) for stem in stems]
+    catalog = partnerwiki().catalog
+    with catalog.reader(ReadRights()) as reader:
+        everywhere, in_title = catalog.parse(text), catalog.parse(text, ("title",))
+        ranked = {kind.key: ranked_records(reader, everywhere, in_title, kind) for kind in KINDS if kind.record_types}
+        with index_searcher(flaskg.storage.indexer, LATEST_REVS) as searcher:
+            ranked["seiten"] = readable_pages(searcher, reader, prefixes)
+            results = Results(text, len(stems), [KindHits(kind, len(ranked[kind.key])) for kind in KINDS], chosen)
+            if chosen is not None:
+                results.pages = max(1, -(-len(ranked[chosen.key]) // PER_PAGE))
+                results.page = min(max(page, 1), results.pages)
+            for kind_hits in results.kinds:
+                if chosen is None or kind_hits.kind == chosen:
+                    first = (results.page - 1) * PER_PAGE if chosen else 0
+                    shown = ranked[kind_hits.kind.key][first:first + (PER_PAGE if chosen else PER_KIND)]
+                    kind_hits.hits = (page_hits(searcher, shown, prefixes) if not kind_hits.kind.record_types
+                                      else record_hits(reader.page_of_records(shown), prefixes))
+    return results
+
+
+# --- records ---------------------------------------------------------------------------------------------------
+
+
+def ranked_records(reader: CatalogReader, everywhere: Query, in_title: Query, kind: Kind) -> list[int]:
+    """Readable records of ``kind`` matching ``everywhere``: those with a hit in the title first, newest first."""
+    types: Query = Or([Term("record_type", t) for t in kind.record_types])
+    if kind.only is not None:
+        facet, values = kind.only
+        types = And([types, Or([Term(FACET_PREFIX + facet, value) for value in values])])
+    found = reader.docs(And([everywhere, types]))
+    titled = reader.docs(And([in_title, types])) & found
+    return reader.newest_first(titled) + reader.newest_first(found - titled)
+
+
+def record_hits(records: Iterable[Record], prefixes: list[tuple[str, ...]]) -> list[Hit]:
+    return [Hit(record.title, record.name, snippet(record_text(record), prefixes)) for record in records]
+
+
+def record_text(record: Record) -> str:
+    """What a record's snippet is cut from: its summary and its prose fields (HTML without tags; no keys, links)."""
+    parts = [record.summary]
+    for key, value in record.fields.items():
+        values = value if isinstance(value, list) else [value]
+        parts += [TAGS.sub("", v) if key == "html" else v for v in values if isinstance(v, str) and " " in v.strip()
+                  and not v.startswith(("http://", "https://"))]
+    return " · ".join(dict.fromkeys(p.strip() for p in parts if p and p.strip() and p.strip() != record.title))
+
+
+# --- pages (moin's index) --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageFields:
+    """The stored fields of a page hit that the search needs (kept per index segment)."""
+
+    itemid: str
+    revid: str
+    names: tuple[str, ...]
+    namespace: str
+    acl: str | None
+    mtime: datetime | None
+
+
+def page_fields(stored: Mapping) -> PageFields:
+    return PageFields(stored.get(ITEMID, ""), stored.get(REVID, ""), tuple(stored.get(NAME) or ()),
+                      stored.get(NAMESPACE, ""), stored.get(ACL), stored.get(MTIME))
+
+
+def spellings(folded: str) -> list[str]:
+    """``folded`` (a stem prefix: umlauts as a/o/u, ß as ss) as moin's unstemmed index may spell it: with up to
+    :data:`UMLAUTS_AT_MOST` of its a/o/u/ss as ä/ö/ü/ß."""
+    parts = re.split(r"(ss|[aou])", folded)
+    places = [i for i, part in enumerate(parts) if part in SPELLED]
+    return ["".join(SPELLED[part] if i in chosen else part for i, part in enumerate(parts))
+            for count in range(UMLAUTS_AT_MOST + 1) for chosen in combinations(places, count)]
+
+
+def page_query(prefixes: list[tuple[str, ...]]) -> Query:
+    words = [Or([Prefix(f, spelling) for f in PAGE_FIELDS for variant in variants for spelling in spellings(variant)])
+             for variants in prefixes]
+    return AndNot(And(words), Or([Term(TRASH, True), Term(NAMESPACE, NAMESPACE_USERPROFILES)]))
+
+
+def readable_pages(searcher, reader: CatalogReader, prefixes: list[tuple[str, ...]]) -> list[int]:
+    """moin's documents of readable pages (no record) matching every word: a hit in the name first, newest first."""
+    docnums = PAGE_MEMO.query_docs(searcher, page_query(prefixes))
+    fields = PAGE_MEMO.values(searcher.reader(), docnums, "search page fields", page_fields)
+    catalog = reader.searcher.reader()
+    storage = flaskg.storage
+    decided: dict[str, bool] = {}
+    readable = []
+    for docnum, hit in fields.items():
+        if not hit.names or ("revid", hit.revid) in catalog:  # a record's revision: counted among the records
+            continue
+        key = read_rights_key(hit.acl, hit.names, hit.namespace)
+        if key not in decided:
+            decided[key] = may_read(storage, hit.itemid, hit.names, hit.namespace, hit.acl)
+        if decided[key]:
+            readable.append(docnum)
+
+    def rank(docnum: int) -> tuple[bool, float, str]:
+        hit = fields[docnum]
+        newest = hit.mtime.timestamp() if hit.mtime else 0.0
+        return not matches_all(" ".join(hit.names), prefixes), -newest, hit.names[0]
+
+    return sorted(readable, key=rank)
+
+
+def page_hits(searcher, docnums: list[int], prefixes: list[tuple[str, ...]]) -> list[Hit]:
+    hits = []
+    for docnum in docnums:
+        stored = searcher.stored_fields(docnum)
+        fullname = "/".join(filter(None, [stored.get(NAMESPACE, ""), stored[NAME][0]]))
+        text = " · ".join(filter(None, [stored.get(SUMMARY) or "", stored.get(CONTENT) or ""]))
+        hits.append(Hit(stored[NAME][0].rsplit("/", 1)[-1], fullname, snippet(text, prefixes)))
+    return hits
+
+
+# --- snippets --------------------------------------------------------------------------------------------------
+
+
+def folded(word: str) -> str:
+    return word.lower().translate(FOLD)
+
+
+def is_hit(word: str, prefixes: list[tuple[str, ...]]) -> bool:
+    word = folded(word)
+    return any(word.startswith(variants) for variants in prefixes)
+
+
+def matches_all(text: str, prefixes: list[tuple[str, ...]]) -> bool:
+    words = [folded(w) for w in WORD.findall(text)]
+    return all(any(w.startswith(variants) for w in words) for variants in prefixes)
+
+
+def snippet(text: str, prefixes: list[tuple[str, ...]], width: int = SNIPPET_CHARS) -> Markup:
+    """Up to ``width`` characters of ``text`` around its first hit, every hit in ``<mark>``; the rest escaped."""
+    text = " ".join(text.split())
+    hits = [m for m in WORD.finditer(text) if is_hit(m.group(), prefixes)]
+    start = 0
+    if hits and hits[0].start() > width // 3:
+        start = text.rfind(" ", 0, hits[0].start() - width // 4) + 1
+    end = len(text) if len(text) - start <= width else max(text.rfind(" ", start, start + width), start + width // 2)
+    out, at = [Markup("… ") if start else Markup("")], start
+    for m in hits:
+        if m.start() < start or m.end() > end:
+            continue
+        out += [escape(text[at:m.start()]), Markup("<mark>") + escape(m.group()) + Markup("</mark>")]
+        at = m.end()
+    out.append(escape(text[at:end]))
+    if end < len(text):
+        out.append(Markup(" …"))
+    return Markup("").join(out)
