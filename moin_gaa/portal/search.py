@@ -159,6 +159,8 @@ def ranked_records(reader: CatalogReader, everywhere: Query, in_title: Query, ki
         facet, values = kind.only
         types = And([types, Or([Term(FACET_PREFIX + facet, value) for value in values])])
     found = reader.docs(And([everywhere, types]))
+    if not found:  # also: an empty catalog has no mtime column to read
+        return []
     titled = reader.docs(And([in_title, types])) & found
     return reader.newest_first(titled) + reader.newest_first(found - titled)
 

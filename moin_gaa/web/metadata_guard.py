@@ -6,8 +6,8 @@ name.  moin 2.0.0b5 printed some of these unescaped (its search printed tags wit
 ran as script for every visitor.  Two walls:
 
 1. **Display** (the one that matters, it also covers items stored before): ``wiki_local/`` holds
-   our overrides of the moin templates that did this – ``ajaxsearch.html`` (a copy, fixed) and
-   ``utils.html`` (moin's macros re-exported, ``meta_info`` replaced).  ``cfg.template_dirs``
+   our override of the moin template that did this – ``utils.html`` (moin's macros re-exported, ``meta_info``
+   replaced); moin's search page is not rendered at all (ours: :mod:`moin_gaa.web.search_page`).  ``cfg.template_dirs``
    puts ``wiki_local/`` ahead of moin's templates; :func:`install_moin_templates` makes moin's
    originals reachable as ``moin/<name>`` so an override can import the parts it keeps.
    moin's index page deletes and destroys selected items by ajax and inserts the answer's messages
