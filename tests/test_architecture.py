@@ -14,7 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 # the four instruments and the portal (start page, news), each a package of domain modules and views
-DOMAIN_PACKAGES = ("toolbox", "partners", "calendars", "discussions", "portal")
+DOMAIN_PACKAGES = ("toolbox", "partners", "calendars", "discussions", "portal", "notifications")
 
 
 def module_name(path: Path) -> str:

@@ -19,7 +19,7 @@ from moin_gaa.core.sanitize import clean_html, render_post
 from moin_gaa.web.request_groups import remember_groups
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TEMPLATE_PACKAGES = ("web", "toolbox", "partners", "calendars", "discussions")
+TEMPLATE_PACKAGES = ("web", "toolbox", "partners", "calendars", "discussions", "notifications")
 
 
 class PartnerWikiBlueprint(Blueprint):

@@ -1,0 +1,173 @@
+"""Notifications as their recipient may see them *now*: read rights decided at display time.
+
+The store keeps an item id per notification.  When a page or the header badge shows notifications, each
+item is looked up again and moin decides whether the viewer may read it at this moment
+(:class:`~moin_gaa.core.access.ReadRights`: moin's ``may_read_rev``, once per distinct ACL, parents and
+namespace).  Someone who left a private group, or whose post the moderation hid, sees „Kein Zugriff mehr“:
+no title, no thread name, no author, no detail.  The title and link follow a renamed or moved item.
+
+The badge counts unread notifications whose item is readable, among the newest ``BADGE_CHECKED`` unread
+ones: one indexed query, one index document per distinct item and one ACL decision per distinct ACL key –
+a person with thousands of unread notifications costs no more than one with fifty (then the badge says
+„50+“).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from flask import current_app, url_for
+from flask import g as flaskg
+from moin.constants.keys import ACL, ITEMID, NAME, NAMESPACE, REVID, TRASH
+
+from moin_gaa.core.access import ReadRights
+from moin_gaa.core.records import RECORD_FIELDS, Record
+from moin_gaa.notifications import events
+from moin_gaa.notifications.store import Notification, notification_store
+
+PAGE_SIZE = 20
+BADGE_CHECKED = 50
+
+# what happened, after the actor's name; the item's title follows
+SENTENCES = {
+    events.REPLY_TO_POST: "hat auf Ihren Beitrag geantwortet im Thema",
+    events.REPLY_IN_THREAD: "hat in Ihrem Thema geantwortet:",
+    events.MENTION: "hat Sie erwähnt im Thema",
+    events.NEW_THREAD: "hat ein neues Thema eröffnet, wo Sie abonniert haben:",
+    events.TOOL_PUBLISHED: "hat Ihren Werkzeug-Vorschlag veröffentlicht:",
+    events.TOOL_HIGHLIGHTED: "hat Ihren Werkzeug-Vorschlag hervorgehoben:",
+    events.TOOL_REJECTED: "hat Ihren Werkzeug-Vorschlag abgelehnt:",
+    events.TOOL_QUESTION: "hat eine Rückfrage zu Ihrem Werkzeug-Vorschlag:",
+    events.JOIN_REQUEST: "möchte der Gruppe beitreten, die Sie moderieren:",
+    events.JOIN_ACCEPTED: "hat Sie in die Gruppe aufgenommen:",
+    events.JOIN_REJECTED: "hat Ihre Beitrittsanfrage abgelehnt:",
+    events.PROFILE_EDITOR: "hat Sie in die Redaktion des Kommunenprofils eingetragen:",
+}
+DETAIL_LABELS = {events.TOOL_REJECTED: "Begründung", events.TOOL_QUESTION: "Frage"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One notification as shown; for an unreadable item only ``id``, ``created``, ``read`` and ``state``."""
+
+    id: int
+    created: datetime
+    read: bool
+    state: str  # "lesbar", "kein_zugriff" (no read right now), "entfernt" (the item is gone)
+    actor: str = ""
+    sentence: str = ""
+    title: str = ""
+    link: str = ""
+    detail_label: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Badge:
+    count: int
+    more: bool  # there are unread notifications beyond the BADGE_CHECKED checked
+
+    @property
+    def label(self) -> str:
+        return f"{self.count}+" if self.more else str(self.count)
+
+
+def _index_record(itemid: str) -> Record | None:
+    """The item's latest index document as far as read rights need it; None if it is gone."""
+    item = current_app.storage.get_item(itemid=itemid)
+    meta = item.meta if item.itemid else None
+    if not meta or meta.get(TRASH) or not meta.get(NAME):
+        return None
+    return Record(itemid=meta[ITEMID], revid=meta[REVID], names=tuple(meta[NAME]), namespace=meta.get(NAMESPACE, ""),
+                  record_type="", acl=meta.get(ACL))
+
+
+def _fields(record: Record) -> Mapping[str, Any]:
+    rev = current_app.storage.get_item(itemid=record.itemid).get_revision(record.revid)
+    try:
+        return rev.meta.get(RECORD_FIELDS) or {}
+    finally:
+        rev.data.close()
+
+
+class Visibility:
+    """Per request: which items the viewer may read now (one lookup per item, one ACL decision per key)."""
+
+    def __init__(self) -> None:
+        self.rights = ReadRights()
+        self.records: dict[str, Record | None] = {}
+
+    def record(self, itemid: str) -> Record | None:
+        if itemid not in self.records:
+            self.records[itemid] = _index_record(itemid)
+        return self.records[itemid]
+
+    def readable(self, itemid: str) -> bool:
+        record = self.record(itemid)
+        return record is not None and self.rights(record)
+
+    def readable_name(self, name: str) -> Record | None:
+        item = current_app.storage.get_item(name_exact=name, namespace="")
+        record = self.record(item.itemid) if item.itemid else None
+        return record if record is not None and self.rights(record) else None
+
+
+def entry(note: Notification, seen: Visibility) -> Entry:
+    record = seen.record(note.itemid)
+    if record is None:
+        return Entry(note.id, note.created, note.read, "entfernt")
+    if not seen.rights(record):
+        return Entry(note.id, note.created, note.read, "kein_zugriff")
+    fields = _fields(record)
+    title, link = _title(fields, record), url_for("frontend.show_item", item_name=record.name)
+    if "antwort_auf" in fields:  # a post: shown as its thread, linked to the post
+        thread = seen.readable_name(record.name.rsplit("/", 1)[0])
+        if thread is None:
+            return Entry(note.id, note.created, note.read, "kein_zugriff")
+        post_id = str(fields.get("id") or record.name.rsplit("/", 1)[1])
+        title = _title(_fields(thread), thread)
+        link = url_for("frontend.show_item", item_name=thread.name, beitrag=post_id) + f"#{post_id}"
+    return Entry(note.id, note.created, note.read, "lesbar", actor=note.actor, sentence=SENTENCES.get(note.kind, ""),
+                 title=title, link=link, detail_label=DETAIL_LABELS.get(note.kind, ""),
+                 detail=note.detail if note.kind in DETAIL_LABELS else "")
+
+
+def _title(fields: Mapping[str, Any], record: Record) -> str:
+    return str(fields.get("titel") or fields.get("name") or record.name.rsplit("/", 1)[-1])
+
+
+def entries(notes: Iterable[Notification]) -> list[Entry]:
+    seen = Visibility()
+    return [entry(note, seen) for note in notes]
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    number: int
+    pages: int
+    total: int
+
+
+def page_of(recipient: str, number: int) -> Page:
+    store = notification_store()
+    total = store.count(recipient)
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(max(1, number), pages)
+    notes = store.page(recipient, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return Page(entries(notes), number, pages, total)
+
+
+def unread_badge() -> Badge | None:
+    """The header badge of the current user (None for visitors), remembered for the request."""
+    user = flaskg.user
+    if not user.valid:
+        return None
+    if (badge := getattr(flaskg, "gaa_notification_badge", None)) is None:
+        unread = notification_store().unread(user.itemid, limit=BADGE_CHECKED + 1)
+        seen = Visibility()
+        count = sum(1 for note in unread[:BADGE_CHECKED] if seen.readable(note.itemid))
+        badge = flaskg.gaa_notification_badge = Badge(count, len(unread) > BADGE_CHECKED)
+    return badge
