@@ -24,11 +24,13 @@ from moin_gaa.core.access import ReadRights
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.items import AccessDenied, current
 from moin_gaa.partners.coverage import gap_suggestions, heat_map
+from moin_gaa.partners.directory import PROFILES
 from moin_gaa.partners.municipalities import PROFILE_PREFIX, PROFILE_TYPE, ProfileError, profile_from_fields
+from moin_gaa.toolbox.matrix import TOOLS
 
 from ._args import MacroArgumentError, Param, current_item_name, log_bad_arguments, parse_args
 from ._grid import grid
-from ._html import E
+from ._html import E, kept
 from ._tools_html import item_url, propose_link
 
 
@@ -43,6 +45,11 @@ def municipality_grid(profile, vocabulary, reader):
         for p in activity.lebensphasen:
             for r in activity.empfehlungen:
                 covered.setdefault((p, r), []).append(activity.titel)
+    name = ("ChainCoverage", profile.name, tuple(sorted((cell, tuple(titles)) for cell, titles in covered.items())))
+    return kept(reader, TOOLS, name, lambda: _municipality_grid(profile.name, covered, vocabulary, reader))
+
+
+def _municipality_grid(name: str, covered: dict, vocabulary, reader):
     gaps = {(p.key, r.key) for p in vocabulary.life_phases for r in vocabulary.recommendations} - set(covered)
     suggestions = gap_suggestions(reader, vocabulary, gaps)
 
@@ -60,7 +67,7 @@ def municipality_grid(profile, vocabulary, reader):
 
     n = len(covered)
     total = len(vocabulary.life_phases) * len(vocabulary.recommendations)
-    caption = f"Präventionskette {profile.name}: {n} von {total} Feldern abgedeckt, {total - n} Lücken"
+    caption = f"Präventionskette {name}: {n} von {total} Feldern abgedeckt, {total - n} Lücken"
     return grid(caption, vocabulary.recommendations, vocabulary.life_phases, cell, css="gaa-coverage")
 
 
@@ -91,7 +98,9 @@ class Macro(MacroBlockBase):
         vocabulary = partnerwiki().vocabulary
         with partnerwiki().catalog.reader(ReadRights()) as reader:
             if args["bundesweit"] == "ja" or args["land"]:
-                return heat_grid(vocabulary, reader, args["land"] or "")
+                land = args["land"] or ""
+                return kept(reader, PROFILES, ("ChainCoverage heat map", land),
+                            lambda: heat_grid(vocabulary, reader, land))
             name = PROFILE_PREFIX + args["kommune"] if args["kommune"] else current_item_name(page_url)
             try:
                 stored = current(name) if name.startswith(PROFILE_PREFIX) else None

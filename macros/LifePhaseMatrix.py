@@ -29,13 +29,13 @@ from moin.macros._base import MacroBlockBase, fail_message
 
 from moin_gaa.core.access import ReadRights, is_moderator
 from moin_gaa.core.app_state import partnerwiki
-from moin_gaa.toolbox.matrix import build_matrix, matching_tools, sort_tools
+from moin_gaa.toolbox.matrix import TOOLS, build_matrix, matching_tools, sort_tools
 from moin_gaa.toolbox.toolfilter import ALL_STATUSES, ToolFilter, parse_filter
 from moin_gaa.toolbox.tools import STATUS_LABELS
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._grid import grid
-from ._html import E, filter_select, get_filter_form
+from ._html import E, filter_select, get_filter_form, kept
 from ._tools_html import count_tools, propose_link, tool_list
 
 
@@ -132,6 +132,28 @@ def export_links(f: ToolFilter):
     )
 
 
+def matrix_widget(reader, args: dict, limit: int, f: ToolFilter, errors: list[str], moderator: bool, vocabulary):
+    """The whole widget: messages, filter form, the matrix, export links and the chosen cell's list."""
+    matrix = build_matrix(
+        reader,
+        vocabulary,
+        f,
+        recommendations=(args["zeile"],) if args["zeile"] else (),
+        phases=(args["spalte"],) if args["spalte"] else (),
+    )
+    show_filters = args["filter"] == "ja"
+    return E(
+        "div",
+        E("div", [E("p", message) for message in errors], class_="gaa-messages", role="alert") if errors else None,
+        filter_form(f, vocabulary, moderator, args["art"]) if show_filters else None,
+        matrix_table(matrix, f),
+        export_links(f) if show_filters else None,
+        cell_list(reader, f, vocabulary, limit) if f.has_cell else None,
+        class_="gaa-matrix-widget",
+        id="gaa-matrix",
+    )
+
+
 class Macro(MacroBlockBase):
     def macro(self, content, arguments, page_url, alternative):
         try:
@@ -149,23 +171,7 @@ class Macro(MacroBlockBase):
         f, errors = parse_filter(request.args, vocabulary, may_see_all=moderator)
         if args["art"]:
             f = replace(f, art=args["art"])
+        name = ("LifePhaseMatrix", tuple(sorted(args.items())), moderator, f, tuple(errors))
         with partnerwiki().catalog.reader(ReadRights()) as reader:
-            matrix = build_matrix(
-                reader,
-                vocabulary,
-                f,
-                recommendations=(args["zeile"],) if args["zeile"] else (),
-                phases=(args["spalte"],) if args["spalte"] else (),
-            )
-            listing = cell_list(reader, f, vocabulary, limit) if f.has_cell else None
-        show_filters = args["filter"] == "ja"
-        return E(
-            "div",
-            E("div", [E("p", message) for message in errors], class_="gaa-messages", role="alert") if errors else None,
-            filter_form(f, vocabulary, moderator, args["art"]) if show_filters else None,
-            matrix_table(matrix, f),
-            export_links(f) if show_filters else None,
-            listing,
-            class_="gaa-matrix-widget",
-            id="gaa-matrix",
-        )
+            return kept(reader, TOOLS, name,
+                        lambda: matrix_widget(reader, args, limit, f, errors, moderator, vocabulary))

@@ -25,11 +25,17 @@ from moin.macros._base import MacroBlockBase, fail_message
 from moin_gaa.core.access import ReadRights
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.german_dates import day
-from moin_gaa.partners.directory import SORTS, counts_per_land, directory_profiles, parse_directory_filter
+from moin_gaa.partners.directory import (
+    PROFILES,
+    SORTS,
+    counts_per_land,
+    directory_profiles,
+    parse_directory_filter,
+)
 
 from ._args import MacroArgumentError, Param, log_bad_arguments, parse_args
 from ._charts import bar_chart
-from ._html import E, filter_select, get_filter_form, pager, requested_page
+from ._html import E, filter_select, get_filter_form, kept, pager, requested_page
 from ._tools_html import item_url, labels
 
 PARAMS = (Param("filter", ("ja", "nein"), "ja"), Param("diagramm", ("ja", "nein"), "ja"))
@@ -114,6 +120,33 @@ def profile_table(records, f, vocabulary, total: int):
     )
 
 
+def directory_widget(reader, args: dict, f, errors: list[str], vocabulary):
+    """The whole widget: messages, filter form, chart per Land, one page of the table, export links."""
+    listed = directory_profiles(reader, f, vocabulary)
+    page, pages = page_number(len(listed))
+    shown = reader.page_of_records(listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    counts = counts_per_land(reader, f, vocabulary) if args["diagramm"] == "ja" else None
+    query = urlencode(f.args())
+    suffix = "?" + query if query else ""
+    if listed:
+        body = [profile_table(shown, f, vocabulary, len(listed)),
+                pager(page, pages, lambda n: _link({**f.args(), "seite": str(n)}), "Seiten des Verzeichnisses")]
+    else:
+        body = E("p", "Keine Partnerkommune passt zu diesen Filtern.", class_="gaa-empty")
+    export = E("p", "Diese Auswahl exportieren: ", E("a", "CSV", href=url_for("gaa.export_municipalities_csv") + suffix),
+               " · ", E("a", "JSON", href=url_for("gaa.export_municipalities_json") + suffix), class_="gaa-export")
+    return E(
+        "div",
+        E("div", [E("p", m) for m in errors], class_="gaa-messages", role="alert") if errors else None,
+        filter_form(f, vocabulary) if args["filter"] == "ja" else None,
+        land_chart(counts, vocabulary) if counts is not None else None,
+        body,
+        export if args["filter"] == "ja" else None,
+        class_="gaa-directory-widget",
+        id="gaa-verzeichnis",
+    )
+
+
 class Macro(MacroBlockBase):
     def macro(self, content, arguments, page_url, alternative):
         try:
@@ -123,24 +156,6 @@ class Macro(MacroBlockBase):
             return fail_message(str(e), alternative)
         vocabulary = partnerwiki().vocabulary
         f, errors = parse_directory_filter(request.args, vocabulary)
+        name = ("PartnerDirectory", tuple(sorted(args.items())), f, tuple(errors), requested_page())
         with partnerwiki().catalog.reader(ReadRights()) as reader:
-            listed = directory_profiles(reader, f, vocabulary)
-            page, pages = page_number(len(listed))
-            shown = reader.page_of_records(listed[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
-            counts = counts_per_land(reader, f, vocabulary) if args["diagramm"] == "ja" else None
-        query = urlencode(f.args())
-        suffix = "?" + query if query else ""
-        body = [profile_table(shown, f, vocabulary, len(listed)), pager(page, pages, lambda n: _link({**f.args(), "seite": str(n)}), "Seiten des Verzeichnisses")] if listed else E(
-            "p", "Keine Partnerkommune passt zu diesen Filtern.", class_="gaa-empty"
-        )
-        return E(
-            "div",
-            E("div", [E("p", m) for m in errors], class_="gaa-messages", role="alert") if errors else None,
-            filter_form(f, vocabulary) if args["filter"] == "ja" else None,
-            land_chart(counts, vocabulary) if counts is not None else None,
-            body,
-            E("p", "Diese Auswahl exportieren: ", E("a", "CSV", href=url_for("gaa.export_municipalities_csv") + suffix), " · ",
-              E("a", "JSON", href=url_for("gaa.export_municipalities_json") + suffix), class_="gaa-export") if args["filter"] == "ja" else None,
-            class_="gaa-directory-widget",
-            id="gaa-verzeichnis",
-        )
+            return kept(reader, PROFILES, name, lambda: directory_widget(reader, args, f, errors, vocabulary))

@@ -6,30 +6,51 @@ escaped on output, so user data placed here can never become markup.
 
 from __future__ import annotations
 
+from datetime import date
 from html.parser import HTMLParser
-from typing import Any, Iterable
+from typing import Any, Callable, Hashable, Iterable
 from xml.etree import ElementTree
 
+from emeraldtree.tree import Element
 from flask import request
 from moin.utils.tree import html
 
+from moin_gaa.core.moin_internals import finished, is_finished, skip_finished_html
 from moin_gaa.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from moin_gaa.core.text_input import ascii_digits
+
+skip_finished_html()  # process-wide, like moin's converter registry (without it: moin's converters)
 
 
 def E(tag: str, *children: Any, **attrs: Any):
     """``E("a", "Text", href="/x", class_="c", aria_label="…")``: an element with escaped children.
 
     A trailing ``_`` is dropped from attribute names and other ``_`` become ``-``; ``None`` and
-    ``False`` attributes are left out, ``True`` ones are written as ``name="name"``.
+    ``False`` attributes are left out, ``True`` ones are written as ``name="name"``.  An element
+    without ``style`` or ``data-href`` whose element children are all finished is finished itself
+    (:func:`~moin_gaa.core.moin_internals.finished`): moin's converters leave it as it is.
     """
     attrib = {}
-    for name, value in attrs.items():
+    for key, value in attrs.items():
         if value is None or value is False:
             continue
-        name = name.rstrip("_").replace("_", "-")
-        attrib[html(name)] = name if value is True else str(value)
-    return html(tag)(attrib=attrib, children=list(_flatten(children)))  # html(tag): "title" is also a str method
+        name, plain = _attribute_names.get(key) or _attribute_name(key)
+        attrib[name] = plain if value is True else str(value)
+    kids = list(_flatten(children))
+    tag_name = _tag_names.get(tag) or _tag_names.setdefault(tag, html(tag))  # html(tag): "title" is also a str method
+    if _NOT_FINISHED.isdisjoint(attrib) and all(is_finished(c) for c in kids if isinstance(c, Element)):
+        return finished(tag_name, attrib, kids)
+    return Element(tag_name, attrib=attrib, children=kids)
+
+
+_NOT_FINISHED = frozenset((html("style"), html("data-href")))  # moin's converters change these
+_tag_names: dict[str, Any] = {}  # tag → its html QName, made once
+_attribute_names: dict[str, tuple[Any, str]] = {}  # keyword → (html QName, attribute name)
+
+
+def _attribute_name(key: str) -> tuple[Any, str]:
+    plain = key.rstrip("_").replace("_", "-")
+    return _attribute_names.setdefault(key, (html(plain), plain))
 
 
 def _flatten(children) -> Iterable[Any]:
@@ -144,6 +165,28 @@ def _from_tree(node) -> list[Any]:
         if child.tail:
             out.append(child.tail)
     return out
+
+
+def kept(reader, universe, name: Hashable, build: Callable[[], Any]):
+    """A macro's finished output ``build()``, kept per catalog state instead of built on every request.
+
+    ``build()`` may show only what ``name`` (arguments, filters, the viewer's role where it matters), the
+    request's address, the day and the readable records of the catalog query ``universe`` decide.  It is kept
+    under the exact set of readable documents in ``universe``, like
+    :meth:`~moin_gaa.core.catalog.CatalogReader.remembered`: two people who may read different records never
+    share one, and every write starts a new catalog state.  Output that is not finished (moin's converters may
+    change it) is never shared; it is built every time.  Kept output is shared between requests and threads:
+    nothing may change it after ``build()``.
+    """
+    readable = frozenset(reader.docs(universe))
+
+    def build_finished():
+        output = build()
+        return output if is_finished(output) else None
+
+    key = ("output", name, request.script_root, request.path, date.today(), readable)
+    output = reader.catalog.memo.remembered(reader.searcher.reader(), key, build_finished, bulky=True)
+    return build() if output is None else output
 
 
 def requested_page() -> int:

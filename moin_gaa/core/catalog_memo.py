@@ -9,8 +9,10 @@ segments into new ones.  So
   ids of its segments (the generation alone is not unique – a rebuilt catalog starts again at 0).
 
 Nothing here depends on who asks: read rights are applied afterwards, per request, by
-:class:`moin_gaa.core.catalog.CatalogReader`.  Without this memo, the matrix of 10,000 tools re-walked whoosh's
-postings on every request (0.13 s) and the directory decoded 11,000 stored documents to sort them (0.7 s).
+:class:`moin_gaa.core.catalog.CatalogReader`, and what is built from readable documents is kept under the exact set
+of them.  Bulky values – a macro's finished output, up to a few hundred kB – have a small table of their own per
+state.  Without this memo, the matrix of 10,000 tools re-walked whoosh's postings on every request (0.13 s) and
+the directory decoded 11,000 stored documents to sort them (0.7 s).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from typing import Any, Callable, Hashable, Iterable, Mapping, TypeVar
 
 T = TypeVar("T")
 StateKey = tuple[int, tuple[str, ...]]
+Table = OrderedDict[Hashable, Any]
 
 STATES_KEPT = 2  # the newest state and the one before it (requests that started before a commit)
 ENTRIES_PER_STATE = 4096  # query results and derived values per state; beyond it the oldest are dropped
+BULKY_PER_STATE = 32  # bulky values (built pages parts) per state; beyond it the oldest are dropped
 
 
 def _segment_id(leaf: Any) -> str:
@@ -40,11 +44,12 @@ def state_key(reader: Any) -> StateKey:
 class CatalogMemo:
     """Per-process memo of one catalog (see the module docstring); safe to share between threads."""
 
-    def __init__(self, states: int = STATES_KEPT, entries: int = ENTRIES_PER_STATE) -> None:
+    def __init__(self, states: int = STATES_KEPT, entries: int = ENTRIES_PER_STATE,
+                 bulky: int = BULKY_PER_STATE) -> None:
         self._lock = threading.Lock()
         self._states_kept = states
-        self._entries = entries
-        self._states: OrderedDict[StateKey, OrderedDict[Hashable, Any]] = OrderedDict()
+        self._limits = (entries, bulky)
+        self._states: OrderedDict[StateKey, tuple[Table, Table]] = OrderedDict()  # (values, bulky values)
         self._values: dict[tuple[str, str], dict[int, Any]] = {}  # (value name, segment id) → docnum in segment → value
 
     def clear(self) -> None:
@@ -52,24 +57,27 @@ class CatalogMemo:
             self._states.clear()
             self._values.clear()
 
-    def remembered(self, reader: Any, key: Hashable, compute: Callable[[], T]) -> T:
-        """``compute()`` once per index state and ``key``; the result must not be changed by callers."""
+    def remembered(self, reader: Any, key: Hashable, compute: Callable[[], T], *, bulky: bool = False) -> T:
+        """``compute()`` once per index state and ``key``; the result must not be changed by callers.  ``bulky``
+        values are kept in a smaller table (:data:`BULKY_PER_STATE`)."""
         state = state_key(reader)
+        table = int(bulky)
         with self._lock:
-            entries = self._states.get(state)
-            if entries is not None and key in entries:
-                entries.move_to_end(key)
-                return entries[key]
+            tables = self._states.get(state)
+            if tables is not None and key in tables[table]:
+                tables[table].move_to_end(key)
+                return tables[table][key]
         value = compute()  # outside the lock: other threads need not wait; two may compute the same, harmlessly
         with self._lock:
-            entries = self._states.get(state)
-            if entries is None:
-                entries = self._states[state] = OrderedDict()
+            tables = self._states.get(state)
+            if tables is None:
+                tables = self._states[state] = (OrderedDict(), OrderedDict())
                 while len(self._states) > self._states_kept:
                     self._states.popitem(last=False)
                 self._forget_segments_not_in(state)
+            entries = tables[table]
             entries[key] = value
-            while len(entries) > self._entries:
+            while len(entries) > self._limits[table]:
                 entries.popitem(last=False)
         return value
 
