@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import g as flaskg
 from flask import url_for
 
+from moin_gaa.core.accounts import active_accounts
 from moin_gaa.core.german_dates import day_time
 from moin_gaa.discussions.subscriptions import is_subscribed
 from moin_gaa.discussions.summary import BERLIN
@@ -45,8 +46,25 @@ def post_form(action: str, label: str, submit: str, *, field_id: str, with_title
           E("p", "Formatierung: **fett**, *kursiv*, Listen mit „-“, Zitate mit „>“, Links als [Text](https://…) – ",
             E("a", "Hilfe", href=item_url("Hilfe/Beiträge formatieren")), class_="gaa-hint", id=hint_id),
           E("textarea", "", id=field_id, name="text", rows="6", required=True, aria_describedby=hint_id), class_="gaa-field"),
+        mention_field(field_id),
         E("button", submit, type="submit", class_="gaa-button"),
         method="post", action=action, class_="gaa-post-form",
+    )
+
+
+def mention_field(field_id: str):
+    """„Person erwähnen“: account names suggested by a ``<datalist>`` (no script); the view puts the choice in front."""
+    field, hint = f"{field_id}-erwaehnen", f"{field_id}-erwaehnen-hinweis"
+    return E(
+        "div",
+        E("label", "Person erwähnen (optional)", for_=field),
+        E("p", "Beim Tippen schlägt das Wiki vorhandene Konten vor; die Person wird benachrichtigt. Im Text erwähnen "
+               "Sie jemanden mit @Vorname Nachname.", class_="gaa-hint", id=hint),
+        E("input", type="text", id=field, name="erwaehnen", list=f"{field}-konten", autocomplete="off",
+          aria_describedby=hint),
+        E("datalist", [E("option", value=person.name) for person in active_accounts() if flaskg.user.valid],
+          id=f"{field}-konten"),
+        class_="gaa-field",
     )
 
 

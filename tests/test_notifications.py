@@ -12,8 +12,8 @@ from moin import user as moin_user
 
 from moin_gaa.core.accounts import account
 from moin_gaa.notifications import events
-from moin_gaa.notifications.events import mentioned
 from moin_gaa.notifications.inbox import BADGE_CHECKED, PAGE_SIZE
+from moin_gaa.notifications.mentions import mentioned
 from moin_gaa.notifications.store import NewNotification, notification_store
 
 ANNA = Person("Anna Autorin", "anna.autorin@example.org")
@@ -297,3 +297,43 @@ def test_a_former_member_sees_nothing_of_the_private_group(wiki, client):
     for secret in ("Vertrauliche Haushaltsplanung", SECRET_GROUP, "Geheimzirkel", "Streng vertraulich", ANNA.name):
         assert secret not in page
     assert int(badge(client.get("/Startseite"))) == unread - 1  # the unread one of the group no longer counts
+
+
+def test_the_post_form_suggests_accounts_and_mentions_the_chosen_person(wiki, client):
+    login(client, ANNA)
+    thread = new_thread(client, OPEN_AREA, "Vorschläge beim Erwähnen")
+    page = body(client.get("/" + quote(thread)))
+    form = page[page.index('class="gaa-post-form"'):]
+    field = re.search(r'<input[^>]*name="erwaehnen"[^>]*>', form).group(0)
+    datalist = re.search(r'<datalist id="([^"]+)">(.*?)</datalist>', form, re.S)
+    assert f'list="{datalist.group(1)}"' in field and f'<option value="{CARLA.name}">' in datalist.group(2)
+    assert '<label for="antwort-text-erwaehnen">Person erwähnen (optional)</label>' in form
+    carla_before = notes(wiki, CARLA)
+    response = client.post(f"/+gaa/diskussion/antwort/{quote(thread)}",
+                           data={"csrf_token": page_token(client), "text": "Siehe oben.", "erwaehnen": "Niemand Bekanntes"})
+    assert response.status_code == 400 and "Es gibt kein Konto „Niemand Bekanntes“." in body(response)
+    assert 'value="Niemand Bekanntes"' in body(response) and "Siehe oben." in body(response)
+    post = reply_with(client, thread, text="Siehe oben.", erwaehnen=CARLA.name)
+    assert new_notes(wiki, CARLA, carla_before) == [(events.MENTION, f"{thread}/{post}", ANNA.name, "", False)]
+    shown = body(client.get("/" + quote(thread)))
+    assert f'<p><a href="/users/Carla%20Dritte">@{CARLA.name}</a> Siehe oben.</p>' in shown  # the person page
+
+
+def reply_with(client, thread, **form):
+    response = client.post(f"/+gaa/diskussion/antwort/{quote(thread)}", data={"csrf_token": page_token(client), **form})
+    assert response.status_code == 302, body(response)
+    return response.headers["Location"].rsplit("#", 1)[1]
+
+
+def test_mentions_are_linked_in_running_text_only(wiki):
+    from moin_gaa.notifications.mentions import link_mentions, with_mention
+
+    with acting_as(wiki, None):
+        html = ('<p>Hallo @Bert Beispiel und <a href="https://x.example">@Bert Beispiel</a> '
+                '<code>@Bert Beispiel</code> @Bert Beispielhaft</p>')
+        linked = link_mentions(html, "@Bert Beispiel")
+        assert linked.count('<a href="/users/Bert%20Beispiel">@Bert Beispiel</a>') == 1
+        assert '<code>@Bert Beispiel</code>' in linked and "@Bert Beispielhaft" in linked
+        assert with_mention("Text", BERT.name) == "@Bert Beispiel Text"
+        assert with_mention("Danke @Bert Beispiel", BERT.name) == "Danke @Bert Beispiel"
+        assert with_mention("  ", BERT.name) == "  "  # an empty post stays empty (and is refused)

@@ -23,8 +23,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from moin_gaa.core.field_errors import FieldErrors
-from moin_gaa.core.sanitize import render_post
 from moin_gaa.core.text_input import clean_text, input_problems, normalise_name, text_problem
+from moin_gaa.notifications.mentions import render_with_mentions
 
 THREAD_TYPE = "thema"
 POST_CONTENTTYPE = "text/plain;charset=utf-8"  # a post item's content: its Markdown source
@@ -129,7 +129,7 @@ def new_thread(title: Any, body: Any, author: str) -> Thread:
         errors.update(e.errors)
     if errors:
         raise DiscussionError(errors)
-    return Thread(titel=title, autor=author, erstellt=now_utc(), text=body, html=render_post(body))
+    return Thread(titel=title, autor=author, erstellt=now_utc(), text=body, html=render_with_mentions(body))
 
 
 def new_post(body: Any, author: str, reply_to: str = "", known_posts: Iterable[str] = ()) -> Post:
@@ -139,13 +139,13 @@ def new_post(body: Any, author: str, reply_to: str = "", known_posts: Iterable[s
     if reply_to and reply_to not in set(known_posts):
         raise DiscussionError({"antwort_auf": "Der Beitrag, auf den Sie antworten, gibt es in diesem Thema nicht."})
     created = datetime.now(timezone.utc)  # with microseconds: answers within one second keep their order
-    return Post(id=new_post_id(created), autor=author, erstellt=created.isoformat(), text=text, html=render_post(text),
-                antwort_auf=reply_to)
+    return Post(id=new_post_id(created), autor=author, erstellt=created.isoformat(), text=text,
+                html=render_with_mentions(text), antwort_auf=reply_to)
 
 
 def edited_post(post: Post, body: Any) -> Post:
     text = check_body(body)
-    return replace(post, text=text, html=render_post(text), bearbeitet=now_utc())
+    return replace(post, text=text, html=render_with_mentions(text), bearbeitet=now_utc())
 
 
 def post_from_fields(fields: Mapping[str, Any]) -> Post:

@@ -50,6 +50,7 @@ from moin_gaa.discussions.threads import (
     thread_from_fields,
     thread_item_name,
 )
+from moin_gaa.notifications.mentions import mention_problem, with_mention
 from moin_gaa.web import csrf
 from moin_gaa.web.blueprint import gaa, login_first, message_page, render_form, stored_record_or_abort
 
@@ -82,11 +83,11 @@ def new_thread_view(area_name: str):
     csrf.require_csrf()
     area = _readable_area(area_name)
     action = url_for("gaa.new_thread_view", area_name=area.name)
-    values = {"titel": request.form.get("titel", ""), "text": request.form.get("text", "")}
+    values = {k: request.form.get(k, "") for k in ("titel", "text", "erwaehnen")}
     if refusal := posting_refusal(area):
         return post_form("Neues Thema", action, values, {"_": refusal}, status=403, with_title=True)
     try:
-        thread = new_thread(values["titel"], values["text"], flaskg.user.name0)
+        thread = new_thread(values["titel"], _with_chosen_mention(values), flaskg.user.name0)
         name = thread_item_name(area.name, thread.titel)
         if name.rsplit("/", 1)[1] in RESERVED_TITLES:
             raise DiscussionError({"titel": f"„{name.rsplit('/', 1)[1]}“ ist für die Auswertung reserviert."})
@@ -111,19 +112,26 @@ def reply_view(thread_name: str):
     thread = thread_from_fields(meta["gaa_fields"])
     area = _readable_area(area_of_thread(thread_name))
     action = url_for("gaa.reply_view", thread_name=thread_name)
-    values = {"text": request.form.get("text", ""), "antwort_auf": request.form.get("antwort_auf", "")}
+    values = {k: request.form.get(k, "") for k in ("text", "antwort_auf", "erwaehnen")}
     if refusal := posting_refusal(area, locked=thread.gesperrt):
         return post_form(f"Antwort: {thread.titel}", action, values, {"_": refusal}, status=403)
     try:
         target = values["antwort_auf"]
         known = [target] if target and "/" not in target and _readable(f"{thread_name}/{target}") else []
-        post = new_post(values["text"], flaskg.user.name0, target, known)
+        post = new_post(_with_chosen_mention(values), flaskg.user.name0, target, known)
         with workflow_rights():
             save_record(f"{thread_name}/{post.id}", post.text, record_type=POST_TYPE, fields=post.fields(),
                         summary=post.text[:120], comment="Antwort", new=True, contenttype=POST_CONTENTTYPE)
     except DiscussionError as e:
         return post_form(f"Antwort: {thread.titel}", action, values, e.errors)
     return redirect(url_for("frontend.show_item", item_name=thread_name, beitrag=post.id) + f"#{post.id}")
+
+
+def _with_chosen_mention(values: dict) -> str:
+    """The text with the person chosen in „Person erwähnen“ in front, as ``@Vorname Nachname``."""
+    if problem := mention_problem(values["erwaehnen"]):
+        raise DiscussionError({"erwaehnen": problem})
+    return with_mention(values["text"], values["erwaehnen"])
 
 
 def _post_summary(fields) -> str:

@@ -33,7 +33,6 @@ save (like the catalog's receiver, :mod:`moin_gaa.core.signals`).
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Mapping
 
 from flask import current_app
@@ -47,6 +46,7 @@ from moin_gaa.core.accounts import account
 from moin_gaa.core.records import RECORD_FIELDS, RECORD_TYPE
 from moin_gaa.discussions.groups import GROUP_TYPE, members_item
 from moin_gaa.discussions.threads import POST_TYPE, THREAD_TYPE
+from moin_gaa.notifications.mentions import mentioned
 from moin_gaa.notifications.store import NewNotification, notification_store
 from moin_gaa.partners.municipalities import PROFILE_TYPE
 from moin_gaa.toolbox.tools import TOOL_TYPE
@@ -62,30 +62,9 @@ KINDS = (REPLY_TO_POST, REPLY_IN_THREAD, MENTION, NEW_THREAD, TOOL_PUBLISHED, TO
          TOOL_QUESTION, JOIN_REQUEST, JOIN_ACCEPTED, JOIN_REJECTED, PROFILE_EDITOR)
 TOOL_DECISIONS = {"geprueft": TOOL_PUBLISHED, "hervorgehoben": TOOL_HIGHLIGHTED, "abgelehnt": TOOL_REJECTED}
 
-MENTION_START = re.compile(r"(?<![\w@])@(?=\w)")
-MENTION_WORDS = re.compile(r"[\w.'-]+(?:[ \t]+[\w.'-]+){0,3}")  # a name of up to four words follows the „@“
-MAX_MENTIONS = 20  # per text: more „@“ are read as text
 MAX_DETAIL = 1000
 
 Event = tuple[str, str, str]  # (kind, recipient's account name, detail)
-
-
-def mentioned(text: str) -> list[str]:
-    """The existing accounts named as ``@Vorname Nachname`` in ``text``, in order, each once.
-
-    The longest run of up to four words after the „@“ that is an account name counts (trailing punctuation
-    left out): „@Rita Registriert, danke“ mentions „Rita Registriert“.
-    """
-    names: list[str] = []
-    for start in list(MENTION_START.finditer(text or ""))[:MAX_MENTIONS]:
-        words = MENTION_WORDS.match(text, start.end()).group(0).split()
-        for length in range(len(words), 0, -1):
-            candidate = " ".join(words[:length]).rstrip(".,;:!?'-")
-            if candidate and account(candidate) is not None:
-                if candidate not in names:
-                    names.append(candidate)
-                break
-    return names
 
 
 def _stored_meta(name: str) -> Mapping[str, Any]:
