@@ -15,7 +15,7 @@ from moin import user as moin_user
 
 from moin_gaa.calendars.events import event_from_input
 from moin_gaa.discussions.groups import group_from_input, space_acl, space_pages
-from moin_gaa.discussions.threads import new_thread
+from moin_gaa.discussions.threads import new_post, new_thread
 from moin_gaa.toolbox.tools import page_text
 
 WORD = "Suchlaterne"
@@ -58,7 +58,8 @@ def findings(wiki):
     with acting_as(wiki, None):
         assert not moin_user.create_user(username=MEMBER.name, password=PASSWORD, email=MEMBER.email)
     with acting_as(wiki, ADMIN):
-        save_page(f"Werkzeugkiste/{PUBLIC['Werkzeuge']}", page_text("Text."), gaa_type="werkzeug",
+        save_page(f"Werkzeugkiste/{PUBLIC['Werkzeuge']}", page_text("Gut erprobt beim Laternenumzug im Herbst."),
+                  gaa_type="werkzeug",
                   gaa_fields=tool_fields(PUBLIC["Werkzeuge"], "geprueft"))
         save_page(f"Werkzeugkiste/Vorschlag {WORD}", page_text("Text."), gaa_type="werkzeug",
                   gaa_fields=tool_fields(f"Vorschlag {WORD}", "vorgeschlagen"))
@@ -71,6 +72,9 @@ def findings(wiki):
                               "ende": "2027-12-31"}, acl="Moderatoren:read,write,create,destroy,admin All:read")
         save_page(f"{ONLINE}/{PUBLIC['Themen und Beiträge']}", "<<Discussion>>\n", gaa_type="thema",
                   gaa_fields=new_thread(PUBLIC["Themen und Beiträge"], "Alle lesen mit.", MEMBER.name).fields())
+        reply = new_post("Eine Laternenantwort auf das Thema.", MEMBER.name)
+        save_page(f"{ONLINE}/{PUBLIC['Themen und Beiträge']}/{reply.id}", reply.text, gaa_type="beitrag",
+                  gaa_fields=reply.fields(), contenttype="text/plain;charset=utf-8")
         save_page(f"Suchtest/{PUBLIC['Seiten']}",
                   f"= Ergebnisse =\n\n{'Ein langer Vorlauf ohne das Wort. ' * 12}Hier steht die {WORD} <script>x</script>"
                   f" und danach {'noch mehr Text, der nicht ins Snippet passt. ' * 12}\n")
@@ -151,9 +155,16 @@ def test_a_hit_shows_title_address_and_a_snippet_with_the_word_marked(client):
     assert "<script>x</script>" not in raw and "&lt;script&gt;x&lt;/script&gt;" in raw  # the page's text, escaped
 
 
-def test_record_snippets_mark_the_word_in_the_records_text(client):
+def test_record_snippets_mark_the_word_in_the_records_fields_or_else_in_its_wiki_text(client):
     page = search(client, WORD, art="werkzeuge")
     assert f"Ein Werkzeug über die <mark>{WORD}</mark> im Alltag der Kita." in page
+    page = search(client, "Laternenumzug", art="werkzeuge")  # only in the tool's wiki text
+    assert titles(page) == [PUBLIC["Werkzeuge"]] and "beim <mark>Laternenumzug</mark> im Herbst" in page
+
+
+def test_a_post_is_named_after_its_thread(client):
+    page = search(client, "Laternenantwort", art="themen")
+    assert titles(page) == [f"Beitrag zu „{PUBLIC['Themen und Beiträge']}“"]
 
 
 # --- pages of hits -------------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def search(text: str, kind_key: str | None = None, page: int = 1) -> Results:
                     first = (results.page - 1) * PER_PAGE if chosen else 0
                     shown = ranked[kind_hits.kind.key][first:first + (PER_PAGE if chosen else PER_KIND)]
                     kind_hits.hits = (page_hits(searcher, shown, prefixes) if not kind_hits.kind.record_types
-                                      else record_hits(reader.page_of_records(shown), prefixes))
+                                      else record_hits(searcher, reader.page_of_records(shown), prefixes))
     return results
 
 
@@ -165,8 +165,23 @@ def ranked_records(reader: CatalogReader, everywhere: Query, in_title: Query, ki
     return reader.newest_first(titled) + reader.newest_first(found - titled)
 
 
-def record_hits(records: Iterable[Record], prefixes: list[tuple[str, ...]]) -> list[Hit]:
-    return [Hit(record.title, record.name, snippet(record_text(record), prefixes)) for record in records]
+def record_hits(searcher, records: Iterable[Record], prefixes: list[tuple[str, ...]]) -> list[Hit]:
+    """Title and snippet of readable records; the snippet from the record's fields, else (the hit was in a field
+    the catalog does not keep, or in the wiki text) from the text moin indexed for the record's page."""
+    hits = []
+    for record in records:
+        text = record_text(record)
+        if not any(is_hit(word, prefixes) for word in WORD.findall(text)):
+            text = " · ".join(filter(None, [text, (searcher.document(itemid=record.itemid) or {}).get(CONTENT)]))
+        hits.append(Hit(record_title(record), record.name, snippet(text, prefixes)))
+    return hits
+
+
+def record_title(record: Record) -> str:
+    """A post has no title of its own: it is named after its thread."""
+    if record.record_type == POST_TYPE:
+        return f"Beitrag zu „{record.name.rsplit('/', 2)[-2]}“"
+    return record.title
 
 
 def record_text(record: Record) -> str:
