@@ -139,11 +139,11 @@ class ThreadView:
         refusal = self.refusal
         if refusal:
             login = None if flaskg.user.valid else E("a", "Anmelden", href=url_for("frontend.login", nexturl=request.full_path))
-            return E("section", E("h3", "Antworten"), E("p", refusal, " ", login, class_="gaa-messages"), id="antworten")
+            return E("section", E("h2", "Antworten"), E("p", refusal, " ", login, class_="gaa-messages"), id="antworten")
         target = self.by_id.get(request.args.get("antwort", ""))
         label = f"Ihre Antwort an {target.autor}" if target else "Ihre Antwort"
         hidden = {"antwort_auf": target.id} if target else {}
-        return E("section", E("h3", label),
+        return E("section", E("h2", label),
                  E("p", E("a", "Antwort an das ganze Thema statt an diesen Beitrag", href=self.page + "#antworten")) if target else None,
                  post_form(url_for("gaa.reply_view", thread_name=self.name), label, "Antwort senden", field_id="antwort-text",
                            hidden=hidden),
@@ -152,8 +152,8 @@ class ThreadView:
     def render(self):
         t = self.thread
         count = len(self.by_id)
-        header = E(
-            "header",
+        header = E(  # a <div>: a <header> outside <article>/<section> would be a second banner landmark
+            "div",
             E("h1", t.titel),
             E("p", "Thema in ", E("a", self.area.title, href=item_url(self.area.space)) if self.area else "?",
               " · eröffnet von ", E("strong", t.autor), " am ", time_element(t.erstellt),
@@ -161,10 +161,11 @@ class ThreadView:
             E("p", subscription_form(self.name, "dieses Thema"), " ",
               E("a", "Druckansicht", href=url_for("gaa.print_view", name=self.name)), class_="gaa-actions"),
             self.moderation_panel(),
+            class_="gaa-thread-head",
         )
         opening = E("article", E("div", from_clean_html(t.html), class_="gaa-post-body"), class_="gaa-opening", aria_label="Eröffnungsbeitrag")
         pages = pager(self.page_number, self.pages, lambda n: f"{self.page}?seite={n}", "Seiten der Antworten")
-        answers = E("section", E("h3", f"{count} Antworten" if count != 1 else "1 Antwort"), pages,
+        answers = E("section", E("h2", f"{count} Antworten" if count != 1 else "1 Antwort"), pages,
                     E("ol", [item for node in self.roots for item in self.post(node, 1)], class_="gaa-posts") if count else
                     E("p", "Noch keine Antworten.", class_="gaa-empty"),
                     pages, aria_label="Antworten")

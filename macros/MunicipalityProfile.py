@@ -66,7 +66,7 @@ def _contacts(fields, registered: bool):
         hidden_note = E("p", "Weitere Kontaktdaten sehen angemeldete Nutzerinnen und Nutzer.", class_="gaa-hint")
     if not items and hidden_note is None:
         return None
-    return E("section", E("h3", "Ansprechpersonen"), E("ul", items, class_="gaa-contacts") if items else None, hidden_note)
+    return E("section", E("h2", "Ansprechpersonen"), E("ul", items, class_="gaa-contacts") if items else None, hidden_note)
 
 
 def period(seit: str, bis: str) -> str:
@@ -89,7 +89,7 @@ def _activities(profile, vocabulary):
         entries.append(
             E(
                 "li",
-                E("h4", a.titel),
+                E("h3", a.titel),
                 E("p", a.beschreibung) if a.beschreibung else None,
                 E("p", "Lebensphasen: ", term_links(vocabulary, "life_phases", phases), class_="gaa-tool-meta"),
                 E("p", "Handlungsempfehlungen: ", term_links(vocabulary, "recommendations", list(a.empfehlungen)),
@@ -148,9 +148,9 @@ class Macro(MacroBlockBase):
             E("dl", rows, class_="gaa-fields"),
             edit,
             _contacts(fields, registered=bool(flaskg.user.valid)),
-            E("section", E("h3", "Strategie"), E("p", profile.strategie)) if profile.strategie else None,
-            E("section", E("h3", "Aktivitäten"), _activities(profile, vocabulary)),
-            E("section", E("h3", "Werkzeuge aus dieser Kommune"), tool_list(tools, vocabulary)) if tools else None,
+            E("section", E("h2", "Strategie"), E("p", profile.strategie)) if profile.strategie else None,
+            E("section", E("h2", "Aktivitäten"), _activities(profile, vocabulary)),
+            E("section", E("h2", "Werkzeuge aus dieser Kommune"), tool_list(tools, vocabulary)) if tools else None,
             class_="gaa-card gaa-profile",
             aria_label=f"Profil {profile.name}",
         )

@@ -98,7 +98,7 @@ def subscribe(name: str):
     outlook = "https://outlook.live.com/calendar/0/addfromweb?" + urlencode({"url": feed, "name": f"PartnerWiki {name}"})
     return E(
         "section",
-        E("h3", "Kalender abonnieren"),
+        E("h2", "Kalender abonnieren"),
         E("label", "Adresse des Kalender-Feeds (ICS)", for_=f"feed-{name}"),
         E("input", id=f"feed-{name}", value=feed, readonly=True, class_="gaa-feed-url", size="60"),
         E("button", "Adresse kopieren", type="button", class_="gaa-button gaa-copy", data_copy=f"feed-{name}"),
@@ -119,7 +119,7 @@ def list_view(found):
     for item in once_each(found):
         months.setdefault(month_year(_day_of(item.occurrence.start)), []).append(item)
     return E("div", [
-        E("section", E("h4", label), E("ul", [entry(i.occurrence, i.name, i.following) for i in items], class_="gaa-events"))
+        E("section", E("h3", label), E("ul", [entry(i.occurrence, i.name, i.following) for i in items], class_="gaa-events"))
         for label, items in months.items()
     ], class_="gaa-event-list")
 
@@ -159,7 +159,7 @@ def month_view(found, year: int, month: int):
 def agenda_view(by_day, caption: str, month: int):
     """The month's dates as a list by day: what small screens show instead of the grid."""
     days = [(d, items) for d, items in sorted(by_day.items()) if d.month == month]
-    entries = [E("li", E("h5", weekday_day(d)), E("ul", [
+    entries = [E("li", E("h3", weekday_day(d)), E("ul", [
         E("li", E("span", hours(o) or "ganztägig", class_="gaa-time"), " ", E("a", o.event.titel, href=item_url(n)),
           E("em", " (verschoben)") if o.moved else None,
           E("strong", f" – {STATUS_LABELS[o.event.status]}") if o.event.status != "bestaetigt" else None)
@@ -167,7 +167,7 @@ def agenda_view(by_day, caption: str, month: int):
     ])) for d, items in days]
     body = E("ol", entries, class_="gaa-agenda-days") if entries else E(
         "p", "In diesem Monat stehen keine Termine im Kalender.", class_="gaa-empty")
-    return E("section", E("h4", caption), body, class_="gaa-agenda", aria_label=f"Termine im {caption}")
+    return E("section", E("h2", caption), body, class_="gaa-agenda", aria_label=f"Termine im {caption}")
 
 
 def filter_form(name: str, land: str, kind: str, view: str, month: str):
@@ -251,7 +251,7 @@ class Macro(MacroBlockBase):
             body = [nav, *month_view(found, year, month)]
         else:
             nav = E("p", page_link("Monatsansicht", ansicht="monat", **keep))
-            body = [E("h3", f"Die nächsten Termine ({'alle Kalender' if name == 'alle' else name})"), nav, list_view(found)]
+            body = [E("h2", f"Die nächsten Termine ({'alle Kalender' if name == 'alle' else name})"), nav, list_view(found)]
         if problems:
             mark_bad_query()
         message = E("div", [E("p", p) for p in problems], role="alert", class_="gaa-messages") if problems else None

@@ -80,7 +80,7 @@ def _moderation(tool, revid: str):
     ]
     if tool.status == "vorgeschlagen":
         forms.insert(-1, _decision_form(tool, revid, "rueckfrage", "Rückfrage senden"))
-    return E("div", E("h3", "Moderation"), forms, class_="gaa-moderation", role="group", aria_label="Moderation")
+    return E("div", E("h2", "Moderation"), forms, class_="gaa-moderation", role="group", aria_label="Moderation")
 
 
 def _question(tool):
@@ -91,7 +91,7 @@ def _question(tool):
     when = day(date.fromisoformat(tool.rueckfrage_am)) if tool.rueckfrage_am else ""
     return E(
         "div",
-        E("h3", "Rückfrage der Moderation"),
+        E("h2", "Rückfrage der Moderation"),
         E("p", tool.rueckfrage),
         E("p", f"Gestellt von {tool.rueckfrage_von} am {when}. Bitte ergänzen Sie Ihre Angaben mit "
           "„Angaben bearbeiten“; der Vorschlag bleibt so lange in der Prüfung.", class_="gaa-hint"),

@@ -194,7 +194,7 @@ def test_the_list_shows_weekday_and_time_by_month_and_a_series_once(listed, clie
     body = client.get("/" + quote("Kalender Listenansicht")).get_data(as_text=True)
     listing = body.split('class="gaa-event-list"', 1)[1].split("Kalender abonnieren", 1)[0]
     assert listing.count("Listentreffen monatlich") == 1  # was: one copy per month
-    assert f"<h4>März {YEAR}</h4>" in listing
+    assert f"<h3>März {YEAR}</h3>" in listing
     assert f"Do, {SECOND_THURSDAY:%d.%m.%Y}, 14:00–16:00 Uhr" in listing
     assert f"Fr, {SECOND_THURSDAY + timedelta(days=1):%d.%m.%Y}, 09:30–15:00 Uhr" in listing
     april_moved = nth_weekday(4, 4, 2)
@@ -206,5 +206,5 @@ def test_the_month_shows_times_and_an_agenda_for_small_screens(listed, client):
     grid = body.split('class="gaa-month"', 1)[1].split("</table>", 1)[0]
     assert '<span class="gaa-time">14:00</span> <a' in grid and '<span class="gaa-time">09:30</span> <a' in grid
     agenda = body.split('class="gaa-agenda"', 1)[1].split("</section>", 1)[0]
-    assert f"<h5>Do, {SECOND_THURSDAY:%d.%m.%Y}</h5>" in agenda and "14:00–16:00" in agenda
+    assert f"<h3>Do, {SECOND_THURSDAY:%d.%m.%Y}</h3>" in agenda and "14:00–16:00" in agenda
     assert agenda.index("Listentreffen monatlich") < agenda.index("Listenfachtag")

@@ -63,7 +63,7 @@ def test_the_profile_card(client, saarstadt):
     phase = re.search(r"<dt>Strategiephase</dt><dd>(.*?)</dd>", body).group(1)
     assert re.match(r'<a href="/Strategiephasen/Entwickeln">entwickeln</a><ol [^>]*class="gaa-timeline"', phase), phase
     assert re.findall(r"<li>(.*?)</li>", phase) == ["entwickeln seit 05.01.2026"]
-    assert "<h4>Kita-Frühstück</h4>" in body and "<h4>Babybesuch</h4>" in body
+    assert "<h3>Kita-Frühstück</h3>" in body and "<h3>Babybesuch</h3>" in body
     assert "Zeitraum: seit 01.02.2015" in body  # an open period says so
     assert "&lt;script&gt;x&lt;/script&gt; Vorrang" in body and "<script>x</script>" not in body
 
@@ -123,8 +123,8 @@ def test_each_activity_is_shown_once_with_its_life_phases(wiki, client):
         {"titel": "Nur bis", "lebensphasen": ["kita"], "empfehlungen": ["ehrenamt"], "bis": "2019-06-30"},
     ])
     body = text(client.get("/" + profile.item_name))
-    assert body.count("<h4>Lotsen überall</h4>") == 1
-    activity = body[body.index("<h4>Lotsen überall</h4>"):body.index("<h4>Nur bis</h4>")]
+    assert body.count("<h3>Lotsen überall</h3>") == 1
+    activity = body[body.index("<h3>Lotsen überall</h3>"):body.index("<h3>Nur bis</h3>")]
     assert re.sub(r"<[^>]+>", "", re.search(r"Lebensphasen: .*?</p>", activity).group(0)) == (
         "Lebensphasen: Rund um die Geburt, Kita, Grundschule")  # in the vocabulary's order
     assert "Zeitraum: 01.08.2015 – 31.12.2020" in activity
