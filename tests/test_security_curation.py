@@ -213,9 +213,10 @@ def test_instrument_pages_offer_registered_users_editing_but_no_rename_or_delete
     assert client.get(f"/+delete/{page}").status_code == 403
 
 
-def test_the_privacy_statement_is_changed_by_the_moderation_only(wiki, client):
-    """A legal text the operator answers for: registered users may read it, not rewrite it."""
-    name = "Datenschutzerklärung"
+@pytest.mark.parametrize("name", ["Datenschutzerklärung", "Erklärung zur Barrierefreiheit", "Leichte Sprache"])
+def test_the_operators_texts_are_changed_by_the_moderation_only(wiki, client, name):
+    """Texts the operator answers for (privacy, accessibility, BITV's Leichte Sprache): registered users may read
+    them, not rewrite them."""
     token = as_role(client, "registered")
     before = state(wiki, itemid_of(wiki, name))
     assert "moin-modify-button" not in text(client.get("/" + quote(name)))  # no „Bearbeiten“ in the action bar
@@ -224,7 +225,7 @@ def test_the_privacy_statement_is_changed_by_the_moderation_only(wiki, client):
     assert state(wiki, itemid_of(wiki, name)) == before
     token = as_role(client, "moderator")
     assert "moin-modify-button" in text(client.get("/" + quote(name)))
-    response = post(client, token, "/+modify/" + quote(name), editor_form(name, "= Datenschutzerklärung =\nNeu."))
+    response = post(client, token, "/+modify/" + quote(name), editor_form(name, f"= {name} =\nNeu."))
     assert response.status_code == 302 and state(wiki, itemid_of(wiki, name)) != before
 
 

@@ -74,8 +74,8 @@ BACKGROUND_PAGES = (
     "Handlungsempfehlungen", "Lebensphasen", "Strategiephasen", "Koordinierungsstellen",
     "Politische Papiere und Rechtsgrundlagen", "Hilfe",
 )
-# texts the operator answers for (legal information): only the moderation changes them
-OPERATOR_PAGES = frozenset({"Datenschutzerklärung"})
+# texts the operator answers for (legal information, what BITV 2.0 asks of public bodies): only the moderation edits
+OPERATOR_PAGES = frozenset({"Datenschutzerklärung", "Erklärung zur Barrierefreiheit", "Leichte Sprache"})
 # below these, pages are records or parts of records (attachments, a discussion's pages)
 RECORD_AREAS = (TOOL_PREFIX, PROFILE_PREFIX, EVENT_PREFIX, ONLINE_PREFIX)
 # the skeleton of a group space, created with the group (see groups.space_pages)
