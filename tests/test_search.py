@@ -281,3 +281,22 @@ def test_the_header_search_box_leads_here(client):
     form = re.search(r'<form[^>]*id="moin-searchform"[^>]*>', page).group(0)
     assert 'action="/+search"' in form and 'method="get"' in form.lower()
     assert re.search(r'<input[^>]*name="q"', page[page.index('id="moin-searchform"'):])
+
+
+def test_what_is_kept_between_requests_follows_every_write(wiki, client):
+    """The hits kept per index state: a new page is found at once, a new record is counted once (not also as a
+    page), a page made private disappears at once."""
+    word = "Nachschreibelaterne"
+    assert counts(search(client, word)) == {"Alle": 0, **{kind: 0 for kind in PUBLIC}}
+    with acting_as(wiki, ADMIN):
+        save_page("Suchtest/Nachgeschrieben", f"Neu: die {word}.\n")
+    assert counts(search(client, word))["Seiten"] == 1
+    with acting_as(wiki, ADMIN):
+        save_page(f"Werkzeugkiste/{word}", page_text("Text."), gaa_type="werkzeug",
+                  gaa_fields={**tool_fields(word, "geprueft"), "kurzbeschreibung": f"Über die {word}."})
+    assert counts(search(client, word)) == {"Alle": 2, "Werkzeuge": 1, "Kommunen": 0, "Termine": 0,
+                                            "Themen und Beiträge": 0, "Seiten": 1}
+    with acting_as(wiki, ADMIN):
+        save_page("Suchtest/Nachgeschrieben", f"Neu: die {word}.\n", acl=f"{ADMIN.name}:read,write,admin All:")
+    page = search(client, word)
+    assert counts(page)["Seiten"] == 0 and "Nachgeschrieben" not in page

@@ -33,7 +33,7 @@ from moin_gaa.calendars.events import EVENT_TYPE
 from moin_gaa.core.access import ReadRights
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.catalog import FACET_PREFIX, CatalogReader, query_stems, word_variants
-from moin_gaa.core.catalog_memo import CatalogMemo
+from moin_gaa.core.catalog_memo import CatalogMemo, state_key
 from moin_gaa.core.moin_internals import index_searcher, may_read, read_rights_key
 from moin_gaa.core.records import Record
 from moin_gaa.discussions.groups import GROUP_TYPE
@@ -162,7 +162,9 @@ def ranked_records(reader: CatalogReader, everywhere: Query, in_title: Query, ki
     if not found:  # also: an empty catalog has no mtime column to read
         return []
     titled = reader.docs(And([in_title, types])) & found
-    return reader.newest_first(titled) + reader.newest_first(found - titled)
+    # the order of all records of the kind is kept per catalog state (reading 10,000 mtimes per request: 80 ms)
+    newest = reader.ordered(found, types, "search: newest first", lambda record: -record.mtime)
+    return [n for n in newest if n in titled] + [n for n in newest if n not in titled]
 
 
 def record_hits(searcher, records: Iterable[Record], prefixes: list[tuple[str, ...]]) -> list[Hit]:
@@ -229,29 +231,56 @@ def page_query(prefixes: list[tuple[str, ...]]) -> Query:
     return AndNot(And(words), Or([Term(TRASH, True), Term(NAMESPACE, NAMESPACE_USERPROFILES)]))
 
 
+class RecordRevisions:
+    """The revision ids our catalog holds, per catalog segment (whoosh never changes a written segment: each set is
+    read once; a commit adds a small segment).  A moin document whose revision is among them is a record's."""
+
+    def __init__(self) -> None:
+        self._by_segment: dict[str, frozenset[bytes]] = {}
+
+    def of(self, catalog_reader) -> list[frozenset[bytes]]:
+        found: dict[str, frozenset[bytes]] = {}
+        for leaf, _offset in catalog_reader.leaf_readers():
+            segment = leaf.segment() if hasattr(leaf, "segment") else None
+            if segment is None:  # an empty catalog: nothing to keep
+                continue
+            key = segment.segment_id()
+            found[key] = self._by_segment.get(key) or frozenset(leaf.lexicon("revid"))
+        self._by_segment = found  # the live segments only (two threads may both read a new one: the same set)
+        return list(found.values())
+
+
+RECORD_REVISIONS = RecordRevisions()
+
+
+def page_candidates(searcher, catalog_reader, prefixes: list[tuple[str, ...]]) -> tuple[tuple[int, PageFields], ...]:
+    """moin's documents matching every word that are no record's revision (before read rights): kept per moin
+    index state, catalog state and query."""
+    query = page_query(prefixes)
+
+    def compute() -> tuple[tuple[int, PageFields], ...]:
+        docnums = PAGE_MEMO.query_docs(searcher, query)
+        fields = PAGE_MEMO.values(searcher.reader(), docnums, "search page fields", page_fields)
+        records = RECORD_REVISIONS.of(catalog_reader)
+        return tuple((docnum, hit) for docnum, hit in sorted(fields.items())
+                     if hit.names and not any(hit.revid.encode() in revids for revids in records))
+
+    return PAGE_MEMO.remembered(searcher.reader(), ("pages", repr(query), state_key(catalog_reader)), compute)
+
+
 def readable_pages(searcher, reader: CatalogReader, prefixes: list[tuple[str, ...]]) -> list[int]:
     """moin's documents of readable pages (no record) matching every word: a hit in the name first, newest first."""
-    docnums = PAGE_MEMO.query_docs(searcher, page_query(prefixes))
-    fields = PAGE_MEMO.values(searcher.reader(), docnums, "search page fields", page_fields)
-    catalog = reader.searcher.reader()
     storage = flaskg.storage
     decided: dict[str, bool] = {}
-    readable = []
-    for docnum, hit in fields.items():
-        if not hit.names or ("revid", hit.revid) in catalog:  # a record's revision: counted among the records
-            continue
+    readable: list[tuple[tuple[bool, float, str], int]] = []
+    for docnum, hit in page_candidates(searcher, reader.searcher.reader(), prefixes):
         key = read_rights_key(hit.acl, hit.names, hit.namespace)
         if key not in decided:
             decided[key] = may_read(storage, hit.itemid, hit.names, hit.namespace, hit.acl)
         if decided[key]:
-            readable.append(docnum)
-
-    def rank(docnum: int) -> tuple[bool, float, str]:
-        hit = fields[docnum]
-        newest = hit.mtime.timestamp() if hit.mtime else 0.0
-        return not matches_all(" ".join(hit.names), prefixes), -newest, hit.names[0]
-
-    return sorted(readable, key=rank)
+            newest = hit.mtime.timestamp() if hit.mtime else 0.0
+            readable.append(((not matches_all(" ".join(hit.names), prefixes), -newest, hit.names[0]), docnum))
+    return [docnum for _rank, docnum in sorted(readable)]
 
 
 def page_hits(searcher, docnums: list[int], prefixes: list[tuple[str, ...]]) -> list[Hit]:
