@@ -6,13 +6,15 @@
   documents: built again right after a write, never handed to someone who may read other records.
 """
 
+from datetime import date
+
 import pytest
-from conftest import ADMIN, REGISTERED, acting_as, login, main_part, save_page, wiki_request
+from conftest import ADMIN, REGISTERED, acting_as, login, logout, main_part, save_page, wiki_request
 from flask import Flask
 from moin.converters import default_registry
 from moin.utils.mime import Type, type_moin_document
 from moin.utils.tree import moin_page
-from test_profiles import put_profile
+from test_profiles import PROFILE_TEXT, put_profile
 from test_toolbox import put_tool
 from whoosh.query import Term
 
@@ -20,6 +22,8 @@ from macros._html import E, kept
 from moin_gaa.core.catalog import Catalog
 from moin_gaa.core.moin_internals import is_finished, skip_finished_html
 from moin_gaa.core.records import Record
+from moin_gaa.core.vocabulary import Vocabulary
+from moin_gaa.partners.municipalities import profile_from_input
 
 TOOLS = Term("record_type", "werkzeug")
 HEAT_MAP = "Tests/Heatmap bundesweit"
@@ -110,6 +114,26 @@ def test_the_kept_pages_show_a_write_at_once(wiki, client, rendered_pages):
              phases=("geburt",), recs=("ehrenamt",))
     assert "Nachzügler Werkzeug" in main_part(client.get("/Matrix"))
     assert "Nachzügler Werkzeug" in main_part(client.get("/Kommunen/Rendertal"))  # suggested for a gap
+
+
+def test_the_kept_pages_never_show_an_outsider_what_a_member_may_read(wiki, client):
+    with acting_as(wiki, ADMIN):
+        save_page("Gruppen/Kammer", "privat", acl="Rita Registriert:read All:")  # a member who is no moderator
+    put_tool(wiki, "Gruppen/Kammer/Kammerwerkzeug", "Kammerwerkzeug", "Kammerwort", status="hervorgehoben")
+    profile = profile_from_input({"name": "Kammerstadt", "art": "landkreis", "land": "hb", "kontakte": [],
+                                  "aktivitaeten": [], "strategiephase": "auftauen", "partner_seit": "2020-01-01"},
+                                 Vocabulary(), today=date(2026, 1, 5))
+    with acting_as(wiki, ADMIN):
+        save_page(profile.item_name, PROFILE_TEXT, gaa_type="kommune", gaa_fields=profile.fields(),
+                  acl="Rita Registriert:read All:")
+    pages = {"/Matrix?q=Kammerwort&lebensphase=kita&empfehlung=beteiligung": "Kammerwerkzeug",
+             "/Partnerverzeichnis?q=Kammerstadt": "/Kommunen/Kammerstadt"}
+    for path, name in pages.items():
+        assert name not in main_part(client.get(path))  # kept for outsiders first
+        login(client, REGISTERED)
+        assert name in main_part(client.get(path))
+        logout(client)
+        assert name not in main_part(client.get(path))  # and not from the member's kept output
 
 
 # --- kept() on a catalog of its own --------------------------------------------------------------------------------
