@@ -277,10 +277,11 @@ def test_the_page_is_paged_newest_first_and_for_logged_in_people(wiki, client):
 def test_a_former_member_sees_nothing_of_the_private_group(wiki, client):
     login(client, BERT)
     thread = new_thread(client, SECRET_AREA, "Vertrauliche Haushaltsplanung")
-    bert_before = notes(wiki, BERT)
+    bert_before, carla_before = notes(wiki, BERT), notes(wiki, CARLA)
     login(client, ANNA)
-    reply(client, thread, "Streng vertraulich, @Bert Beispiel: die Zahlen.")
+    reply(client, thread, "Streng vertraulich, @Bert Beispiel und @Carla Dritte: die Zahlen.")
     assert len(new_notes(wiki, BERT, bert_before)) == 1
+    assert notes(wiki, CARLA) == carla_before  # not a member: mentioned, but told nothing
     login(client, BERT)
     client.post("/+gaa/benachrichtigungen/gelesen", data={"alle": "1", "csrf_token": page_token(client)})
     login(client, ANNA)

@@ -37,9 +37,10 @@ from typing import Any, Mapping
 
 from flask import current_app
 from flask import g as flaskg
-from moin.constants.keys import ACTION_SAVE, ITEMID, NAME, REVID
+from moin.constants.keys import ACTION_SAVE, ITEMID, NAME, NAMESPACE, REVID
 from moin.signalling import item_modified
-from moin.utils.names import split_fqname
+from moin.user import User
+from moin.utils.names import CompositeName, split_fqname
 from moin.utils.subscriptions import get_subscribers
 
 from moin_gaa.core.accounts import account
@@ -160,12 +161,15 @@ def events_of(meta: Mapping[str, Any], old_meta: Mapping[str, Any] | None) -> li
 
 
 def notifications_for(meta: Mapping[str, Any], old_meta: Mapping[str, Any] | None, actor: str) -> list[NewNotification]:
-    """One notification per person (the first event that concerns them), never for the actor themself."""
+    """One notification per person (the first event that concerns them), never for the actor themself, and
+    only for those who may read the item now (someone mentioned in a group they are not in hears nothing)."""
     told: dict[str, NewNotification] = {}
+    item = CompositeName(meta.get(NAMESPACE, ""), ITEMID, meta[ITEMID])
     for kind, person, detail in events_of(meta, old_meta):
         if not person or person == actor or person in told:
             continue
-        if (found := account(person)) is not None:
+        found = account(person)
+        if found is not None and User(uid=found.userid).may.read(item):
             told[person] = NewNotification(found.userid, kind, meta[ITEMID], meta[NAME][0], actor, detail)
     return list(told.values())
 
