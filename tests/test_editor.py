@@ -232,6 +232,10 @@ def test_administrators_see_item_ids_and_addresses_in_the_history(client, histor
     login(client, ADMIN)
     page = body(client.get("/+history/" + quote(name)))
     assert itemid in page and ADDRESS in page
+    content = page[page.index('id="moin-content"'):page.index('<footer id="moin-footer"')]
+    for column in ("Größe", "Inhaltstyp", "Name oder Item-ID"):
+        assert f'<th scope="col">{column}</th>' in content, column
+    assert ">Metadaten<" in content and 'aria-label="Fassung 1 als ältere"' in content  # one table, labelled radios
 
 
 def test_compare_in_the_history_leads_to_the_diff(client, history_page):
