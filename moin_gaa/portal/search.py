@@ -45,6 +45,7 @@ MAX_CHARS = 200  # longer input is refused with a German message
 MAX_WORDS = 8
 PER_PAGE = 20  # hits a page when one kind is chosen
 PER_KIND = 5  # hits per kind on the overview
+FEW_RECORDS = 500  # up to this many record hits of a kind are ordered per request, more by a kept order
 SNIPPET_CHARS = 240
 PAGE_FIELDS = (NAMES, SUMMARY, CONTENT)  # moin's fields searched for pages (not its n-gram fields)
 UMLAUTS_AT_MOST = 2  # umlauts per word that the page search spells out („Übergänge“: ü and ä)
@@ -132,8 +133,8 @@ def search(text: str, kind_key: str | None = None, page: int = 1) -> Results:
     prefixes = [tuple(sorted(word_variants(stem))) for stem in stems]
     catalog = partnerwiki().catalog
     with catalog.reader(ReadRights()) as reader:
-        everywhere, in_title = catalog.parse(text), catalog.parse(text, ("title",))
-        ranked = {kind.key: ranked_records(reader, everywhere, in_title, kind) for kind in KINDS if kind.record_types}
+        found, titled = reader.docs(catalog.parse(text)), reader.docs(catalog.parse(text, ("title",)))
+        ranked = {kind.key: ranked_records(reader, found, titled, kind) for kind in KINDS if kind.record_types}
         with index_searcher(flaskg.storage.indexer, LATEST_REVS) as searcher:
             ranked["seiten"] = readable_pages(searcher, reader, prefixes)
             results = Results(text, len(stems), [KindHits(kind, len(ranked[kind.key])) for kind in KINDS], chosen)
@@ -152,19 +153,29 @@ def search(text: str, kind_key: str | None = None, page: int = 1) -> Results:
 # --- records ---------------------------------------------------------------------------------------------------
 
 
-def ranked_records(reader: CatalogReader, everywhere: Query, in_title: Query, kind: Kind) -> list[int]:
-    """Readable records of ``kind`` matching ``everywhere``: those with a hit in the title first, newest first."""
-    types: Query = Or([Term("record_type", t) for t in kind.record_types])
-    if kind.only is not None:
-        facet, values = kind.only
-        types = And([types, Or([Term(FACET_PREFIX + facet, value) for value in values])])
-    found = reader.docs(And([everywhere, types]))
+def ranked_records(reader: CatalogReader, found: set[int], titled: set[int], kind: Kind) -> list[int]:
+    """The readable matches ``found`` that are records of ``kind``: those with a hit in the title (``titled``) first,
+    newest first."""
+    found = found & kind_docs(reader, kind)
     if not found:  # also: an empty catalog has no mtime column to read
         return []
-    titled = reader.docs(And([in_title, types])) & found
-    # the order of all records of the kind is kept per catalog state (reading 10,000 mtimes per request: 80 ms)
-    newest = reader.ordered(found, types, "search: newest first", lambda record: -record.mtime)
+    if len(found) <= FEW_RECORDS:  # a few: their mtimes read from the column
+        newest = reader.newest_first(found)
+    else:  # many: the order of all records of the kind, kept per catalog state (10,000 mtimes read: 80 ms)
+        universe = Or([Term("record_type", t) for t in kind.record_types])
+        newest = reader.ordered(found, universe, "search: newest first", lambda record: -record.mtime)
     return [n for n in newest if n in titled] + [n for n in newest if n not in titled]
+
+
+def kind_docs(reader: CatalogReader, kind: Kind) -> frozenset[int]:
+    """The documents of ``kind``'s records (before read rights: only ever intersected with readable ones), as set
+    operations on single terms – whoosh 2.7.4 answers an ``And`` by walking every posting of each part."""
+    memo, searcher = reader.catalog.memo, reader.searcher
+    docs = frozenset().union(*(memo.query_docs(searcher, Term("record_type", t)) for t in kind.record_types))
+    if kind.only is not None:
+        facet, values = kind.only
+        docs &= frozenset().union(*(memo.query_docs(searcher, Term(FACET_PREFIX + facet, v)) for v in values))
+    return docs
 
 
 def record_hits(searcher, records: Iterable[Record], prefixes: list[tuple[str, ...]]) -> list[Hit]:
