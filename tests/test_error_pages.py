@@ -57,6 +57,17 @@ def test_a_missing_page_is_a_german_404_with_a_search_box(client, pages):
     assert "/Startseite" in links(response)
 
 
+def test_a_form_for_a_record_that_does_not_exist_is_the_german_404_too(client):
+    """Our views' abort(404) showed Werkzeug's English „Not Found“ without the wiki around it."""
+    login(client, REGISTERED)
+    response = client.get("/+gaa/kommune/bearbeiten/" + quote(MISSING))
+    assert response.status_code == 404
+    page = main_part(response)
+    assert re.search(r"<h1[^>]*>\s*Seite nicht gefunden\s*</h1>", page) and 'role="search"' in page
+    assert "Not Found" not in body(response) and "/Startseite" in links(response)
+    assert 'id="moin-footer"' in body(response)  # the whole page of the wiki, not a bare error
+
+
 def test_similar_pages_are_readable_ones_only(client, pages):
     path = "/" + quote(MISSING)
     for person in (None, REGISTERED):

@@ -12,6 +12,9 @@ keine Berechtigung um es Anzusehen.“  We wrap moin's views (never patch them):
   moin's editor with the wiki's markup preselected.
 - **Content types only for administrators**: ``/+modify/<new page>`` without a content type leads
   everybody but superusers to the editor with our markup; administrators still get moin's choice.
+- **404 elsewhere**: every other ``abort(404)`` (a form of ours for a record that does not exist, an unknown
+  address below ``/+gaa/``) renders the same page without similar pages, instead of Werkzeug's English
+  „Not Found“ without the wiki around it.
 - **403**: every ``abort(403)`` and every uncaught ``AccessDenied`` renders ``gaa/forbidden.html``: what
   the person can do (log in and come back, ask the moderation of the group space named in the address,
   go to the start page).  The words stay as ambiguous as moin's own („gibt es nicht, oder …“): moin
@@ -43,6 +46,7 @@ def install(app: Flask) -> None:
     """Our 404 for missing pages, the markup default for new pages, our 403 (call after moin_view_guards)."""
     guard(app, "frontend.show_item", not_found_unless_exists)
     guard(app, "frontend.modify_item", markup_preselected)
+    app.register_error_handler(404, not_found)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(AccessDenied, forbidden)
 
@@ -77,6 +81,15 @@ def not_found_page(fqname: CompositeName) -> tuple[str, int]:
         create_url=editor_url(fqname) if may_create else None,
         choose_url=url_for("frontend.modify_item", item_name=fqname) if may_create and is_admin() else None,
     )
+    return page, 404
+
+
+def not_found(_error):
+    """An ``abort(404)`` outside moin's page view: the 404 page with search and the way to the start page."""
+    if getattr(flaskg, "user", None) is None:  # moin skipped its request setup: no themed page
+        return Response("Nicht gefunden.", 404, mimetype="text/plain")
+    page = render_template("gaa/not_found.html", title_name="Seite nicht gefunden", wanted=None, query="",
+                           similar=[], create_url=None, choose_url=None)
     return page, 404
 
 
