@@ -57,7 +57,7 @@ system-deps:
 			$$(command -v node >/dev/null || echo nodejs) $$(command -v npm >/dev/null || echo npm); \
 	fi
 
-## ical.js for tests/test_calendar_agreement.py, exactly as tests/js/package-lock.json pins it
+## ical.js (tests/test_calendar_agreement.py) and axe-core (tests/test_browser_accessibility.py), as tests/js/package-lock.json pins them
 $(JS_STAMP): tests/js/package-lock.json | system-deps
 	cd tests/js && npm ci --no-audit --no-fund
 
