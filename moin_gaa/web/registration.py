@@ -12,9 +12,10 @@ Datenschutzerklärung (its time is kept in the profile), German messages per fie
 afterwards the login form with a message saying the account exists.  :mod:`moin_gaa.web.moin_view_guards`
 still wraps the endpoint (one registration at a time, incomplete forms refused): install this first.
 
-**Settings** stay moin's view, wrapped (:func:`settings`): the part ``organisation`` (Kommune/Organisation)
-is ours, answered like moin's parts (the page, or JSON for moin's script); a theme other than the wiki's own
-or a CSS file of one's own is refused; a part without a field that moin's check reads unguarded (``email``,
+**Settings** stay moin's view, wrapped (:func:`settings`): the parts ``organisation`` (Kommune/Organisation)
+and ``benachrichtigungen`` (how often notifications come by e-mail, in the tab „E-Mail“) are ours, answered
+like moin's parts (the page, or JSON for moin's script); a theme other than the wiki's own or a CSS file of
+one's own is refused; a part without a field that moin's check reads unguarded (``email``,
 ``css_file``) is refused with a 400 (moin fails on it with a traceback).
 ``wiki_local/usersettings_forms.html`` renders the parts: German labels, no theme choice, our part.
 
@@ -67,12 +68,15 @@ from moin_gaa.core.accounts import (
 )
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.text_input import form_value, input_problems
+from moin_gaa.notifications.mail_choice import MAIL_CHOICES, mail_choice, save_mail_choice
 from moin_gaa.partners.municipalities import is_profile, profile_names
 from moin_gaa.web.moin_view_guards import guard, refuse
 
 MAX_MUNICIPALITY_CHOICES = 1000  # beyond this many profiles the page carries no list; the name is still checked
 MAX_AFFILIATION = 200
-AFFILIATION_PART = "organisation"  # our part of moin's settings page
+AFFILIATION_PART = "organisation"  # our parts of moin's settings page
+MAIL_CHOICE_PART = "benachrichtigungen"
+MAIL_CHOICE_SAVED = "Ihre Wahl für E-Mails zu Benachrichtigungen ist gespeichert."
 
 NAME_MISSING = "Bitte geben Sie einen Benutzernamen an."
 NAME_RULES = ("Ein Benutzername besteht aus Buchstaben, Ziffern, einzelnen Leerzeichen zwischen Wörtern und den "
@@ -120,6 +124,7 @@ def install(app: Flask) -> None:
     guard(app, "frontend.usersettings", settings)
     app.jinja_env.filters["gaa_german"] = german
     app.jinja_env.globals["gaa_affiliation_form"] = affiliation_form
+    app.jinja_env.globals["gaa_mail_choice_form"] = mail_choice_form
 
 
 # --- German for messages that moin and flatland translate too late --------------------------------------------
@@ -295,6 +300,8 @@ def settings(view, **kwargs):
             refuse(400, FORM_INCOMPLETE)
         if part == AFFILIATION_PART:
             return _save_affiliation_part(view, **kwargs)
+        if part == MAIL_CHOICE_PART:
+            return _save_mail_choice_part(view, **kwargs)
     return view(**kwargs)
 
 
@@ -327,3 +334,21 @@ def affiliation_form() -> dict:
         stored = affiliation(flaskg.user)
         form = {"values": {"kommune": stored.kommune, "organisation": stored.organisation}, "errors": {}}
     return {**form, "municipalities": municipality_choices()}
+
+
+def _save_mail_choice_part(view, **kwargs):
+    """The part „Benachrichtigungen“: how often notifications come by e-mail (moin_gaa.notifications.mail_choice)."""
+    problem = save_mail_choice(flaskg.user, request.form.get("mail", ""))
+    message = (problem, "error") if problem else (MAIL_CHOICE_SAVED, "info")
+    if _is_xhr():
+        part = get_template_attribute("usersettings_forms.html", "mail_choice")(mail_choice_form())
+        return jsonify(form=str(part), flash=[message], redirect=None)
+    flash(*message)
+    if not problem:
+        return redirect(url_for("frontend.usersettings") + "#notification")  # its tab: „E-Mail“
+    return view(**kwargs), 400
+
+
+def mail_choice_form() -> dict:
+    """Template global: the part „Benachrichtigungen“ – the choices and the person's current one."""
+    return {"choices": MAIL_CHOICES, "chosen": mail_choice(flaskg.user)}
