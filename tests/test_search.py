@@ -141,6 +141,7 @@ def test_a_kind_filter_is_a_link_that_shows_that_kind_only(client):
     assert titles(filtered) == [PUBLIC["Termine"]]
     assert '<span aria-current="page">Termine <span class="gaa-count">1</span></span>' in filtered
     assert counts(filtered)["Werkzeuge"] == 1  # the other kinds keep their counts and links
+    assert titles(search(client, WORD, art="unbekannt")) == titles(page)  # an unknown kind: all of them
 
 
 def test_a_hit_shows_title_address_and_a_snippet_with_the_word_marked(client):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask, redirect, request, url_for
 from moin.themes import render_template
 
-from moin_gaa.portal.search import KIND_BY_KEY, KINDS, PER_KIND, PER_PAGE, QueryProblem, search
+from moin_gaa.portal.search import MAX_CHARS, PER_KIND, PER_PAGE, QueryProblem, search
 from moin_gaa.web.moin_view_guards import guard
 
 BEST_HIT = "\\"  # moin's prefix: go to the best hit
@@ -25,19 +25,18 @@ def install(app: Flask) -> None:
 
 def search_page(_view, **_kwargs):
     text = (request.values.get("q") or "").strip()
-    kind = request.values.get("art") or None
     jump = text.startswith(BEST_HIT)
     text = text.lstrip(BEST_HIT).strip()
     if not text:
-        return page(text, kind)
+        return page(text)
     try:
-        results = search(text, kind if kind in KIND_BY_KEY else None, page_number(request.values.get("seite")))
+        results = search(text, request.values.get("art"), page_number(request.values.get("seite")))
     except QueryProblem as problem:
-        return page(text[:200], kind, problem=str(problem)), 400
+        return page(text[:MAX_CHARS], problem=str(problem)), 400
     best = results.best() if jump else None
     if best is not None:
         return redirect(url_for("frontend.show_item", item_name=best.item_name))
-    return page(text, kind, results=results)
+    return page(text, results=results)
 
 
 def page_number(value: str | None) -> int:
@@ -47,7 +46,6 @@ def page_number(value: str | None) -> int:
         return 1
 
 
-def page(text: str, kind: str | None, **context) -> str:
+def page(text: str, **context) -> str:
     return render_template("gaa/search.html", title_name=f"Suche: {text}" if text else "Suche", query=text,
-                           kind=kind, kinds=KINDS, per_kind=PER_KIND, per_page=PER_PAGE,
-                           **context)
+                           per_kind=PER_KIND, per_page=PER_PAGE, **context)
