@@ -338,3 +338,17 @@ def test_mentions_are_linked_in_running_text_only(wiki):
         assert with_mention("Text", BERT.name) == "@Bert Beispiel Text"
         assert with_mention("Danke @Bert Beispiel", BERT.name) == "Danke @Bert Beispiel"
         assert with_mention("  ", BERT.name) == "  "  # an empty post stays empty (and is refused)
+
+
+def test_a_broken_store_costs_the_badge_not_the_page(wiki, client, monkeypatch):
+    import sqlite3
+
+    from moin_gaa.notifications.store import NotificationStore
+
+    def broken(*_args, **_kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    login(client, ANNA)
+    monkeypatch.setattr(NotificationStore, "unread", broken)
+    response = client.get("/Startseite")
+    assert response.status_code == 200 and "pw-usernav-notifications" not in body(response)

@@ -14,6 +14,8 @@ a person with thousands of unread notifications costs no more than one with fift
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping
@@ -26,6 +28,8 @@ from moin_gaa.core.access import ReadRights
 from moin_gaa.core.records import RECORD_FIELDS, Record
 from moin_gaa.notifications import events
 from moin_gaa.notifications.store import Notification, notification_store
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 BADGE_CHECKED = 50
@@ -161,12 +165,19 @@ def page_of(recipient: str, number: int) -> Page:
 
 
 def unread_badge() -> Badge | None:
-    """The header badge of the current user (None for visitors), remembered for the request."""
-    user = flaskg.user
-    if not user.valid:
+    """The header badge of the current user (None for visitors), remembered for the request.
+
+    Shown on every page: a store that cannot be read (a full disk, a broken file) costs the badge, never the page.
+    """
+    user = getattr(flaskg, "user", None)
+    if user is None or not user.valid:
         return None
     if (badge := getattr(flaskg, "gaa_notification_badge", None)) is None:
-        unread = notification_store().unread(user.itemid, limit=BADGE_CHECKED + 1)
+        try:
+            unread = notification_store().unread(user.itemid, limit=BADGE_CHECKED + 1)
+        except sqlite3.Error:
+            log.exception("PartnerWiki notifications: the unread count cannot be read")
+            return None
         seen = Visibility()
         count = sum(1 for note in unread[:BADGE_CHECKED] if seen.readable(note.itemid))
         badge = flaskg.gaa_notification_badge = Badge(count, len(unread) > BADGE_CHECKED)
