@@ -20,7 +20,13 @@ from whoosh.query import Term
 
 from macros._html import E, kept
 from moin_gaa.core.catalog import Catalog
-from moin_gaa.core.moin_internals import is_finished, skip_finished_html
+from moin_gaa.core.moin_internals import (
+    FinishedHtmlConverter,
+    FinishedLinkConverter,
+    FinishedMacroConverter,
+    is_finished,
+    skip_finished_html,
+)
 from moin_gaa.core.records import Record
 from moin_gaa.core.vocabulary import Vocabulary
 from moin_gaa.partners.municipalities import profile_from_input
@@ -56,6 +62,16 @@ def test_finished_html_is_left_alone_by_moins_converters(wiki):
         finally:
             skip_finished_html(True)
     assert not any(e is tree for e in elements(copied))
+
+
+def test_moins_registry_hands_out_our_converters_which_override_moins_methods():
+    found = [default_registry.get(type_moin_document, type_moin_document, macros="expandall"),
+             default_registry.get(type_moin_document, type_moin_document, links="extern"),
+             default_registry.get(type_moin_document, Type("application/x-xhtml-moin-page"))]
+    ours = [FinishedMacroConverter, FinishedLinkConverter, FinishedHtmlConverter]
+    assert [type(converter) for converter in found] == ours
+    for cls, method in zip(ours, ("recurse", "traverse_tree", "visit")):
+        assert method in vars(cls) and callable(getattr(cls.__mro__[1], method))  # moin's method still there
 
 
 def test_style_leaves_an_element_to_moin(wiki):

@@ -699,7 +699,9 @@ def wrap_app_cache(app: Flask, wrap: Callable[[Any], Any]) -> None:
 # the element object, not a subclass: emeraldtree's serializer and ``iter_elements`` take only elements of exactly
 # the class ``Element``.  They are registered in moin's converter registry ahead of moin's own for the same types
 # and arguments (moin's registry picks the first match; no moin object is changed).  Upstream: none (moin 2.0.0b5
-# has no notion of finished output).  The tests render pages with and without them and compare the HTML.
+# has no notion of finished output).  ``tests/test_rendered_output.py`` renders pages with and without them and
+# compares the HTML, and checks that moin's registry hands out our converters and that moin's methods they override
+# are still there.
 
 FINISHED = "gaa_finished"
 
