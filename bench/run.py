@@ -11,7 +11,7 @@ Sections:
 * ``national`` – the seed wiki grows to national scale (10,000 tools and 11,000 municipality profiles from the
   generators below) and every figure of issue 13 is measured on that one wiki: plain page ≤ 1.5× the seed-only
   plain page; matrix (plain and filtered), a profile page, the network calendar, the directory (by Land and
-  unfiltered, 50 a page) and the nationwide heat map ≤ 2×; moin's search ≤ 3×; the two CSV exports ≤ 1 s; a moin
+  unfiltered, 50 a page) and the nationwide heat map ≤ 2×; the search ≤ 3×; the two CSV exports ≤ 1 s; a moin
   revision write ≤ 2× the same write on the seed-only wiki; bulk loading ≤ 20 ms per record into the seed wiki and
   into the national one.  The wiki stays in ``BENCH_INSTANCE`` for ``load``.
 * ``load`` – ``partnerwiki gaa-serve`` on that wiki under load (see ``bench/load.py``).
