@@ -20,6 +20,7 @@ from whoosh.query import Term
 
 from macros._html import E, kept
 from moin_gaa.core.catalog import Catalog
+from moin_gaa.core.catalog_memo import CatalogMemo
 from moin_gaa.core.moin_internals import (
     FinishedHtmlConverter,
     FinishedLinkConverter,
@@ -225,3 +226,19 @@ def test_output_that_is_not_finished_is_never_kept(catalog):
     listing = Listing(catalog)
     first = listing(outsiders, style="color: red")
     assert listing(outsiders, style="color: red") is not first and listing.built >= 2
+
+
+def test_kept_output_has_a_small_table_of_its_own(catalog):
+    catalog.memo = CatalogMemo(bulky=2)
+    listing = Listing(catalog)
+    first = listing(outsiders, name="eins")
+    with catalog.reader(outsiders) as reader:
+        counted = reader.docs(TOOLS)
+        kept_values = [reader.remembered(("Wert", n), counted, lambda: object()) for n in range(3)]
+    listing(outsiders, name="zwei")
+    assert listing(outsiders, name="eins") is first and listing.built == 2  # other values take no room from outputs
+    listing(outsiders, name="drei")
+    listing(outsiders, name="vier")
+    assert listing(outsiders, name="eins") is not first and listing.built == 5  # the oldest output was dropped
+    with catalog.reader(outsiders) as reader:
+        assert reader.remembered(("Wert", 0), counted, lambda: None) is kept_values[0]
