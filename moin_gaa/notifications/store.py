@@ -132,6 +132,29 @@ class NotificationStore:
         with self._writing() as db:
             return db.execute("UPDATE notifications SET read = 1 WHERE recipient = ? AND read = 0", (recipient,)).rowcount
 
+    def unread_itemids(self, recipient: str, *, limit: int) -> set[str]:
+        """The items of a recipient's newest ``limit`` unread notifications (the unread index answers it)."""
+        rows = self._db().execute("SELECT itemid FROM notifications WHERE recipient = ? AND read = 0 ORDER BY id DESC "
+                                  "LIMIT ?", (recipient, limit)).fetchall()
+        return {itemid for (itemid,) in rows}
+
+    def mark_items_read(self, recipient: str, itemids: Iterable[str]) -> int:
+        """Mark the recipient's unread notifications about ``itemids`` read (a thread the person opened)."""
+        wanted = sorted(set(itemids))
+        if not wanted:
+            return 0
+        with self._writing() as db:
+            return db.execute(f"UPDATE notifications SET read = 1 WHERE recipient = ? AND read = 0 AND itemid IN "
+                              f"({', '.join('?' * len(wanted))})", (recipient, *wanted)).rowcount
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, for modules that keep tables of their own in this file (``unread.py``)."""
+        return self._db()
+
+    def transaction(self) -> _Transaction:
+        """``with store.transaction() as db:`` – one write transaction on this thread's connection."""
+        return self._writing()
+
 
 class _Transaction:
     """``with``: one transaction on the thread's connection (BEGIN IMMEDIATE: writers queue, never deadlock)."""
