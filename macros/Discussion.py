@@ -33,6 +33,7 @@ from moin_gaa.discussions.threads import (
     reading_order,
     thread_from_fields,
 )
+from moin_gaa.notifications.unread import ThreadVisit
 
 from ._args import current_item_name
 from ._discussion_html import csrf_field, local_time, post_form, subscription_form, time_element
@@ -45,9 +46,10 @@ MAX_DEPTH = 6  # deeper answers are shown at this depth, in order
 class ThreadView:
     """Renders one thread for the current user (links are built once, not per post)."""
 
-    def __init__(self, name: str, thread, area, posts, load_bodies) -> None:
-        """``posts`` are all readable posts without bodies; ``load_bodies(ids)`` gives the full posts of a page."""
-        self.name, self.thread, self.area = name, thread, area
+    def __init__(self, name: str, thread, area, posts, load_bodies, visit: ThreadVisit) -> None:
+        """``posts`` are all readable posts without bodies; ``load_bodies(ids)`` gives the full posts of a page;
+        ``visit`` the viewer's unread posts (without another choice the page of the first of them is shown)."""
+        self.name, self.thread, self.area, self.visit = name, thread, area, visit
         self.user = flaskg.user.name0 if flaskg.user.valid else ""
         self.moderator = area is not None and may_moderate(area)
         self.page = item_url(name)
@@ -55,11 +57,13 @@ class ThreadView:
         self.moderate_prefix = url_for("gaa.moderate_view", name=name + "/x")[:-1]
         self.history_prefix = url_for("frontend.history", item_name=name + "/x")[:-1]
         self.hide_target = request.args.get("ausblenden", "")
-        wanted = request.args.get("beitrag") or request.args.get("antwort") or self.hide_target
+        wanted = (request.args.get("beitrag") or request.args.get("antwort") or self.hide_target
+                  or ("" if "seite" in request.args else visit.first))
         requested = requested_page()
         self.tree = post_tree(posts)
         self.roots, self.page_number, self.pages = post_page(self.tree, page_with(self.tree, wanted) if wanted else requested)
         shown = reading_order(self.roots)
+        self.shown_ids = [node.post.id for node in shown]
         full = load_bodies([n.post.id for n in shown])
         for node in shown:
             node.post = full.get(node.post.id, node.post)
@@ -73,12 +77,16 @@ class ThreadView:
             items, stack = [], [node]
             while stack:  # no recursion: a chain of answers can be long
                 current_node = stack.pop()
-                items.append(E("li", self._parts(current_node.post, answer_note=True), class_="gaa-post", id=current_node.post.id))
+                items.append(E("li", self._parts(current_node.post, answer_note=True), class_=self._post_class(current_node.post),
+                               id=current_node.post.id))
                 stack.extend(reversed(current_node.replies))
             return items
         replies = [item for r in node.replies for item in self.post(r, depth + 1)]
         return [E("li", self._parts(node.post, answer_note=depth == 1), E("ol", replies, class_="gaa-replies") if replies else None,
-                  class_="gaa-post", id=node.post.id)]
+                  class_=self._post_class(node.post), id=node.post.id)]
+
+    def _post_class(self, post) -> str:
+        return "gaa-post gaa-post-unread" if post.id in self.visit.unread else "gaa-post"
 
     def _parts(self, post, *, answer_note: bool) -> list:
         """Meta line, body, actions – few elements per post, so a thread of 1,000 posts stays a light page."""
@@ -96,6 +104,7 @@ class ThreadView:
         answer_to = self.by_id.get(post.antwort_auf) if answer_note else None  # its post is not just above
         meta = E(
             "p",
+            E("span", "neu", class_="gaa-new-mark") if post.id in self.visit.unread else None,
             E("strong", post.autor), " · ", local_time(post.erstellt),
             [" · ", E("a", "bearbeitet", href=self.history_prefix + quoted, title="Versionen dieses Beitrags")] if post.bearbeitet else None,
             f" · Antwort an {answer_to.autor}" if answer_to is not None else None,
@@ -149,6 +158,16 @@ class ThreadView:
                            hidden=hidden),
                  id="antworten")
 
+    def unread_note(self):
+        """„3 neue Beiträge seit Ihrem letzten Besuch“ with a link to the first (its page, its anchor)."""
+        count, first = len(self.visit.unread), self.visit.first
+        if not count:
+            return None
+        return E("p", f"{count} neue Beiträge seit Ihrem letzten Besuch – " if count != 1 else
+                 "1 neuer Beitrag seit Ihrem letzten Besuch – ",
+                 E("a", "zum ersten neuen Beitrag", href=f"{self.page}?beitrag={quote(first)}#{quote(first)}"),
+                 class_="gaa-unread-note")
+
     def render(self):
         t = self.thread
         count = len(self.by_id)
@@ -158,6 +177,7 @@ class ThreadView:
             E("p", "Thema in ", E("a", self.area.title, href=item_url(self.area.space)) if self.area else "?",
               " · eröffnet von ", E("strong", t.autor), " am ", time_element(t.erstellt),
               E("strong", " · gesperrt", class_="gaa-badge") if t.gesperrt else None, class_="gaa-post-meta"),
+            self.unread_note(),
             E("p", subscription_form(self.name, "dieses Thema"), " ",
               E("a", "Druckansicht", href=url_for("gaa.print_view", name=self.name)), class_="gaa-actions"),
             self.moderation_panel(),
@@ -208,4 +228,7 @@ class Macro(MacroBlockBase):
             def load_bodies(ids):
                 return {p.id: p for p in (post_from_fields(r.fields) for r in reader.records([docnum[i] for i in ids]))}
 
-            return ThreadView(name, thread, area, stubs, load_bodies).render()
+            visit = ThreadVisit(stored[0]["itemid"], thread.erstellt, keys)
+            view = ThreadView(name, thread, area, stubs, load_bodies, visit)
+            visit.shown(reader, view.shown_ids)  # a GET marks read: only the viewer's own view state (see unread.py)
+            return view.render()

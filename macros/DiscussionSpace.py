@@ -29,11 +29,12 @@ from moin_gaa.core.items import AccessDenied, current
 from moin_gaa.core.sanitize import render_post
 from moin_gaa.discussions.areas import Area, area_for, may_moderate, posting_refusal
 from moin_gaa.discussions.groups import GROUP_TYPE, JOIN_LABELS, VISIBILITY_LABELS, Group, group_from_fields
-from moin_gaa.discussions.thread_index import post_counts, thread_page
+from moin_gaa.discussions.thread_index import readable_posts, thread_page
 from moin_gaa.discussions.threads import GROUP_AREA, ONLINE_TYPE, PHASE_LABELS, SUMMARY_PAGE
+from moin_gaa.notifications.unread import list_marks, unread_only
 
 from ._args import current_item_name
-from ._discussion_html import csrf_field, post_form, subscription_form, thread_list
+from ._discussion_html import csrf_field, post_form, subscription_form, thread_list, unread_filter
 from ._html import E, from_clean_html, pager, requested_page
 from ._tools_html import item_url
 
@@ -42,17 +43,27 @@ THREADS_PER_PAGE = 50
 
 
 def threads_section(area: Area, *, overview: bool = False):
-    """The area's threads, most recently active first, THREADS_PER_PAGE a page (``?seite=``)."""
+    """The area's threads, most recently active first, THREADS_PER_PAGE a page (``?seite=``); what is new to the
+    viewer is marked, and ``?ungelesen=1`` („nur ungelesene“) lists only those threads."""
     size = LATEST if overview else THREADS_PER_PAGE
+    only_unread = not overview and flaskg.user.valid and request.args.get("ungelesen") == "1"
     with partnerwiki().catalog.reader(ReadRights()) as reader:
-        shown, page, total = thread_page(reader, area.name, 1 if overview else requested_page(), size)
-        counts = post_counts(reader, shown)
+        shown, page, total = thread_page(reader, area.name, 1 if overview else requested_page(), size,
+                                         keep=unread_only(reader) if only_unread else None)
+        posts = readable_posts(reader, shown)
+        marks = list_marks(reader, shown, posts)
+    counts = {itemid: len(docs) for itemid, docs in posts.items()}
     pages = max(1, -(-total // size))
     if overview:
         more = E("p", E("a", f"Alle {total} Themen", href=item_url(area.name))) if total > size else None
     else:
-        more = pager(page, pages, lambda n: f"{request.path}?seite={n}", "Seiten der Themen", "« neuere Themen", "ältere Themen »")
-    return E("section", E("h2", "Diskussionen"), thread_list(shown, counts, f"Themen ({total})"), more,
+        query = "&ungelesen=1" if only_unread else ""
+        more = pager(page, pages, lambda n: f"{request.path}?seite={n}{query}", "Seiten der Themen", "« neuere Themen",
+                     "ältere Themen »")
+    listing = (thread_list(shown, counts, f"Ungelesene Themen ({total})", marks,
+                           empty="Keine ungelesenen Themen – Sie haben hier alles gelesen.") if only_unread else
+               thread_list(shown, counts, f"Themen ({total})", marks))
+    return E("section", E("h2", "Diskussionen"), None if overview else unread_filter(only_unread), listing, more,
              new_thread_block(area), aria_label="Diskussionen")
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 from flask import g as flaskg
-from flask import url_for
+from flask import request, url_for
 
 from moin_gaa.core.accounts import active_accounts
 from moin_gaa.core.german_dates import day_time
@@ -83,15 +84,42 @@ def subscription_form(name: str, what: str):
     )
 
 
-def thread_list(threads, counts: dict[str, int], caption: str):
-    """The threads of an area as a list (two elements a thread: 500 threads stay a light page)."""
+def thread_list(threads, counts: dict[str, int], caption: str, marks: dict | None = None,
+                empty: str = "Noch keine Themen – eröffnen Sie das erste."):
+    """The threads of an area as a list (two elements a thread: 500 threads stay a light page); ``marks`` (item id →
+    :class:`~moin_gaa.notifications.unread.Mark`) mark what is new to the viewer and link to its first new post."""
     if not threads:
-        return E("p", "Noch keine Themen – eröffnen Sie das erste.", class_="gaa-empty")
+        return E("p", empty, class_="gaa-empty")
     items = []
     for t in threads:
         count = counts.get(t.itemid, 0)
         locked = " · gesperrt" if t.fields.get("gesperrt") else ""
-        items.append(E("li", E("a", t.title, href=item_url(t.name)),
+        mark = (marks or {}).get(t.itemid)
+        href = item_url(t.name)
+        if mark is not None and mark.first:
+            href += f"?beitrag={quote(mark.first)}#{quote(mark.first)}"
+        items.append(E("li", unread_label(mark), E("a", t.title, href=href),
                        f" – {t.fields.get('autor', '')}, {local_time(str(t.fields.get('erstellt', '')))} · "
-                       f"{count} {'Antwort' if count == 1 else 'Antworten'}{locked}"))
+                       f"{count} {'Antwort' if count == 1 else 'Antworten'}{locked}",
+                       class_="gaa-thread-unread" if mark is not None and mark.any else None))
     return E("section", E("h3", caption), E("ul", items, class_="gaa-threads"), aria_label=caption)
+
+
+def unread_label(mark):
+    """„neu“ (a thread never opened) or „3 neue Beiträge“ in front of a thread's title; None when all is read."""
+    if mark is None or not mark.any:
+        return None
+    text = "neu" if mark.new else f"{mark.unread} {'neuer Beitrag' if mark.unread == 1 else 'neue Beiträge'}"
+    return [E("span", text, class_="gaa-new-mark"), " "]
+
+
+def unread_filter(only_unread: bool):
+    """„nur ungelesene“ for a thread list: a GET form (``?ungelesen=1``) that works without JavaScript."""
+    if not flaskg.user.valid:
+        return None
+    return E("form",
+             E("input", type="checkbox", id="nur-ungelesene", name="ungelesen", value="1", checked=only_unread),
+             " ", E("label", "nur ungelesene Themen", for_="nur-ungelesene"), " ",
+             E("button", "Anzeigen", type="submit", class_="gaa-button gaa-button-secondary"),
+             method="get", action=request.path, class_="gaa-inline-form gaa-unread-filter", role="search",
+             aria_label="Themen filtern")

@@ -6,7 +6,9 @@ a hidden post (its own ACL) only for the moderation, a private space only for it
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from flask import current_app
 from whoosh.query import And, AndNot, Or, Term
@@ -25,26 +27,29 @@ def threads_of(reader: CatalogReader, area: str) -> list[Record]:
     return sorted(threads, key=lambda r: r.fields.get("erstellt", ""), reverse=True)
 
 
-def thread_page(reader: CatalogReader, area: str, page: int, size: int) -> tuple[list[Record], int, int]:
+def thread_page(reader: CatalogReader, area: str, page: int, size: int,
+                keep: Callable[[list[int]], list[int]] | None = None) -> tuple[list[Record], int, int]:
     """One page of the area's threads, most recently changed first, the page and the number of threads.
 
-    Only the shown threads' stored fields are read: the order comes from the mtime column.
+    Only the shown threads' stored fields are read: the order comes from the mtime column.  ``keep`` (a filter
+    such as „nur ungelesene“) chooses among all the area's threads, in order, before the page is cut.
     """
-    docs = reader.docs(And([Term("record_type", THREAD_TYPE), Term("ancestors", area)]))
     depth = area.count("/") + 1
-    ordered = reader.newest_first(docs)
+    ordered = area_thread_docs(reader, area)
+    if keep is not None:
+        ordered = keep(ordered)
     pages = max(1, -(-len(ordered) // size))
     page = min(max(page, 1), pages)
     shown = [r for r in reader.records(ordered[(page - 1) * size: page * size]) if r.name.count("/") == depth]
     return shown, page, len(ordered)
 
 
-def post_counts(reader: CatalogReader, threads: list[Record]) -> dict[str, int]:
-    """Readable answers per listed thread (by item id; ``threads`` were read through ``reader``): a hidden
-    post counts only for the moderation, who read it on the thread page too.
+def readable_posts(reader: CatalogReader, threads: list[Record]) -> dict[str, set[int]]:
+    """The readable posts (document numbers) per listed thread (by item id; ``threads`` were read through ``reader``);
+    their number is the thread's answers: a hidden post counts only for the moderation, who read it there too.
 
     A post without an ACL of its own has its thread's read rights – readable, as the thread was listed –
-    and the read-rights key all such posts of the thread share: those are counted without asking moin
+    and the read-rights key all such posts of the thread share: those are taken without asking moin
     (a moin check looks the item and its parents up in moin's index; one per listed thread made a list
     of 50 threads ~0.35 s slower).  Only posts with an ACL of their own (hidden by the moderation) go
     through the reader's read rights, one moin check per distinct ACL.
@@ -59,7 +64,32 @@ def post_counts(reader: CatalogReader, threads: list[Record]) -> dict[str, int]:
     if own_acl:
         readable = reader.docs(AndNot(And([Term("record_type", POST_TYPE), Or([Term("ancestors", t.name) for t in own_acl])]),
                                       Or([Term("acl_key", keys[t.itemid]) for t in own_acl])))
-    return {t.itemid: len(plain[t.itemid]) + len(below[t.itemid] & readable) for t in threads}
+    return {t.itemid: plain[t.itemid] | (below[t.itemid] & readable) for t in threads}
+
+
+@dataclass(frozen=True)
+class PostStamp:
+    """When a post was written, by whom, its id and item id: what unread marks and activity need of it – no body."""
+
+    id: str
+    autor: str
+    erstellt: str
+    itemid: str
+
+
+def post_stamps(reader: CatalogReader, docnums: Iterable[int]) -> dict[int, PostStamp]:
+    """The :class:`PostStamp` of each post in ``docnums``, read once per catalog segment (the catalog memo)."""
+    def stamp(stored) -> PostStamp:
+        fields = json.loads(stored.get("fields") or "{}")
+        return PostStamp(str(fields.get("id", "")), str(fields.get("autor", "")), str(fields.get("erstellt", "")),
+                         stored["itemid"])
+
+    return reader.catalog.memo.values(reader.searcher.reader(), docnums, "post stamp", stamp)
+
+
+def area_thread_docs(reader: CatalogReader, area: str) -> list[int]:
+    """The readable threads of an area (document numbers), most recently changed first (the mtime column)."""
+    return reader.newest_first(reader.docs(And([Term("record_type", THREAD_TYPE), Term("ancestors", area)])))
 
 
 def inherited_key(thread: Record) -> str:
