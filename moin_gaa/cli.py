@@ -32,8 +32,10 @@ from moin_gaa.core.backup import (
     verify_backup,
 )
 from moin_gaa.core.catalog import check
+from moin_gaa.core.notification_mail import base_url
 from moin_gaa.core.progress import ProgressBar
 from moin_gaa.core.storage import read_records
+from moin_gaa.notifications.digest import send_due_digests
 from moin_gaa.seeding import SeedError, load_seed_pages
 from moin_gaa.web.factory import DEFAULT_CONFIG, REPO_DIR, create_app
 
@@ -173,6 +175,20 @@ def index_check(repair: bool) -> None:
     before_wiki()
     if not sync_indexes(repair=repair):
         raise SystemExit(1)
+
+
+@cli.command("gaa-digest")
+def digest_command() -> None:
+    """Fällige Zusammenfassungen per E-Mail senden: täglich, wöchentlich, „Neues im PartnerWiki“ (für cron/systemd)."""
+    cfg = current_app.cfg
+    if not (cfg.mail_enabled and cfg.mail_from):
+        raise click.ClickException("E-Mail ist nicht eingerichtet (PARTNERWIKI_SMTP, PARTNERWIKI_MAIL_FROM): "
+                                   "nichts gesendet.")
+    with current_app.test_request_context(base_url=base_url()):  # links in mails: the wiki's public address
+        before_wiki()
+        run = send_due_digests(progress=ProgressBar("Zusammenfassungen"))
+    click.echo(f"Gesendet: {run.personal} Zusammenfassungen von Benachrichtigungen, {run.network} × „Neues im "
+               f"PartnerWiki“ ({run.people} Personen geprüft).")
 
 
 def default_backup_dir() -> str:

@@ -26,8 +26,9 @@ kind                      when                                                  
 
 Nobody is told about their own doing; each person gets at most one notification per save (the first
 kind in the table that applies).  The store keeps the item's id, never its title or text: what is shown is
-decided at display time (:mod:`moin_gaa.notifications.inbox`).  An error here is logged and never fails the
-save (like the catalog's receiver, :mod:`moin_gaa.core.signals`).
+decided at display time (:mod:`moin_gaa.notifications.inbox`).  Once stored, the mail at once goes out
+(:mod:`moin_gaa.notifications.mails`, through :data:`moin_gaa.notifications.mail_log.stored`).  An error here
+is logged and never fails the save (like the catalog's receiver, :mod:`moin_gaa.core.signals`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from moin_gaa.core.accounts import account
 from moin_gaa.core.records import RECORD_FIELDS, RECORD_TYPE
 from moin_gaa.discussions.groups import GROUP_TYPE, members_item
 from moin_gaa.discussions.threads import POST_TYPE, THREAD_TYPE
+from moin_gaa.notifications.mail_log import stored
 from moin_gaa.notifications.mentions import mentioned
 from moin_gaa.notifications.store import NewNotification, notification_store
 from moin_gaa.partners.municipalities import PROFILE_TYPE
@@ -189,7 +191,8 @@ def notify(sender, fqname=None, action=None, new_meta=None, meta=None, **_kw) ->
         return
     try:
         if notes := notifications_for(new_meta, meta, _actor()):
-            notification_store(app).add(notes)
+            ids = notification_store(app).add(notes)
+            stored.send(app, notes=list(zip(ids, notes)), meta=new_meta)  # the mail at once (mails.py)
     except Exception:  # noqa: BLE001 – a notification never fails the save (see module docstring)
         log.exception("PartnerWiki notifications for %s failed", fqname)
 

@@ -97,10 +97,12 @@ def _fields(record: Record) -> Mapping[str, Any]:
 
 
 class Visibility:
-    """Per request: which items the viewer may read now (one lookup per item, one ACL decision per key)."""
+    """Per request: which items the viewer may read now (one lookup per item, one ACL decision per key).
 
-    def __init__(self) -> None:
-        self.rights = ReadRights()
+    ``rights``: another person's read rights (a mail to them, :mod:`moin_gaa.notifications.mails`)."""
+
+    def __init__(self, rights: ReadRights | None = None) -> None:
+        self.rights = rights if rights is not None else ReadRights()
         self.records: dict[str, Record | None] = {}
 
     def record(self, itemid: str) -> Record | None:

@@ -97,14 +97,15 @@ class NotificationStore:
     def _writing(self) -> _Transaction:
         return _Transaction(self._db())
 
-    def add(self, notifications: Iterable[NewNotification], *, now: datetime | None = None) -> int:
+    def add(self, notifications: Iterable[NewNotification], *, now: datetime | None = None) -> list[int]:
+        """Store ``notifications`` in one transaction; their ids, in order (the mails record by id)."""
         created = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
         rows = [(n.recipient, n.kind, n.itemid, n.item_name, n.actor, n.detail, created) for n in notifications]
-        if rows:
-            with self._writing() as db:
-                db.executemany("INSERT INTO notifications (recipient, kind, itemid, item_name, actor, detail, created) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        return len(rows)
+        if not rows:
+            return []
+        with self._writing() as db:
+            return [db.execute("INSERT INTO notifications (recipient, kind, itemid, item_name, actor, detail, created) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)", row).lastrowid for row in rows]
 
     def page(self, recipient: str, *, offset: int, limit: int) -> list[Notification]:
         """A recipient's notifications, newest first."""

@@ -68,7 +68,13 @@ from moin_gaa.core.accounts import (
 )
 from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.text_input import form_value, input_problems
-from moin_gaa.notifications.mail_choice import MAIL_CHOICES, mail_choice, save_mail_choice
+from moin_gaa.notifications.mail_choice import (
+    MAIL_CHOICES,
+    NETWORK_LABEL,
+    mail_choice,
+    network_digest,
+    save_mail_choice,
+)
 from moin_gaa.partners.municipalities import is_profile, profile_names
 from moin_gaa.web.moin_view_guards import guard, refuse
 
@@ -338,7 +344,7 @@ def affiliation_form() -> dict:
 
 def _save_mail_choice_part(view, **kwargs):
     """The part „Benachrichtigungen“: how often notifications come by e-mail (moin_gaa.notifications.mail_choice)."""
-    problem = save_mail_choice(flaskg.user, request.form.get("mail", ""))
+    problem = save_mail_choice(flaskg.user, request.form.get("mail", ""), network=request.form.get("netzwerk") == "1")
     message = (problem, "error") if problem else (MAIL_CHOICE_SAVED, "info")
     if _is_xhr():
         part = get_template_attribute("usersettings_forms.html", "mail_choice")(mail_choice_form())
@@ -351,4 +357,5 @@ def _save_mail_choice_part(view, **kwargs):
 
 def mail_choice_form() -> dict:
     """Template global: the part „Benachrichtigungen“ – the choices and the person's current one."""
-    return {"choices": MAIL_CHOICES, "chosen": mail_choice(flaskg.user)}
+    return {"choices": MAIL_CHOICES, "chosen": mail_choice(flaskg.user), "network": network_digest(flaskg.user),
+            "network_label": NETWORK_LABEL}
