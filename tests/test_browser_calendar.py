@@ -112,7 +112,7 @@ def test_the_month_is_a_grid_on_wide_screens_and_an_agenda_on_small_ones(browser
     page = context.new_page()
     page.goto(base_url + "/Netzwerkkalender")
     listing = page.locator(".gaa-event-list")
-    expect(listing.get_by_role("heading", level=4).first).to_have_text(re.compile(r"^\w+ \d{4}$"))  # „Dezember 2026“
+    expect(listing.get_by_role("heading", level=3).first).to_have_text(re.compile(r"^\w+ \d{4}$"))  # „Dezember 2026“
     expect(listing.locator(".gaa-when").first).to_have_text(re.compile(r"^(Mo|Di|Mi|Do|Fr|Sa|So), \d\d\.\d\d\.\d{4}"))
     no_sideways_scroll(page, "Liste")
     page.goto(f"{base_url}/Netzwerkkalender?ansicht=monat&monat={SECOND_THURSDAY:%Y-%m}")
@@ -127,7 +127,7 @@ def test_the_month_is_a_grid_on_wide_screens_and_an_agenda_on_small_ones(browser
     else:
         expect(grid).to_be_hidden()
         expect(agenda).to_be_visible()
-        expect(agenda.get_by_role("heading", level=5).first).to_have_text(re.compile(r"^(Mo|Di|Mi|Do|Fr|Sa|So), "))
+        expect(agenda.get_by_role("heading", level=3).first).to_have_text(re.compile(r"^(Mo|Di|Mi|Do|Fr|Sa|So), "))
         page.get_by_role("link", name="Folgemonat »").focus()
         page.keyboard.press("Tab")  # the hidden grid is skipped: the next stop is the agenda's first event
         focused = page.evaluate("document.activeElement.closest('.gaa-agenda') !== null")
