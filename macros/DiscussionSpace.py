@@ -163,7 +163,9 @@ def group_overview(group: Group):
         E("p", f"Sichtbarkeit: {VISIBILITY_LABELS.get(group.sichtbarkeit, group.sichtbarkeit)} · Beitritt: "
                f"{JOIN_LABELS.get(group.beitritt, group.beitritt)}", class_="gaa-hint"),
         membership_block(group, members),
-        E("p", subscription_form(group.page, "den ganzen Gesprächsraum"), class_="gaa-actions"),
+        E("p", subscription_form(group.page, "den ganzen Gesprächsraum"), " ",
+          E("a", "Aktivität in diesem Gesprächsraum", href=url_for("gaa.activity_space", space=group.name)),
+          class_="gaa-actions"),
         threads_section(area, overview=True),
         documents_section(group),
         calendar_section(group),

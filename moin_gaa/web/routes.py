@@ -8,6 +8,7 @@ from moin_gaa.calendars import key_views as calendar_key_views
 from moin_gaa.calendars import views as calendar_views
 from moin_gaa.discussions import group_views
 from moin_gaa.discussions import views as discussion_views
+from moin_gaa.notifications import activity_views
 from moin_gaa.notifications import views as notification_views
 from moin_gaa.partners import views as directory_views
 from moin_gaa.toolbox import views as toolbox_views
@@ -15,5 +16,5 @@ from moin_gaa.web import catalog_views
 
 VIEW_MODULES = (
     calendar_views, calendar_import_views, calendar_key_views, directory_views, discussion_views, group_views,
-    toolbox_views, catalog_views, notification_views,
+    toolbox_views, catalog_views, notification_views, activity_views,
 )
