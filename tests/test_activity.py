@@ -116,9 +116,10 @@ def test_members_see_everything_of_their_space_newest_first_with_german_dates(cl
     assert "Öffentliches Aktivthema" in network and f"im <a href=\"/Gruppen/{quote(SECRET_GROUP)}\">" in network
 
 
-def test_the_space_page_links_its_stream(client):
+def test_the_space_page_links_its_stream_and_the_notifications_the_network(client):
     login(client, PIA)
     assert f'href="/+gaa/aktivitaet/{quote(SECRET_GROUP)}"' in main_part(client.get(f"/Gruppen/{SECRET_GROUP}"))
+    assert 'href="/+gaa/aktivitaet"' in main_part(client.get("/+gaa/benachrichtigungen"))
 
 
 @pytest.mark.parametrize("person", [None, OTTO, FRIDA], ids=["anonym", "aussenstehend", "ehemaliges-mitglied"])
