@@ -1,5 +1,6 @@
 """Unread state in a real browser (issue 16.4): A answers in a thread B has read → B's list marks it, „nur ungelesene“
-keeps it, and opening it lands at the new post – at 360 and at 1280 px, by keyboard only."""
+keeps it, and opening it lands at the new post – at 360 and at 1280 px, by keyboard only; the space's Aktivität
+(16.5) fits both widths."""
 
 import re
 from urllib.parse import quote
@@ -97,5 +98,10 @@ def test_a_new_answer_is_marked_filtered_and_opened_at_the_new_post(browser, bas
 
         bert.goto(base_url + AREA + "?ungelesen=1")  # read now
         expect(bert.locator(".gaa-empty")).to_contain_text("Keine ungelesenen Themen")
+
+        bert.goto(base_url + f"/+gaa/aktivitaet/{quote(GROUP)}")  # the space's stream fits the screen too
+        expect(bert.locator(".gaa-activity-list li").first).to_contain_text(TITLE)
+        no_horizontal_scroll(bert, width)
+        bert.screenshot(path=f"/tmp/shots/unread/activity-{width}.png", full_page=True)
         bert_context.close()
     anna_context.close()

@@ -185,3 +185,21 @@ def test_times_compare_across_formats():
     assert micros("2026-11-26T14:30:00+00:00") < micros("2026-11-26T14:30:00.000001+00:00")
     assert micros("2026-11-26T15:30:00+01:00") == micros("2026-11-26T14:30:00+00:00")
     assert micros("kein Datum") == 0
+
+
+def test_a_list_asks_the_store_once_for_all_its_shown_threads(wiki, client):
+    login(client, GERD)
+    client.get(f"/{AREA}")  # Gerd's start lies before the new threads
+    login(client, ULLA)
+    for number in range(4):
+        new_thread(client, f"Zählthema {number}")
+    login(client, GERD)
+    statements: list[str] = []
+    connection = notification_store(wiki).connection()  # the test client runs requests in this thread
+    connection.set_trace_callback(statements.append)
+    try:
+        listing = main_part(client.get(f"/{AREA}"))
+    finally:
+        connection.set_trace_callback(None)
+    assert listing.count('class="gaa-new-mark">neu<') >= 4
+    assert len([s for s in statements if "thread_seen" in s]) == 1

@@ -9,7 +9,8 @@ Two sources, each already limited to what the viewer may read *now*:
 * moin pages through moin's own ``search_meta`` (moin's ACL check per hit) – the space's documents
   (``Gruppen/<Gruppe>/Dokumente/…``), or every space's documents and the news (``Aktuelles/…``).
 
-Each item appears once, at its latest change („Neues Thema“ for a first revision, „… geändert“ after).  Someone who
+Each item appears once, at its latest change („Neues Thema“ for a first revision, „… geändert“ after); new posts
+one after another in one thread are one entry („4 neue Beiträge“, linked to the first of them).  Someone who
 left a private group sees nothing of it any more, neither old nor new: the group's ACL no longer names them.
 A page of the stream merges the newest ``page × PAGE_SIZE`` of each source; at most ``MAX_PAGES`` pages are
 offered (older changes are in moin's history of each page).
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -31,6 +32,7 @@ from moin_gaa.core.catalog import FACET_PREFIX, CatalogReader
 from moin_gaa.core.records import Record
 from moin_gaa.discussions.groups import GROUP_TYPE
 from moin_gaa.discussions.threads import GROUP_AREA, ONLINE_PREFIX, ONLINE_TYPE, POST_TYPE, THREAD_TYPE
+from moin_gaa.notifications.unread import micros
 from moin_gaa.partners.municipalities import PROFILE_TYPE
 from moin_gaa.portal.news import NEWS_PREFIX
 from moin_gaa.toolbox.tools import PUBLISHED, TOOL_TYPE
@@ -66,6 +68,8 @@ class Activity:
     where: str = ""  # „Gesprächsraum Kita-Netzwerk“, „Online-Diskussion …“
     where_name: str = ""
     actor: str = ""  # the author of a thread or post (other records do not keep who changed them)
+    count: int = 1  # new posts in a row in one thread are one entry („4 neue Beiträge“)
+    order: int = 0  # within one second of ``when``: a post's or thread's creation time in microseconds
 
 
 @dataclass(frozen=True)
@@ -90,14 +94,16 @@ def _record_activity(record: Record) -> Activity:
     sentence = first if record.rev_number <= 1 else later
     when = datetime.fromtimestamp(record.mtime, timezone.utc)
     where, where_name = _place(record.name)
-    actor = str(record.fields.get("autor", "")) if record.record_type in (THREAD_TYPE, POST_TYPE) else ""
+    discussion = record.record_type in (THREAD_TYPE, POST_TYPE)
+    actor = str(record.fields.get("autor", "")) if discussion else ""
+    order = micros(str(record.fields.get("erstellt", ""))) if discussion and record.rev_number <= 1 else 0
     if record.record_type == POST_TYPE:  # shown as its thread, linked to the post
         thread = record.name.rsplit("/", 1)[0]
         return Activity(when, POST_TYPE, sentence, thread.rsplit("/", 1)[-1], thread,
                         anchor=str(record.fields.get("id") or record.name.rsplit("/", 1)[-1]),
-                        where=where, where_name=where_name, actor=actor)
+                        where=where, where_name=where_name, actor=actor, order=order)
     return Activity(when, record.record_type, sentence, record.title, record.name, where=where, where_name=where_name,
-                    actor=actor)
+                    actor=actor, order=order)
 
 
 def _page_activity(meta: dict[str, Any]) -> Activity:
@@ -116,9 +122,14 @@ def _page_activity(meta: dict[str, Any]) -> Activity:
 
 
 def _newest_records(reader: CatalogReader, query: Query, count: int) -> list[Activity]:
+    """The ``count`` newest readable records – and all others changed in the same second as the last of them, since
+    the mtime column counts whole seconds (their order within it: :attr:`Activity.order`)."""
     docs = reader.docs(query)
     column = reader.searcher.reader().column_reader("mtime")
-    newest = heapq.nlargest(count, docs, key=lambda n: (column[n], n))
+    newest = heapq.nlargest(count, docs, key=column.__getitem__)
+    if newest:
+        last = column[newest[-1]]
+        newest = sorted(set(newest) | {n for n in docs if column[n] == last})
     return [_record_activity(r) for r in reader.records(newest)]
 
 
@@ -162,7 +173,21 @@ def stream(reader: CatalogReader, storage: Any, queries: tuple[Query, Query], nu
     number = min(max(number, 1), MAX_PAGES)
     wanted = number * PAGE_SIZE + 1  # one more: is there an older page?
     merged = sorted(_newest_records(reader, queries[0], wanted) + _newest_pages(storage, queries[1], wanted),
-                    key=lambda a: a.when, reverse=True)
+                    key=lambda a: (a.when, a.order), reverse=True)
     shown = merged[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
-    return Stream(shown, number, len(merged) > number * PAGE_SIZE and number < MAX_PAGES)
+    return Stream(collapsed(shown), number, len(merged) > number * PAGE_SIZE and number < MAX_PAGES)
+
+
+def collapsed(entries: list[Activity]) -> list[Activity]:
+    """New posts one after another in the same thread as one entry: the newest time, a link to the oldest of them."""
+    out: list[Activity] = []
+    for entry in entries:
+        last = out[-1] if out else None
+        if (last is not None and entry.kind == POST_TYPE and last.kind == POST_TYPE and entry.name == last.name
+                and entry.sentence == last.sentence == RECORD_SENTENCES[POST_TYPE][0]):
+            out[-1] = replace(last, anchor=entry.anchor, count=last.count + 1,
+                              actor=last.actor if entry.actor == last.actor else "")
+        else:
+            out.append(entry)
+    return [replace(e, sentence=f"{e.count} neue Beiträge") if e.count > 1 else e for e in out]
 
