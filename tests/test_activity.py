@@ -177,3 +177,19 @@ def test_posts_of_different_threads_stay_apart():
     entries = collapsed([post("X", "3", 3), post("X", "2", 2), post("Y", "1", 1), post("X", "0", 0)])
     assert [(e.title, e.anchor, e.count, e.sentence) for e in entries] == [
         ("X", "2", 2, "2 neue Beiträge"), ("Y", "1", 1, "Neuer Beitrag"), ("X", "0", 1, "Neuer Beitrag")]
+
+
+def test_tools_appear_when_published_not_while_proposed(client):
+    login(client, PIA)
+    response = client.post("/+gaa/werkzeug/neu", data={
+        "titel": "Aktivwerkzeug", "kurzbeschreibung": "Ein Werkzeug für den Test.", "lebensphasen": ["kita"],
+        "empfehlungen": ["beteiligung"], "art": "checkliste", "jahr": "2020", "langtext": "Testtext.",
+        "csrf_token": page_token(client)})
+    assert response.status_code == 302, body(response)
+    assert "Aktivwerkzeug" not in stream(client)  # a proposal is not news
+    login(client, MODERATOR)
+    response = client.post("/+gaa/werkzeug/status/Aktivwerkzeug",
+                           data={"aktion": "veroeffentlichen", "csrf_token": page_token(client)})
+    assert response.status_code == 302, body(response)
+    logout(client)
+    assert "Werkzeug veröffentlicht: <a href=\"/Werkzeugkiste/Aktivwerkzeug\">„Aktivwerkzeug“</a>" in stream(client)

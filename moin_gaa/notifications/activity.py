@@ -47,7 +47,7 @@ RECORD_SENTENCES = {
     THREAD_TYPE: ("Neues Thema", "Thema geändert"),
     POST_TYPE: ("Neuer Beitrag", "Beitrag bearbeitet"),
     EVENT_TYPE: ("Neuer Termin", "Termin geändert"),
-    TOOL_TYPE: ("Neues Werkzeug", "Werkzeug veröffentlicht oder aktualisiert"),
+    TOOL_TYPE: ("Neues Werkzeug", "Werkzeug aktualisiert"),  # „Werkzeug veröffentlicht“ on the day of the decision
     PROFILE_TYPE: ("Neues Kommunenprofil", "Kommunenprofil aktualisiert"),
     ONLINE_TYPE: ("Neue Online-Diskussion", "Online-Diskussion geändert"),
     GROUP_TYPE: ("Neuer Gesprächsraum", "Gesprächsraum geändert"),
@@ -93,6 +93,8 @@ def _record_activity(record: Record) -> Activity:
     first, later = RECORD_SENTENCES[record.record_type]
     sentence = first if record.rev_number <= 1 else later
     when = datetime.fromtimestamp(record.mtime, timezone.utc)
+    if record.record_type == TOOL_TYPE and record.fields.get("entschieden_am") == when.date().isoformat():
+        sentence = "Werkzeug veröffentlicht"
     where, where_name = _place(record.name)
     discussion = record.record_type in (THREAD_TYPE, POST_TYPE)
     actor = str(record.fields.get("autor", "")) if discussion else ""
