@@ -1,12 +1,13 @@
 """Unread state in a real browser (issue 16.4): A answers in a thread B has read → B's list marks it, „nur ungelesene“
 keeps it, and opening it lands at the new post – at 360 and at 1280 px, by keyboard only; the space's Aktivität
-(16.5) fits both widths."""
+(16.5) fits both widths; axe-core finds nothing on the list, the thread and the stream."""
 
 import re
 from urllib.parse import quote
 
 import pytest
 from browser_support import browser, live_wiki, no_horizontal_scroll, register_and_login, tab_to  # noqa: F401
+from test_browser_accessibility import AXE, findings, report
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -53,6 +54,7 @@ def tab_to_link(page, text: str) -> None:
 
 
 def test_a_new_answer_is_marked_filtered_and_opened_at_the_new_post(browser, base_url):  # noqa: F811
+    axe = AXE.read_text(encoding="utf-8")
     anna_context, anna = person(browser, base_url, "Anna Anfang", "anna.anfang@example.org", 1280)
     anna.goto(base_url + AREA)
     anna.get_by_text("Neues Thema eröffnen").click()
@@ -74,6 +76,7 @@ def test_a_new_answer_is_marked_filtered_and_opened_at_the_new_post(browser, bas
         expect(entry.locator(".gaa-new-mark")).to_have_text("1 neuer Beitrag")
         no_horizontal_scroll(bert, width)
         bert.screenshot(path=f"/tmp/shots/unread/list-{width}.png", full_page=True)
+        found = [("Themenliste mit neuen", bert.url, v) for v in findings(bert, axe)]
 
         tab_to(bert, "nur-ungelesene", TABS_AT_MOST)
         bert.keyboard.press("Space")
@@ -95,6 +98,7 @@ def test_a_new_answer_is_marked_filtered_and_opened_at_the_new_post(browser, bas
         expect(post).to_be_in_viewport()
         no_horizontal_scroll(bert, width)
         bert.screenshot(path=f"/tmp/shots/unread/thread-{width}.png")
+        found += [("Thema mit neuen Beiträgen", bert.url, v) for v in findings(bert, axe)]
 
         bert.goto(base_url + AREA + "?ungelesen=1")  # read now
         expect(bert.locator(".gaa-empty")).to_contain_text("Keine ungelesenen Themen")
@@ -103,5 +107,7 @@ def test_a_new_answer_is_marked_filtered_and_opened_at_the_new_post(browser, bas
         expect(bert.locator(".gaa-activity-list li").first).to_contain_text(TITLE)
         no_horizontal_scroll(bert, width)
         bert.screenshot(path=f"/tmp/shots/unread/activity-{width}.png", full_page=True)
+        found += [("Aktivität", bert.url, v) for v in findings(bert, axe)]
+        assert not found, f"axe-core ({width} px):\n" + report(found)
         bert_context.close()
     anna_context.close()
