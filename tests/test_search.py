@@ -11,11 +11,13 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from conftest import ADMIN, PASSWORD, REGISTERED, Person, acting_as, body, login, logout, main_part, save_page
+from markupsafe import Markup
 from moin import user as moin_user
 
 from moin_gaa.calendars.events import event_from_input
 from moin_gaa.discussions.groups import group_from_input, space_acl, space_pages
 from moin_gaa.discussions.threads import new_post, new_thread
+from moin_gaa.portal.search import KIND_BY_KEY, Hit, KindHits, Results
 from moin_gaa.toolbox.tools import page_text
 
 WORD = "Suchlaterne"
@@ -275,6 +277,20 @@ def test_a_leading_backslash_jumps_to_the_best_readable_hit(client):
     assert response.status_code == 302 and quote(PUBLIC["Kommunen"]) in response.headers["Location"]
     secret = client.get("/+search?" + urlencode({"q": "\\Protokoll " + WORD}))
     assert "Protokoll" not in secret.headers.get("Location", "")
+
+
+def test_the_jump_prefers_a_title_with_the_whole_word_to_one_with_the_same_stem():
+    """„\\Listentest“ jumped to an event „Listentreffen monatlich“ (same stem prefix, and Termine come first)."""
+    def hit(title: str) -> Hit:
+        return Hit(title, title, Markup(""))
+
+    event, page = hit("Listentreffen monatlich"), hit("Listentest öffentliche Seite")
+    kinds = [KindHits(KIND_BY_KEY["termine"], 1, [event]), KindHits(KIND_BY_KEY["seiten"], 1, [page])]
+    assert Results("Listentest", 1, kinds).best() == page
+    assert Results("Listentreffen", 1, kinds).best() == event
+    assert Results("Listentest Seite", 1, kinds).best() == page
+    assert Results("Listen", 1, kinds).best() == event  # no title has the word: the first shown
+    assert Results("Listentest", 1, [KindHits(KIND_BY_KEY["seiten"], 0)]).best() is None
 
 
 def test_the_header_search_box_leads_here(client):

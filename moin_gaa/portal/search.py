@@ -112,10 +112,17 @@ class Results:
         return [k for k in self.kinds if k.hits]
 
     def best(self) -> Hit | None:
-        """The hit titled like the query, else the first shown (for moin's ``\\word`` jump to the best hit)."""
+        """For moin's ``\\word`` jump: the hit titled like the query, else the first whose title has every word of
+        the query as a whole word (not only a word beginning with its stem), else the first shown."""
         hits = [hit for kind in self.shown for hit in kind.hits]
         wanted = self.text.casefold()
-        return next((hit for hit in hits if hit.title.casefold() == wanted), hits[0] if hits else None)
+        words = set(WORD.findall(wanted))
+
+        def rank(hit: Hit) -> int:
+            title = hit.title.casefold()
+            return 0 if title == wanted else 1 if words <= set(WORD.findall(title)) else 2
+
+        return min(hits, key=rank, default=None)  # the first of the best rank
 
 
 def search(text: str, kind_key: str | None = None, page: int = 1) -> Results:
