@@ -25,9 +25,11 @@ from moin_gaa.core.app_state import partnerwiki
 from moin_gaa.core.backup import (
     BackupError,
     create_backup,
+    database_files,
     default_name,
     load_into,
     move_aside,
+    restore_databases,
     stored_revisions,
     verify_backup,
 )
@@ -36,8 +38,10 @@ from moin_gaa.core.notification_mail import base_url
 from moin_gaa.core.progress import ProgressBar
 from moin_gaa.core.storage import read_records
 from moin_gaa.notifications.digest import send_due_digests
+from moin_gaa.notifications.store import store_path
 from moin_gaa.seeding import SeedError, load_seed_pages
 from moin_gaa.web.factory import DEFAULT_CONFIG, REPO_DIR, create_app
+from moin_gaa.web.request_groups import remember_groups
 
 SEED_DIR = os.path.join(REPO_DIR, "seed_pages")
 
@@ -186,6 +190,7 @@ def digest_command() -> None:
                                    "nichts gesendet.")
     with current_app.test_request_context(base_url=base_url()):  # links in mails: the wiki's public address
         before_wiki()
+        remember_groups()  # as in a request: each group looked up once per run, not once per ACL check
         run = send_due_digests(progress=ProgressBar("Zusammenfassungen"))
     click.echo(f"Gesendet: {run.personal} Zusammenfassungen von Benachrichtigungen, {run.network} × „Neues im "
                f"PartnerWiki“ ({run.people} Personen geprüft).")
@@ -196,6 +201,12 @@ def default_backup_dir() -> str:
     return os.environ.get("PARTNERWIKI_BACKUP_DIR") or os.path.join(
         os.path.dirname(os.path.abspath(current_app.cfg.instance_dir)), "backups"
     )
+
+
+def sqlite_databases(cfg) -> dict[str, str]:
+    """The SQLite files a backup carries beside storage, file name → path: the notification store (with its mail
+    log and unread state)."""
+    return {"gaa-notifications.sqlite3": store_path(cfg)}
 
 
 def _megabytes(size: int) -> str:
@@ -216,7 +227,8 @@ def backup_command(output_dir: str | None) -> None:
     while os.path.exists(path):
         number += 1
         path = os.path.join(output_dir, default_name()[: -len(".zip")] + f"-{number}.zip")
-    summary = create_backup(current_app.storage.backend, path, progress=ProgressBar("Sichern"))
+    summary = create_backup(current_app.storage.backend, path, progress=ProgressBar("Sichern"),
+                            databases=sqlite_databases(current_app.cfg))
     for broken in summary.skipped:
         click.echo(
             f"Nicht gesichert (unvollständig geschrieben): {broken.backend}/{broken.revid} – {broken.reason}", err=True
@@ -226,6 +238,8 @@ def backup_command(output_dir: str | None) -> None:
         f"Gesichert: {summary.revisions} Revisionen von {summary.items} Seiten und Konten "
         f"({backends}; {_megabytes(summary.size)})."
     )
+    for name, size in sorted(summary.databases.items()):
+        click.echo(f"Dazu die Datenbank {name} (Benachrichtigungen, E-Mail-Protokoll; {_megabytes(size)}).")
     click.echo(
         "Nicht enthalten: der geheime Schlüssel (instance/secret_key bzw. PARTNERWIKI_SECRET_KEY) – getrennt aufbewahren."
     )
@@ -253,10 +267,16 @@ def restore_command(backup_file: str, overwrite: bool) -> None:
             "Zum Ersetzen: make restore BACKUP=… FORCE=1 (bzw. gaa-restore --overwrite); "
             "die bisherigen Daten werden dabei beiseitegelegt, nicht gelöscht."
         )
+    databases = sqlite_databases(cfg)
     if existing:
-        aside = move_aside(instance_dir, [cfg.data_dir, index_dir(), cfg.gaa_catalog_dir])
+        files = [f for path in databases.values() for f in database_files(path)]
+        aside = move_aside(instance_dir, [cfg.data_dir, index_dir(), cfg.gaa_catalog_dir, *files])
         click.echo(f"Bisherige Daten ({existing} Revisionen) beiseitegelegt in {aside}.")
     os.makedirs(os.path.dirname(index_dir()), exist_ok=True)
+    try:
+        restored = restore_databases(backup_file, manifest, databases)
+    except BackupError as e:
+        raise click.ClickException(f"Wiederherstellung abgebrochen – {e}") from e
     app = create_app(create_backend=True)
     with app.app_context():
         before_wiki()
@@ -276,6 +296,8 @@ def restore_command(backup_file: str, overwrite: bool) -> None:
         f"Wiederhergestellt: {manifest['revisions']} Revisionen von {manifest['items']} Seiten und Konten "
         f"(Sicherung vom {manifest['created']}); Suchindex und Katalog ({records} Datensätze) neu aufgebaut."
     )
+    for name in restored:
+        click.echo(f"Datenbank {name} wiederhergestellt.")
     click.echo(
         "Der geheime Schlüssel gehört nicht zur Sicherung: mit einem anderen Schlüssel als vorher melden sich alle "
         "neu an (Passwörter und Kalender-Schlüssel gelten weiter)."

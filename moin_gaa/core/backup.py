@@ -6,7 +6,13 @@ A backup is a ZIP file with two members:
   revisions and attachments, ``users`` and ``userprofiles``: accounts with password hashes,
   settings, subscriptions and the hashes of personal calendar keys) in moin's own ``save``
   format (:mod:`moin.storage.middleware.serialization`), so ``partnerwiki load`` can read it too;
-* ``manifest.json`` – format, time, counts per backend and the SHA-256 of the first member.
+* ``sqlite/<name>`` – each SQLite database the caller names (the notification store with its mail log,
+  ``gaa-notifications.sqlite3``), copied with SQLite's online backup API: one consistent state, taken while
+  other connections go on writing (WAL), never half a transaction.  ``core`` does not know whose files these
+  are: the command line passes them (``databases``: file name → path, :func:`create_backup`,
+  :func:`restore_databases`);
+* ``manifest.json`` – format, time, counts per backend and the SHA-256 of the first member (and of each
+  database).
 
 Indexes and our catalog are not saved: they are caches of storage and are rebuilt on restore.
 The secret key (``instance/secret_key`` or ``PARTNERWIKI_SECRET_KEY``) is not saved either –
@@ -27,13 +33,14 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import struct
 import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Mapping
 
 from moin import version as moin_version
 from moin.constants.keys import DATAID, HASH_ALGORITHM, ITEMID, SIZE
@@ -46,6 +53,7 @@ FORMAT = "partnerwiki-backup"
 FORMAT_VERSION = 1
 STREAM = "moin-serialization.bin"
 MANIFEST = "manifest.json"
+DATABASES = "sqlite/"  # prefix of the database members
 SUFFIX = ".zip"
 READ_ATTEMPTS = 30  # a revision being written is read again up to this often …
 READ_PAUSE = 0.1  # … this many seconds apart
@@ -67,6 +75,7 @@ class BackupSummary:
     per_backend: dict[str, int] = field(default_factory=dict)
     size: int = 0
     skipped: list[recovery.BrokenRevision] = field(default_factory=list)
+    databases: dict[str, int] = field(default_factory=dict)  # file name → bytes saved
 
 
 def default_name(now: datetime | None = None) -> str:
@@ -108,8 +117,37 @@ def _read_complete(backend, revid: str) -> tuple[dict[str, Any] | None, BinaryIO
     return None, None, reason
 
 
-def create_backup(router, path: str, progress: Progress | None = None) -> BackupSummary:
-    """Write every revision of every backend of ``router`` (``app.storage.backend``) to ``path``.
+def _sqlite_copy(source: str, target: str) -> None:
+    """``source`` as one consistent SQLite file ``target`` (the online backup API: a snapshot while others write)."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)  # all pages in one step: one read transaction, one state
+        dst.execute("PRAGMA journal_mode=DELETE")  # the copy is one file, whatever the source's journal
+    finally:
+        dst.close()
+        src.close()
+
+
+def _save_databases(zf: zipfile.ZipFile, databases: Mapping[str, str], folder: str) -> dict[str, dict[str, Any]]:
+    """Each existing database of ``databases`` (file name → path) into ``zf``; their manifest entries."""
+    saved = {}
+    for name, source in sorted(databases.items()):
+        if not os.path.exists(source):
+            continue  # never opened yet: nothing to save, a restore starts it empty
+        copy = os.path.join(folder, name)
+        _sqlite_copy(source, copy)
+        with open(copy, "rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        zf.write(copy, DATABASES + name)
+        saved[name] = {"member": DATABASES + name, "sha256": digest, "bytes": os.path.getsize(copy)}
+    return saved
+
+
+def create_backup(router, path: str, progress: Progress | None = None,
+                  databases: Mapping[str, str] | None = None) -> BackupSummary:
+    """Write every revision of every backend of ``router`` (``app.storage.backend``) to ``path``, and a
+    consistent copy of each SQLite database in ``databases`` (file name → path; a missing file is left out).
 
     The file appears under its name only when it is complete (written beside it, then renamed),
     readable by its owner only: it holds password hashes and e-mail addresses.
@@ -144,6 +182,9 @@ def create_backup(router, path: str, progress: Progress | None = None) -> Backup
                     out.write(chunk)
                     summary.size += len(chunk)
             summary.items = len(itemids)
+            with tempfile.TemporaryDirectory(prefix="partnerwiki-sicherung-") as folder:
+                saved = _save_databases(zf, databases or {}, folder)
+            summary.databases = {name: entry["bytes"] for name, entry in saved.items()}
             manifest = {
                 "format": FORMAT,
                 "version": FORMAT_VERSION,
@@ -156,6 +197,7 @@ def create_backup(router, path: str, progress: Progress | None = None) -> Backup
                 "items": summary.items,
                 "per_backend": summary.per_backend,
                 "skipped": [{"backend": b.backend, "revid": b.revid, "reason": b.reason} for b in summary.skipped],
+                "databases": saved,
                 "secret_key": "nicht enthalten",
             }
             zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -215,6 +257,15 @@ def verify_backup(path: str, progress: Progress | None = None) -> dict[str, Any]
             raise BackupError(f"{path} ist beschädigt: {e}.") from e
     if digest.hexdigest() != manifest["sha256"] or count != manifest["revisions"]:
         raise BackupError(f"{path} ist beschädigt: Prüfsumme oder Anzahl der Revisionen stimmt nicht.")
+    with zipfile.ZipFile(path) as zf:
+        for name, entry in manifest.get("databases", {}).items():
+            try:
+                with zf.open(entry["member"]) as f:
+                    intact = hashlib.file_digest(f, "sha256").hexdigest() == entry["sha256"]
+            except (KeyError, zipfile.BadZipFile) as e:
+                raise BackupError(f"{path} ist beschädigt: die Datenbank {name} fehlt oder ist unlesbar ({e}).") from e
+            if not intact:
+                raise BackupError(f"{path} ist beschädigt: Prüfsumme der Datenbank {name} stimmt nicht.")
     return manifest
 
 
@@ -271,3 +322,37 @@ def load_into(router, path: str, manifest: dict[str, Any], progress: Progress | 
     """Store every revision of the backup into ``router`` with moin's own ``deserialize``."""
     with zipfile.ZipFile(path) as zf, zf.open(manifest["stream"]) as src:
         deserialize(_HashingReader(src, None, manifest["bytes"], progress), router)
+
+
+def database_files(path: str) -> list[str]:
+    """A SQLite database and the files it may have beside it (write-ahead log, shared memory)."""
+    return [path, path + "-wal", path + "-shm"]
+
+
+def restore_databases(path: str, manifest: dict[str, Any], databases: Mapping[str, str]) -> list[str]:
+    """Write each database the backup holds to its place in ``databases`` (file name → path), checked by SQLite;
+    the names restored.  A database the backup does not hold is left alone (a new instance starts it empty).
+    Run it on an empty place: :func:`move_aside` first on an instance being replaced."""
+    restored = []
+    with zipfile.ZipFile(path) as zf:
+        for name, entry in sorted(manifest.get("databases", {}).items()):
+            if name not in databases:
+                continue
+            target = databases[name]
+            if any(os.path.exists(f) for f in database_files(target)):
+                raise BackupError(f"Die Datenbank {target} gibt es schon; sie wird nicht überschrieben.")
+            os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+            partial = target + ".unvollstaendig"
+            with zf.open(entry["member"]) as src, open(partial, "wb") as out:
+                shutil.copyfileobj(src, out)
+            check = sqlite3.connect(partial)
+            try:
+                verdict = check.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                check.close()
+            if verdict != "ok":
+                os.remove(partial)
+                raise BackupError(f"Die Datenbank {name} der Sicherung ist beschädigt ({verdict}).")
+            os.replace(partial, target)
+            restored.append(name)
+    return restored
