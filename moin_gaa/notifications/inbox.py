@@ -22,9 +22,11 @@ from typing import Any, Iterable, Mapping
 
 from flask import current_app, url_for
 from flask import g as flaskg
-from moin.constants.keys import ACL, ITEMID, NAME, NAMESPACE, REVID, TRASH
+from moin.constants.keys import ACL, BACKENDNAME, ITEMID, LATEST_REVS, NAME, NAME_EXACT, NAMESPACE, REVID, TRASH
+from whoosh.query import Or, Term
 
 from moin_gaa.core.access import ReadRights
+from moin_gaa.core.moin_internals import index_searcher
 from moin_gaa.core.records import RECORD_FIELDS, Record
 from moin_gaa.notifications import events
 from moin_gaa.notifications.store import Notification, notification_store
@@ -78,45 +80,95 @@ class Badge:
         return f"{self.count}+" if self.more else str(self.count)
 
 
-def _index_record(itemid: str) -> Record | None:
-    """The item's latest index document as far as read rights need it; None if it is gone."""
-    item = current_app.storage.get_item(itemid=itemid)
-    meta = item.meta if item.itemid else None
-    if not meta or meta.get(TRASH) or not meta.get(NAME):
-        return None
-    return Record(itemid=meta[ITEMID], revid=meta[REVID], names=tuple(meta[NAME]), namespace=meta.get(NAMESPACE, ""),
-                  record_type="", acl=meta.get(ACL))
+def _records(docs: Iterable[Mapping[str, Any]]) -> dict[str, tuple[Record, str]]:
+    """itemid → (the item's latest index document as far as read rights need it, its backend); trashed and
+    nameless items are left out (gone for the viewer)."""
+    found = {}
+    for doc in docs:
+        if not doc.get(TRASH) and doc.get(NAME):
+            found[doc[ITEMID]] = (Record(itemid=doc[ITEMID], revid=doc[REVID], names=tuple(doc[NAME]),
+                                         namespace=doc.get(NAMESPACE, ""), record_type="", acl=doc.get(ACL)),
+                                  doc[BACKENDNAME])
+    return found
 
 
-def _fields(record: Record) -> Mapping[str, Any]:
-    rev = current_app.storage.get_item(itemid=record.itemid).get_revision(record.revid)
-    try:
-        return rev.meta.get(RECORD_FIELDS) or {}
-    finally:
-        rev.data.close()
+def _latest_documents(field: str, values: Iterable[str]) -> list[Mapping[str, Any]]:
+    """The latest-revision index documents whose ``field`` is one of ``values``: one query for all of them."""
+    terms = [Term(field, value) for value in sorted(set(values))]
+    if not terms:
+        return []
+    with index_searcher(current_app.storage, LATEST_REVS) as searcher:
+        return [hit.fields() for hit in searcher.search(Or(terms), limit=None)]
+
+
+class ItemLookup:
+    """Items as notifications need them, looked up once: index documents (one query per batch), a thread by its
+    name, each revision's record fields (read once from storage).  Per request – or per digest run, shared by
+    every recipient's :class:`Visibility` (what is looked up is the same for all; read rights are not)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, Record | None] = {}
+        self.backends: dict[str, str] = {}
+        self.fields_of: dict[str, Mapping[str, Any]] = {}
+        self.named: dict[str, Record | None] = {}  # a thread by its name (the post's parent)
+
+    def _remember(self, docs: Iterable[Mapping[str, Any]]) -> dict[str, Record]:
+        found = _records(docs)
+        for itemid, (record, backend) in found.items():
+            self.records[itemid], self.backends[itemid] = record, backend
+        return {itemid: record for itemid, (record, _backend) in found.items()}
+
+    def prefetch(self, itemids: Iterable[str]) -> None:
+        """Look up every item of ``itemids`` not looked up yet, in one index query."""
+        missing = {i for i in itemids if i not in self.records}
+        self._remember(_latest_documents(ITEMID, missing))
+        for itemid in missing:
+            self.records.setdefault(itemid, None)
+
+    def record(self, itemid: str) -> Record | None:
+        self.prefetch([itemid])
+        return self.records[itemid]
+
+    def by_name(self, name: str) -> Record | None:
+        """The item called ``name`` in the default namespace (a post's thread)."""
+        if name not in self.named:
+            found = [r for r in self._remember(_latest_documents(NAME_EXACT, [name])).values() if r.namespace == ""]
+            self.named[name] = found[0] if found else None
+        return self.named[name]
+
+    def fields(self, record: Record) -> Mapping[str, Any]:
+        """The record fields of the item's latest revision (``record`` as looked up here)."""
+        if record.itemid not in self.fields_of:
+            meta, data = current_app.storage.backend.retrieve(self.backends[record.itemid], record.revid)
+            data.close()
+            self.fields_of[record.itemid] = meta.get(RECORD_FIELDS) or {}
+        return self.fields_of[record.itemid]
 
 
 class Visibility:
-    """Per request: which items the viewer may read now (one lookup per item, one ACL decision per key).
+    """Which items the viewer may read now: the items from an :class:`ItemLookup`, one ACL decision per key.
 
     ``rights``: another person's read rights (a mail to them, :mod:`moin_gaa.notifications.mails`)."""
 
-    def __init__(self, rights: ReadRights | None = None) -> None:
+    def __init__(self, rights: ReadRights | None = None, items: ItemLookup | None = None) -> None:
         self.rights = rights if rights is not None else ReadRights()
-        self.records: dict[str, Record | None] = {}
+        self.items = items if items is not None else ItemLookup()
+
+    def prefetch(self, itemids: Iterable[str]) -> None:
+        self.items.prefetch(itemids)
 
     def record(self, itemid: str) -> Record | None:
-        if itemid not in self.records:
-            self.records[itemid] = _index_record(itemid)
-        return self.records[itemid]
+        return self.items.record(itemid)
+
+    def fields(self, record: Record) -> Mapping[str, Any]:
+        return self.items.fields(record)
 
     def readable(self, itemid: str) -> bool:
         record = self.record(itemid)
         return record is not None and self.rights(record)
 
     def readable_name(self, name: str) -> Record | None:
-        item = current_app.storage.get_item(name_exact=name, namespace="")
-        record = self.record(item.itemid) if item.itemid else None
+        record = self.items.by_name(name)
         return record if record is not None and self.rights(record) else None
 
 
@@ -126,14 +178,14 @@ def entry(note: Notification, seen: Visibility) -> Entry:
         return Entry(note.id, note.created, note.read, "entfernt")
     if not seen.rights(record):
         return Entry(note.id, note.created, note.read, "kein_zugriff")
-    fields = _fields(record)
+    fields = seen.fields(record)
     title, link = _title(fields, record), url_for("frontend.show_item", item_name=record.name)
     if "antwort_auf" in fields:  # a post: shown as its thread, linked to the post
         thread = seen.readable_name(record.name.rsplit("/", 1)[0])
         if thread is None:
             return Entry(note.id, note.created, note.read, "kein_zugriff")
         post_id = str(fields.get("id") or record.name.rsplit("/", 1)[1])
-        title = _title(_fields(thread), thread)
+        title = _title(seen.fields(thread), thread)
         link = url_for("frontend.show_item", item_name=thread.name, beitrag=post_id) + f"#{post_id}"
     return Entry(note.id, note.created, note.read, "lesbar", actor=note.actor, sentence=SENTENCES.get(note.kind, ""),
                  title=title, link=link, detail_label=DETAIL_LABELS.get(note.kind, ""),
@@ -145,7 +197,8 @@ def _title(fields: Mapping[str, Any], record: Record) -> str:
 
 
 def entries(notes: Iterable[Notification]) -> list[Entry]:
-    seen = Visibility()
+    notes, seen = list(notes), Visibility()
+    seen.prefetch(note.itemid for note in notes)
     return [entry(note, seen) for note in notes]
 
 
@@ -181,6 +234,7 @@ def unread_badge() -> Badge | None:
             log.exception("PartnerWiki notifications: the unread count cannot be read")
             return None
         seen = Visibility()
+        seen.prefetch(note.itemid for note in unread[:BADGE_CHECKED])
         count = sum(1 for note in unread[:BADGE_CHECKED] if seen.readable(note.itemid))
         badge = flaskg.gaa_notification_badge = Badge(count, len(unread) > BADGE_CHECKED)
     return badge
