@@ -28,7 +28,6 @@ from moin.constants.keys import ITEMID
 
 from moin_gaa.core.german_dates import day
 from moin_gaa.core.notification_mail import THEME, clean_line, deliver
-from moin_gaa.notifications.inbox import ItemLookup
 from moin_gaa.notifications.mail_choice import NETWORK_KEY, mail_choice, network_digest
 from moin_gaa.notifications.mail_log import NETWORK, PERSONAL, LastDigest, mail_log
 from moin_gaa.notifications.mails import (
@@ -92,11 +91,8 @@ class _Outbox:
         self.mails, self.records = [], []
 
 
-def personal_digest(userid: str, now: datetime, items: ItemLookup | None = None,
-                    ) -> tuple[EmailMessage | None, tuple[str, str, int, list[int]]] | None:
-    """The digest due for ``userid`` and what to record; None if none is due (or the person wants none).
-
-    ``items``: the run's item lookups, shared by all recipients (their read rights are each their own)."""
+def personal_digest(userid: str, now: datetime) -> tuple[EmailMessage | None, tuple[str, str, int, list[int]]] | None:
+    """The digest due for ``userid`` and what to record; None if none is due (or the person wants none)."""
     user = person(userid)
     choice = mail_choice(user) if user is not None else ""
     if choice not in LOOKBACK:
@@ -108,7 +104,7 @@ def personal_digest(userid: str, now: datetime, items: ItemLookup | None = None,
     notes = log.waiting(userid, now - LOOKBACK[choice], last.last_id if last else 0, MAX_ENTRIES)
     if not notes:
         return None
-    shown = readable_entries(notes, visibility_for(user, items))
+    shown = readable_entries(notes, visibility_for(user))
     mail = notification_mail(user, shown, digest=True) if shown else None
     return mail, (userid, PERSONAL, max(n.id for n in notes), [n.id for n in notes])
 
@@ -139,11 +135,10 @@ def send_due_digests(now: datetime | None = None, progress: Progress | None = No
     now = now or datetime.now(timezone.utc)
     log = mail_log()
     waiting = log.waiting_recipients(now - max(LOOKBACK.values()))
-    items = ItemLookup()
     subscribers = network_subscribers()
     total, run, outbox = len(waiting) + len(subscribers), DigestRun(), _Outbox(now)
     for done, userid in enumerate(waiting, 1):
-        if (found := personal_digest(userid, now, items)) is not None:
+        if (found := personal_digest(userid, now)) is not None:
             run.personal += found[0] is not None
             outbox.add(*found)
         if progress:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping
@@ -26,7 +27,7 @@ from moin.constants.keys import ACL, BACKENDNAME, ITEMID, LATEST_REVS, NAME, NAM
 from whoosh.query import Or, Term
 
 from moin_gaa.core.access import ReadRights
-from moin_gaa.core.moin_internals import index_searcher
+from moin_gaa.core.moin_internals import index_generations, index_searcher
 from moin_gaa.core.records import RECORD_FIELDS, Record
 from moin_gaa.notifications import events
 from moin_gaa.notifications.store import Notification, notification_store
@@ -103,8 +104,8 @@ def _latest_documents(field: str, values: Iterable[str]) -> list[Mapping[str, An
 
 class ItemLookup:
     """Items as notifications need them, looked up once: index documents (one query per batch), a thread by its
-    name, each revision's record fields (read once from storage).  Per request – or per digest run, shared by
-    every recipient's :class:`Visibility` (what is looked up is the same for all; read rights are not)."""
+    name, each revision's record fields (read once from storage).  Valid for one state of moin's indexes: see
+    :func:`shared_items`."""
 
     def __init__(self) -> None:
         self.records: dict[str, Record | None] = {}
@@ -145,14 +146,34 @@ class ItemLookup:
         return self.fields_of[record.itemid]
 
 
+SHARED = "gaa_notification_items"
+MAX_SHARED_ITEMS = 20_000  # items remembered per process before starting afresh
+_sharing = threading.Lock()
+
+
+def shared_items() -> ItemLookup:
+    """This process's :class:`ItemLookup` for the current state of moin's indexes, shared by every request, badge
+    and digest mail.  What it holds changes only with a new revision (a save, a rename, an ACL or member list
+    changed, an item trashed), and every commit changes the indexes' generations: then a new, empty lookup
+    starts.  Read rights are not in it – :class:`Visibility` decides them per viewer and request."""
+    app = current_app._get_current_object()
+    state = tuple(index_generations(app.storage))
+    with _sharing:
+        found = app.extensions.get(SHARED)
+        if found is None or found[0] != state or len(found[1].records) > MAX_SHARED_ITEMS:
+            found = app.extensions[SHARED] = (state, ItemLookup())
+    return found[1]
+
+
 class Visibility:
-    """Which items the viewer may read now: the items from an :class:`ItemLookup`, one ACL decision per key.
+    """Which items the viewer may read now: the items from an :class:`ItemLookup` (default: :func:`shared_items`),
+    one ACL decision per key.
 
     ``rights``: another person's read rights (a mail to them, :mod:`moin_gaa.notifications.mails`)."""
 
     def __init__(self, rights: ReadRights | None = None, items: ItemLookup | None = None) -> None:
         self.rights = rights if rights is not None else ReadRights()
-        self.items = items if items is not None else ItemLookup()
+        self.items = items if items is not None else shared_items()
 
     def prefetch(self, itemids: Iterable[str]) -> None:
         self.items.prefetch(itemids)

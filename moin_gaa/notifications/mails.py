@@ -48,7 +48,7 @@ from moin.utils.subscriptions import get_subscribers
 
 from moin_gaa.core.access import ReadRights
 from moin_gaa.core.notification_mail import MAIL_POLICY, THEME, absolute, base_url, clean_line, deliver
-from moin_gaa.notifications.inbox import Entry, ItemLookup, Visibility, entry
+from moin_gaa.notifications.inbox import Entry, Visibility, entry
 from moin_gaa.notifications.mail_choice import MAIL_CHOICES, mail_choice, save_mail_choice
 from moin_gaa.notifications.mail_log import AT_ONCE, BY_SUBSCRIPTION, NEVER, mail_log, stored
 from moin_gaa.notifications.store import NewNotification, Notification
@@ -124,10 +124,9 @@ def switch_off(user: User, purpose: str) -> None:
         save_mail_choice(user, mail_choice(user), network=False)
 
 
-def visibility_for(user: User, items: ItemLookup | None = None) -> Visibility:
-    """What ``user`` may read now, decided by moin's ACLs for that person (not for whoever runs the code);
-    ``items``: the item lookups to share (a digest run's)."""
-    return Visibility(ReadRights(ProtectingMiddleware(current_app.storage, user, current_app.cfg.acl_mapping)), items)
+def visibility_for(user: User) -> Visibility:
+    """What ``user`` may read now, decided by moin's ACLs for that person (not for whoever runs the code)."""
+    return Visibility(ReadRights(ProtectingMiddleware(current_app.storage, user, current_app.cfg.acl_mapping)))
 
 
 def readable_entries(notes: Iterable[Notification], seen: Visibility) -> list[Entry]:
