@@ -50,18 +50,25 @@ def test_the_page_and_the_badge_are_answered_from_an_index(store):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def _write_from_another_process(path: str, recipient: str) -> None:
+def _write_from_another_process(path: str, recipient: str, go) -> None:
     other = NotificationStore(path)
+    go.wait(30)
     for number in range(50):
         other.add([note(recipient, number)])
 
 
 def test_threads_and_processes_write_at_once_and_nothing_is_lost(store):
+    """The processes are forked before the threads start (a fork while another thread holds a lock – SQLite's,
+    logging's – leaves the child waiting for ever) and begin writing when the threads do."""
+    fork = multiprocessing.get_context("fork")
+    go = fork.Event()
+    processes = [fork.Process(target=_write_from_another_process, args=(store.path, r, go)) for r in "de"]
+    for process in processes:
+        process.start()
     threads = [threading.Thread(target=lambda r=r: [store.add([note(r, n)]) for n in range(50)]) for r in "abc"]
-    processes = [multiprocessing.get_context("fork").Process(target=_write_from_another_process, args=(store.path, r))
-                 for r in "de"]
-    for worker in (*threads, *processes):
-        worker.start()
+    for thread in threads:
+        thread.start()
+    go.set()
     for worker in (*threads, *processes):
         worker.join(60)
     assert [p.exitcode for p in processes] == [0, 0]
