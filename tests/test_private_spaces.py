@@ -108,11 +108,13 @@ def test_no_surface_shows_the_private_space(wiki, client, who):
         "/+gaa/calendar/alle.ics", f"/+gaa/calendar/{calendar_key(GROUP)}.ics",
         f"/+gaa/diskussion/druck/Gruppen/{quote(GROUP)}/Diskussion",
         "/+gaa/export/kommunen.csv", "/+gaa/export/werkzeugkiste.csv", "/+gaa/kalender-schluessel",
+        "/+gaa/aktivitaet", "/+gaa/aktivitaet?seite=2", "/+gaa/benachrichtigungen", "/Startseite",
     ]
     for url in surfaces:
         body = client.get(url).get_data(as_text=True)
         assert not leaked(body), (url, leaked(body)[:3])
-        if url.startswith(("/Gesprächsräume", "/+gaa/records", "/+gaa/calendar", "/+gaa/kalender", "/+gaa/export")):
+        if url.startswith(("/Gesprächsräume", "/+gaa/records", "/+gaa/calendar", "/+gaa/kalender", "/+gaa/export",
+                           "/+gaa/aktivitaet")):
             assert GROUP not in body, url  # not even its name
     for word in SECRETS[:15]:
         for url in (f"/+search?q={quote(word)}", f"/+gaa/records.json?q={quote(word)}"):
@@ -121,6 +123,8 @@ def test_no_surface_shows_the_private_space(wiki, client, who):
             assert "Fallwerkstatt" not in body or word == "Fallwerkstatt", url
     assert client.get(f"/+gaa/calendar/{calendar_key(GROUP)}.ics").status_code == 404
     assert client.get(f"/+gaa/diskussion/druck/Gruppen/{quote(GROUP)}/Diskussion").status_code in (403, 404)
+    space_activity = client.get(f"/+gaa/aktivitaet/{quote(GROUP)}")
+    assert space_activity.status_code == 403 and not leaked(space_activity.get_data(as_text=True))
     summary = client.get("/Leaktest Auswertung").get_data(as_text=True)
     assert "kein Diskussionsbereich" in summary and "Teilnehmende" not in summary
 
@@ -130,3 +134,5 @@ def test_the_moderation_reads_the_private_space(wiki, client):
     body = client.get(f"/Gruppen/{quote(GROUP)}/Diskussion").get_data(as_text=True)
     assert len(leaked(body)) > 0 or "Fallwerkstatt" in body
     assert client.get("/" + quote(PRIVATE_NAMES[0])).status_code == 200
+    activity = client.get("/+gaa/aktivitaet").get_data(as_text=True)  # the surface the others are checked on
+    assert GROUP in activity and leaked(activity), "the network's Aktivität shows the moderation the private space"
