@@ -112,6 +112,9 @@ class ItemLookup:
         self.backends: dict[str, str] = {}
         self.fields_of: dict[str, Mapping[str, Any]] = {}
         self.named: dict[str, Record | None] = {}  # a thread by its name (the post's parent)
+        # badge counts by (person, name, their unread ids): read rights change only with ACLs and member lists,
+        # which are items – so they hold for this state of the indexes as the items do
+        self.badges: dict[tuple, Badge] = {}
 
     def _remember(self, docs: Iterable[Mapping[str, Any]]) -> dict[str, Record]:
         found = _records(docs)
@@ -160,7 +163,7 @@ def shared_items() -> ItemLookup:
     state = tuple(index_generations(app.storage))
     with _sharing:
         found = app.extensions.get(SHARED)
-        if found is None or found[0] != state or len(found[1].records) > MAX_SHARED_ITEMS:
+        if found is None or found[0] != state or len(found[1].records) + len(found[1].badges) > MAX_SHARED_ITEMS:
             found = app.extensions[SHARED] = (state, ItemLookup())
     return found[1]
 
@@ -241,7 +244,8 @@ def page_of(recipient: str, number: int) -> Page:
 
 
 def unread_badge() -> Badge | None:
-    """The header badge of the current user (None for visitors), remembered for the request.
+    """The header badge of the current user (None for visitors), remembered for the request – and per process
+    for the person's unread notifications and the state of moin's indexes (:func:`shared_items`).
 
     Shown on every page: a store that cannot be read (a full disk, a broken file) costs the badge, never the page.
     """
@@ -254,8 +258,12 @@ def unread_badge() -> Badge | None:
         except sqlite3.Error:
             log.exception("PartnerWiki notifications: the unread count cannot be read")
             return None
-        seen = Visibility()
-        seen.prefetch(note.itemid for note in unread[:BADGE_CHECKED])
-        count = sum(1 for note in unread[:BADGE_CHECKED] if seen.readable(note.itemid))
-        badge = flaskg.gaa_notification_badge = Badge(count, len(unread) > BADGE_CHECKED)
+        items = shared_items()
+        key = (user.itemid, user.name0, tuple(note.id for note in unread))
+        if (badge := items.badges.get(key)) is None:
+            seen = Visibility(items=items)
+            seen.prefetch(note.itemid for note in unread[:BADGE_CHECKED])
+            count = sum(1 for note in unread[:BADGE_CHECKED] if seen.readable(note.itemid))
+            badge = items.badges[key] = Badge(count, len(unread) > BADGE_CHECKED)
+        flaskg.gaa_notification_badge = badge
     return badge
