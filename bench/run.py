@@ -18,6 +18,8 @@ Sections:
 * ``discussions``, ``feed`` – on a seed wiki of their own: a thread of 1,000 posts ≤ 3× plain now, a space of 500
   threads ≤ 2×, a reply ≤ 2× a moin revision write; a feed of 5,000 events built ≤ 1.2× plain icalendar,
   repeated ≤ 1.5× plain now.
+* ``notifications`` – bench/notifications.py: at 1,000 accounts and 100,000 notifications the notifications page and
+  a plain page with the header badge ≤ 1.5× the seed-only plain page; a digest run for 5,000 people ≤ 60 s.
 
 ``BENCH_SCALE`` (e.g. 0.1) scales every generated amount, for trying the bench out; the targets are for 1.
 """
@@ -490,7 +492,7 @@ def load_section(figures: Figures) -> None:
     load_figures(figures, NATIONAL_INSTANCE, profile_page=built["profile_page"], thread=specs[1].name)
 
 
-SECTIONS = ("national", "discussions", "feed", "load")
+SECTIONS = ("national", "discussions", "feed", "notifications", "load")
 
 
 def main(sections: tuple[str, ...] = SECTIONS) -> None:
@@ -507,7 +509,7 @@ def main(sections: tuple[str, ...] = SECTIONS) -> None:
     seed_write, inprocess_write = seed_baseline(app, figures)
     if national:
         national_figures(app, figures, seed_write)
-    if {"discussions", "feed"} & set(sections):
+    if {"discussions", "feed", "notifications"} & set(sections):
         if national:  # the national wiki stays as it is, for `load`
             app.deinit_backends()
             app = seed_wiki(os.path.join(SCRATCH, "side"), figures, "side")
@@ -516,6 +518,11 @@ def main(sections: tuple[str, ...] = SECTIONS) -> None:
                 discussion_figures(app, client, figures, inprocess_write)
             if "feed" in sections:
                 feed_figures(app, client, figures)
+        if "notifications" in sections:  # bench/notifications.py imports this module as `run`: not a second copy
+            sys.modules.setdefault("run", sys.modules[__name__])
+            from notifications import notification_figures
+
+            notification_figures(app, figures)
     app.deinit_backends()
     shutil.rmtree(SCRATCH)
     if "load" in sections:
