@@ -46,7 +46,7 @@ AREA = f"Online-Diskussionen/Lasttest {RUN}"
 THREAD = f"{AREA}/Alle antworten gleichzeitig"
 THREAD_TWO = f"{AREA}/Zwei Server"  # for the test with two server processes
 META_CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-POST_RE = re.compile(r'<li class="gaa-post" id="(B\d{8}T\d{6}-[0-9a-f]{6})"')
+POST_RE = re.compile(r'<li class="gaa-post[^"]*" id="(B\d{8}T\d{6}-[0-9a-f]{6})"')  # also „gaa-post-unread“
 POST_ID_RE = re.compile(r"B\d{8}T\d{6}-[0-9a-f]{6}")
 MARKER_RE = re.compile(rf"mk{RUN}u(\d\d)r(\d\d)")
 
@@ -229,7 +229,8 @@ def people(server):
 
 
 def thread_pages(browser: Browser, thread: str) -> list[str]:
-    pages = [browser.get("/" + quote(thread))]
+    """Every page of ``thread`` from the first (without a page named, a thread opens at its first unread post)."""
+    pages = [browser.get("/" + quote(thread) + "?seite=1")]
     while f"?seite={len(pages) + 1}" in pages[-1]:
         pages.append(browser.get("/" + quote(thread) + f"?seite={len(pages) + 1}"))
     return pages

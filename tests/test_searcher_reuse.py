@@ -286,7 +286,7 @@ def test_writes_of_another_process_are_seen_at_once(wikis, tmp_path):
 REPLIES, PROPOSALS = 6, 6
 REPLIERS, PROPOSER = (REGISTERED, MODERATOR), ADMIN
 READERS = (REGISTERED, MODERATOR, None)  # not the proposer: see reader() below
-POST_ID = re.compile(r'<li class="gaa-post" id="(B\d{8}T\d{6}-[0-9a-f]{6})"')
+POST_ID = re.compile(r'<li class="gaa-post[^"]*" id="(B\d{8}T\d{6}-[0-9a-f]{6})"')
 
 
 def proposal(title: str) -> dict:
