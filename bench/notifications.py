@@ -29,12 +29,12 @@ from itertools import cycle
 from typing import Callable, Iterator
 
 from conftest import PASSWORD, REGISTERED, Person, acting_as, login, logout, wiki_request
+from mail_support import free_port, mailing_to
 from moin import user as moin_user
 from moin.constants.contenttypes import CONTENTTYPE_USER
 from moin.constants.keys import EMAIL, ENC_PASSWORD, ITEMID, NAME, NAMESPACE
 from moin.constants.namespaces import NAMESPACE_USERPROFILES
 from run import PLAIN_PAGE, Figures, get, median_seconds, online_area_specs, scaled
-from test_discussion_mail import free_port
 from whoosh.query import Term
 
 from moin_gaa.core.access import ReadRights
@@ -167,17 +167,14 @@ def smtp_sink(app) -> Iterator[Callable[[], int]]:
     sink = subprocess.Popen([sys.executable, "-c", SINK, str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)
     assert sink.stdout.readline().strip() == "bereit"
-    cfg = app.cfg
-    saved = (cfg.mail_smarthost, cfg.mail_from, cfg.mail_enabled)
-    cfg.mail_smarthost, cfg.mail_from, cfg.mail_enabled = f"127.0.0.1:{port}", "wiki@bench.example", True
 
     def received() -> int:
         return int(sink.communicate("", timeout=60)[0])
 
     try:
-        yield received
+        with mailing_to(app.cfg, port):
+            yield received
     finally:
-        cfg.mail_smarthost, cfg.mail_from, cfg.mail_enabled = saved
         if sink.poll() is None:
             sink.kill()
 

@@ -118,6 +118,14 @@ def create_people(app) -> None:
                 add_to_group(group, person.name)
 
 
+def create_accounts(app, *people: Person) -> None:
+    """Accounts for ``people`` (no groups), created as moin's registration does."""
+    with acting_as(app, None):
+        for person in people:
+            message = moin_user.create_user(username=person.name, password=PASSWORD, email=person.email)
+            assert not message, message
+
+
 def seeded_app(instance_dir: str):
     """A new PartnerWiki on ``instance_dir`` with the repository's seed pages and the three users."""
     app = make_app(instance_dir)
@@ -225,3 +233,12 @@ def save_page(name: str, text: str, **meta) -> None:
     meta = {"contenttype": "text/x.moin.wiki;charset=utf-8", "itemtype": "default", **meta}
     # moin's editor always sends a comment; without one moin's search page fails on the hit
     Item.create(name, contenttype=meta["contenttype"], itemtype="default")._save(meta, text, comment="")
+
+
+@pytest.fixture(scope="module")
+def inbox(wiki):
+    """A real SMTP server (aiosmtpd) for the module, with the shared wiki mailing to it."""
+    from mail_support import mailing_to, smtp_server
+
+    with smtp_server() as (handler, port), mailing_to(wiki.cfg, port):
+        yield handler

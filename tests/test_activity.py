@@ -11,17 +11,16 @@ import pytest
 from conftest import (
     CSRF_RE,
     MODERATOR,
-    PASSWORD,
     Person,
     acting_as,
     body,
+    create_accounts,
     login,
     logout,
     main_part,
     page_token,
     save_page,
 )
-from moin import user as moin_user
 
 from moin_gaa.discussions.groups import calendar_key
 from moin_gaa.notifications.activity import PAGE_SIZE
@@ -56,9 +55,7 @@ def reply(client, thread, text):
 
 @pytest.fixture(scope="module", autouse=True)
 def spaces(wiki):
-    with acting_as(wiki, None):
-        for person in (PIA, OTTO, FRIDA):
-            assert not moin_user.create_user(username=person.name, password=PASSWORD, email=person.email)
+    create_accounts(wiki, PIA, OTTO, FRIDA)
     with wiki.test_client() as client:
         login(client, MODERATOR)
         for name, visibility, policy in ((OPEN_GROUP, "offen", "offen"), (SECRET_GROUP, "privat", "einladung"),

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 
-from aiosmtpd.controller import Controller
 from conftest import REGISTERED, acting_as, create_people, make_app, save_page
+from mail_support import MAIL_FROM, smtp_server
 from test_backup import cli
-from test_discussion_mail import Inbox, free_port
 
 from moin_gaa.core.accounts import account
 from moin_gaa.notifications.events import MENTION
@@ -28,12 +27,9 @@ def test_a_due_digest_goes_out_once_and_a_second_run_sends_nothing(tmp_path, mon
         notification_store(app).add([NewNotification(person, MENTION, itemid, PAGE, actor="Mona Moderatorin")])
     finally:
         app.deinit_backends()
-    inbox = Inbox()
-    server = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    server.start()
-    monkeypatch.setenv("PARTNERWIKI_SMTP", f"127.0.0.1:{server.port}")
-    monkeypatch.setenv("PARTNERWIKI_MAIL_FROM", "wiki@partnerwiki.example")
-    try:
+    with smtp_server() as (inbox, port):
+        monkeypatch.setenv("PARTNERWIKI_SMTP", f"127.0.0.1:{port}")
+        monkeypatch.setenv("PARTNERWIKI_MAIL_FROM", MAIL_FROM)
         first = cli(tmp_path / "instance", "gaa-digest")
         assert first.returncode == 0, first.stderr
         assert "Gesendet: 1 Zusammenfassungen von Benachrichtigungen" in first.stdout
@@ -46,6 +42,4 @@ def test_a_due_digest_goes_out_once_and_a_second_run_sends_nothing(tmp_path, mon
         assert second.returncode == 0, second.stderr
         assert "Gesendet: 0 Zusammenfassungen von Benachrichtigungen" in second.stdout
         assert len(inbox.wait_for(2, seconds=1)) == 1
-    finally:
-        server.stop()
     assert os.path.exists(tmp_path / "instance" / "gaa-notifications.sqlite3")

@@ -1,13 +1,8 @@
 """Subscriptions send real mail: moin's notifications through a real SMTP server (aiosmtpd) started here."""
 
-import email
-import socket
-import time
-from email.policy import default as default_policy
 from urllib.parse import quote
 
 import pytest
-from aiosmtpd.controller import Controller
 from conftest import CSRF_RE, MODERATOR, PASSWORD, Person, acting_as, login
 from moin import user as moin_user
 
@@ -16,53 +11,6 @@ READER = Person("Rolf Leser", "rolf@example.org")
 LEFT = Person("Lena Ausgetreten", "lena@example.org")
 GROUP = "Mailrunde Test"
 AREA = f"Gruppen/{GROUP}/Diskussion"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 – aiosmtpd's API
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, count: int, seconds: float = 10) -> list:
-        deadline = time.monotonic() + seconds
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.messages
-
-    def wait_for_mail_to(self, address: str, seconds: float = 10):
-        """The first message to ``address``; fails after ``seconds`` without one."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            for message in list(self.messages):
-                if address in message["X-Envelope-To"]:
-                    return message
-            time.sleep(0.05)
-        went_to = [m["X-Envelope-To"] for m in self.messages]
-        raise AssertionError(f"no mail to {address} within {seconds} s; mail went to {went_to}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def inbox(wiki):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    cfg = wiki.cfg
-    saved = (cfg.mail_smarthost, cfg.mail_from, cfg.mail_enabled)
-    cfg.mail_smarthost, cfg.mail_from, cfg.mail_enabled = f"127.0.0.1:{controller.port}", "wiki@partnerwiki.example", True
-    yield handler
-    cfg.mail_smarthost, cfg.mail_from, cfg.mail_enabled = saved
-    controller.stop()
 
 
 @pytest.fixture(scope="module", autouse=True)

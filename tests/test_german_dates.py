@@ -8,7 +8,13 @@ import pytest
 from moin_gaa.calendars.events import Override, event_from_input, parse_date
 from moin_gaa.calendars.occurrences import Occurrence, when
 from moin_gaa.core.german_dates import (
-    day, day_month, day_time, month_year, parse_day, time_of, weekday_abbreviations,
+    day,
+    day_month,
+    day_time,
+    month_year,
+    parse_day,
+    time_of,
+    weekday_abbreviations,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")

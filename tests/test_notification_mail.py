@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from conftest import (
     MODERATOR,
     PASSWORD,
@@ -24,7 +23,6 @@ from conftest import (
     wiki_request,
 )
 from moin import user as moin_user
-from test_discussion_mail import Inbox, free_port
 
 from moin_gaa.core.accounts import account
 from moin_gaa.notifications.digest import send_due_digests
@@ -39,19 +37,6 @@ OPEN_GROUP = "Mailbenachrichtigung offen"
 SECRET_GROUP = "Mailbenachrichtigung geheim"
 SECRET_TITLE = "Vertrauliche Haushaltsplanung"
 SECRET_TEXT = "Streng vertraulicher Zahlenwert 4711"
-
-
-@pytest.fixture(scope="module")
-def inbox(wiki):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    cfg = wiki.cfg
-    saved = (cfg.mail_smarthost, cfg.mail_from, cfg.mail_enabled)
-    cfg.mail_smarthost, cfg.mail_from, cfg.mail_enabled = f"127.0.0.1:{controller.port}", "wiki@partnerwiki.example", True
-    yield handler
-    cfg.mail_smarthost, cfg.mail_from, cfg.mail_enabled = saved
-    controller.stop()
 
 
 def post(client, path, **data):

@@ -7,7 +7,19 @@ import re
 from urllib.parse import quote
 
 import pytest
-from conftest import ADMIN, MODERATOR, PASSWORD, Person, acting_as, body, login, main_part, page_token, save_page
+from conftest import (
+    ADMIN,
+    MODERATOR,
+    PASSWORD,
+    Person,
+    acting_as,
+    body,
+    create_accounts,
+    login,
+    main_part,
+    page_token,
+    save_page,
+)
 from moin import user as moin_user
 
 from moin_gaa.core.accounts import account
@@ -40,9 +52,7 @@ def members(client, group_name, action, person):
 
 @pytest.fixture(scope="module", autouse=True)
 def people_and_groups(wiki):
-    with acting_as(wiki, None):
-        for person in (ANNA, BERT, CARLA):
-            assert not moin_user.create_user(username=person.name, password=PASSWORD, email=person.email)
+    create_accounts(wiki, ANNA, BERT, CARLA)
     with wiki.test_client() as client:
         login(client, MODERATOR)
         group(client, OPEN_GROUP, "offen", "offen")

@@ -14,7 +14,6 @@ import pytest
 from conftest import MODERATOR, PASSWORD, Person, acting_as, login, page_token, save_page
 from moin import user as moin_user
 from moin.constants.keys import ITEMID
-from test_discussion_mail import inbox  # noqa: F401 – the module's real SMTP server (aiosmtpd) as a fixture
 
 EDITOR = Person("Egon Bearbeiter", "egon@example.org")
 EDITOR_DISPLAY = "Dr. Egon Beispiel"

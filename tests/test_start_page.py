@@ -12,8 +12,18 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ADMIN, MODERATOR, PASSWORD, REGISTERED, Person, acting_as, create_people, login, logout, save_page
-from moin import user as moin_user
+from conftest import (
+    ADMIN,
+    MODERATOR,
+    REGISTERED,
+    Person,
+    acting_as,
+    create_accounts,
+    create_people,
+    login,
+    logout,
+    save_page,
+)
 from test_private_spaces import leaked
 from test_security_curation import editor_form, itemid_of, post, state
 
@@ -67,9 +77,7 @@ def put_tool(title: str, status: str, proposer: str = "Jemand") -> None:
 def life(wiki):
     """A private group with a member, a join request, a thread, a hidden post and a date; public news, a date,
     a tool, an open Online-Diskussion with a thread, and a proposal of the member's."""
-    with acting_as(wiki, None):
-        for person in (MEMBER, OUTSIDER, GROUP_MODERATOR):
-            assert not moin_user.create_user(username=person.name, password=PASSWORD, email=person.email)
+    create_accounts(wiki, MEMBER, OUTSIDER, GROUP_MODERATOR)
     group = replace(GROUP, anfragen=(OUTSIDER.name,))
     today = date.today()
     thread = new_thread("Geheimthema Startseite", "Nur für die Runde.", MEMBER.name)

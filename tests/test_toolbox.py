@@ -7,7 +7,6 @@ import time
 
 import pytest
 from conftest import ADMIN, CSRF_RE, MODERATOR, REGISTERED, acting_as, login, logout, page_token, save_page
-from test_discussion_mail import inbox  # noqa: F401 – a real SMTP server (aiosmtpd) as a fixture
 
 from moin_gaa.toolbox.tools import page_text
 

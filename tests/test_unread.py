@@ -9,8 +9,7 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
-from conftest import MODERATOR, PASSWORD, Person, acting_as, body, login, logout, main_part, page_token
-from moin import user as moin_user
+from conftest import MODERATOR, Person, acting_as, body, create_accounts, login, logout, main_part, page_token
 
 from moin_gaa.core.accounts import account
 from moin_gaa.notifications.store import notification_store
@@ -25,9 +24,7 @@ NEW_MARK = re.compile(r'<span class="gaa-new-mark">([^<]*)</span>\s*<a href="([^
 
 @pytest.fixture(scope="module", autouse=True)
 def people_and_group(wiki):
-    with acting_as(wiki, None):
-        for person in (ULLA, GERD):
-            assert not moin_user.create_user(username=person.name, password=PASSWORD, email=person.email)
+    create_accounts(wiki, ULLA, GERD)
     with wiki.test_client() as client:
         login(client, MODERATOR)
         response = client.post("/+gaa/gruppe/neu", data={
